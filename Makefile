@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+
+.PHONY: run test lint format worker migrate superuser token bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+## Web server + worker cluster in one foreground process group (Ctrl-C stops both).
+run: migrate
+	$(PY) manage.py runportal --port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## An extra worker cluster (run on other machines against the same DATABASE_URL / REDIS_URL).
+worker: migrate
+	$(PY) manage.py qcluster
+
+superuser: migrate
+	$(PY) manage.py createsuperuser
+
+## make token USER=alice
+token: migrate
+	$(PY) manage.py drf_create_token $(USER)
+
+bench: $(STAMP)
+	$(PY) -m pytest -m slow bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,101 @@
+"""Decoding inputs into arrays and text, with a clear MediaError for anything unusable."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from dnaportal.engine.base import MediaError
+
+# Above this many pixels an image is refused rather than decoded (a decompression bomb guard).
+MAX_IMAGE_PIXELS = 100_000_000
+# Text larger than this is refused: a fingerprint of a 50 MB "text" is almost surely a wrong input.
+MAX_TEXT_BYTES = 50 * 1024 * 1024
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise MediaError(f"Input file {path.name} does not exist.", "InvalidInput.NotFound") from exc
+    if size == 0:
+        raise MediaError("The input file is empty (0 bytes).", "InvalidFile.Empty")
+    if limit is not None and size > limit:
+        raise MediaError(
+            f"The input is {size} bytes; at most {limit} are accepted for this media type.",
+            "InvalidFile.TooLarge",
+        )
+    return path.read_bytes()
+
+
+def _image_size_from_header(data: bytes) -> tuple[int, int] | None:
+    """Width and height for PNG/JPEG headers, to refuse huge images before decoding them."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE):
+                height = int.from_bytes(data[i + 5 : i + 7], "big")
+                width = int.from_bytes(data[i + 7 : i + 9], "big")
+                return width, height
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                i += 2
+                continue
+            i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return None
+
+
+def read_image(path: Path) -> np.ndarray:
+    """Decode an image file to an 8-bit BGR array."""
+    data = _read_bytes(path)
+    size = _image_size_from_header(data)
+    if size and size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise MediaError(
+            f"The image is {size[0]}x{size[1]} pixels; at most {MAX_IMAGE_PIXELS} pixels are accepted.",
+            "InvalidFile.TooLarge",
+        )
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    try:
+        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        raise MediaError(f"The image could not be decoded: {exc.msg}") from exc
+    if image is None:
+        raise MediaError(
+            "The file is not an image this portal can decode (JPEG, PNG, WebP, BMP, TIFF) or it is corrupt."
+        )
+    if image.shape[0] < 8 or image.shape[1] < 8:
+        raise MediaError(
+            f"The image is {image.shape[1]}x{image.shape[0]} pixels; at least 8x8 is needed.",
+            "InvalidFile.Unsupported",
+        )
+    return image
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else refuse binary data."""
+    if not data:
+        raise MediaError("The text is empty.", "InvalidFile.Empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise MediaError("The UTF-16 text is corrupt.") from exc
+    if b"\x00" in data[:65536]:
+        raise MediaError("The file looks binary, not text (it holds NUL bytes).", "InvalidFile.Unsupported")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Legacy 8-bit text (Latin-1/Windows-1252) is common in archives; every byte maps.
+        return data.decode("cp1252", errors="replace")
+
+
+def read_text(path: Path) -> str:
+    return decode_text(_read_bytes(path, MAX_TEXT_BYTES))

@@ -1,0 +1,96 @@
+"""`make run`: the web server and a worker cluster in one foreground process group."""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the portal (gunicorn) and run a django-q2 worker cluster; Ctrl-C stops both."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--web-workers", type=int, default=2)
+
+    def handle(self, *args, host, port, web_workers, **options):
+        login = self._ensure_admin()
+        python = sys.executable
+        web = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "dnaportal.wsgi",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(web_workers),
+                "--threads",
+                "4",
+                # Large uploads stream in for a while; do not kill the worker mid-upload.
+                "--timeout",
+                "600",
+                "--access-logfile",
+                "-",
+            ]
+        )
+        cluster = subprocess.Popen([python, "manage.py", "qcluster"], cwd=settings.BASE_DIR)
+        children = [web, cluster]
+        url = f"http://{host}:{port}/"
+        self.stdout.write(
+            f"\nDNA Portal is starting at {url}\n"
+            f"  API:    {url}api/v1/  (schema at {url}api/v1/schema/)\n"
+            f"  {login}\n"
+            f"  Data:   {settings.DATA_DIR}\n"
+            "Press Ctrl-C to stop the web server and the workers.\n"
+        )
+
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        while not stopping:
+            for child in children:
+                if child.poll() is not None:
+                    self.stderr.write(f"{child.args[2]} exited with {child.returncode}; stopping.")
+                    exit_code = child.returncode or 1
+                    stopping = True
+            time.sleep(0.3)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.time() + 20
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.exit(exit_code)
+
+    def _ensure_admin(self) -> str:
+        """First run: create an `admin` account with a random password kept in the data dir."""
+        users = get_user_model()
+        password_file = settings.DATA_DIR / "admin-password.txt"
+        if users.objects.filter(is_superuser=True).exists():
+            if password_file.exists():
+                return f"Sign in: admin / password in {password_file}"
+            return "Sign in with your superuser account (manage.py createsuperuser)."
+        password = secrets.token_urlsafe(12)
+        users.objects.create_superuser("admin", "", password)
+        fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password + "\n")
+        return f"Sign in: admin / {password}  (also in {password_file}; change it in /admin/)"

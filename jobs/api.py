@@ -1,0 +1,56 @@
+"""REST endpoints for jobs. Thin: parse, call a selector or service, respond."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from dnaportal.pagination import Pages
+from jobs import selectors, services
+from jobs.serializers import JobCreatedSerializer, JobCreateSerializer, JobSerializer
+from libraries.selectors import get_library
+
+
+class JobViewSet(viewsets.ViewSet):
+    serializer_class = JobSerializer
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request):
+        paginator = Pages()
+        jobs = selectors.filter_jobs(request.query_params)
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response(JobSerializer(page, many=True).data)
+
+    @extend_schema(request=JobCreateSerializer, responses={201: JobCreatedSerializer})
+    def create(self, request):
+        serializer = JobCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        given = data.get("input") or {}
+        job = services.submit_job(
+            library=get_library(data["library"], http_status=status.HTTP_400_BAD_REQUEST),
+            primary_key=data["primary_key"],
+            media_type=data["media_type"],
+            save_type=data["save_type"],
+            upload=data.get("file"),
+            url=given.get("media", "") if given.get("type") == "url" else "",
+            path=given.get("media", "") if given.get("type") == "path" else "",
+            text=data.get("text"),
+            user_data=data["user_data"],
+            priority=data["priority"],
+            pipeline=data["pipeline"],
+            callback_url=data["callback_url"],
+            user=request.user,
+            request_id=request.request_id,
+        )
+        body = {"id": job.id.hex, "request_id": request.request_id, "status": job.status}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        return Response(JobSerializer(selectors.get_job(pk)).data)
+
+    @extend_schema(request=None, responses=JobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        job = services.cancel_job(job=selectors.get_job(pk))
+        return Response(JobSerializer(selectors.get_job(job.id)).data)

@@ -1,0 +1,159 @@
+"""DNA jobs: one submitted medium checked against (and maybe saved to) a library, and its matches."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class JobMediaType(models.TextChoices):
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+    IMAGE = "image", "Image"
+    TEXT = "text", "Text"
+    ASR = "asr", "Speech (ASR text)"
+
+
+class SaveType(models.TextChoices):
+    # Semantics of Alibaba Cloud ICE SubmitDNAJob (../shared/reference).
+    NOSAVE = "nosave", "Search only"
+    SAVE = "save", "Search; save if not a duplicate"
+    FORCESAVE = "forcesave", "Search and save"
+    ONLYSAVE = "onlysave", "Save only"
+
+    @property
+    def searches(self) -> bool:
+        return self != SaveType.ONLYSAVE
+
+
+class JobStatus(models.TextChoices):
+    QUEUING = "queuing", "Queuing"
+    ANALYSING = "analysing", "Analysing"
+    SUCCESS = "success", "Success"
+    FAIL = "fail", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class InputType(models.TextChoices):
+    UPLOAD = "upload", "Uploaded file"
+    URL = "url", "HTTP(S) URL"
+    PATH = "path", "Path under the import root"
+    TEXT = "text", "Inline text"
+
+
+def job_input_path(job: "Job", filename: str) -> str:
+    suffix = "".join(c for c in filename.rsplit(".", 1)[-1][:10] if c.isalnum()) if "." in filename else ""
+    return f"jobs/{job.id.hex}/input" + (f".{suffix.lower()}" if suffix else "")
+
+
+class Job(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    library = models.ForeignKey(
+        "libraries.Library", null=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    primary_key = models.CharField(max_length=128)
+    media_type = models.CharField(max_length=8, choices=JobMediaType.choices)
+    save_type = models.CharField(max_length=10, choices=SaveType.choices, default=SaveType.SAVE)
+
+    input_type = models.CharField(max_length=8, choices=InputType.choices)
+    input_file = models.FileField(upload_to=job_input_path, blank=True, max_length=255)
+    input_url = models.URLField(max_length=2048, blank=True)
+    input_path = models.CharField(max_length=1024, blank=True)
+    input_text = models.TextField(blank=True)
+    input_name = models.CharField(max_length=255, blank=True)
+
+    user_data = models.CharField(max_length=128, blank=True)
+    priority = models.PositiveSmallIntegerField(default=0)
+    pipeline = models.CharField(max_length=64, blank=True)
+    callback_url = models.URLField(max_length=2048, blank=True)
+
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUING)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    saved = models.BooleanField(default=False)
+    saved_media = models.ForeignKey(
+        "libraries.Media", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Facts about the query learnt while decoding (duration, width, characters...).
+    input_meta = models.JSONField(default=dict, blank=True)
+
+    request_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed while a worker holds the job; a stale heartbeat means the worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "pipeline", "-priority", "created_at"]),
+            models.Index(fields=["library", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.id.hex} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCESS, JobStatus.FAIL, JobStatus.CANCELLED)
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed copy"
+    DISMISSED = "dismissed", "Not a copy"
+    ESCALATED = "escalated", "Escalated"
+
+
+class Match(models.Model):
+    """One matched library item for one job, with where and how closely it matched."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="matches")
+    library = models.ForeignKey("libraries.Library", null=True, on_delete=models.SET_NULL, related_name="+")
+    media = models.ForeignKey("libraries.Media", null=True, on_delete=models.SET_NULL, related_name="matches")
+    # Kept even when the library item is deleted later, so the result still reads the same.
+    primary_key = models.CharField(max_length=128)
+    global_similarity = models.FloatField()
+    video_segments = models.JSONField(default=list, blank=True)
+    audio_segments = models.JSONField(default=list, blank=True)
+    text_segments = models.JSONField(default=list, blank=True)
+
+    review_status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-global_similarity", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.primary_key} ~ {self.global_similarity:.2f}"
+
+
+class CallbackAttempt(models.Model):
+    """Every delivery attempt of a job's result to its callback URL."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="callback_attempts")
+    attempt = models.PositiveSmallIntegerField()
+    url = models.URLField(max_length=2048)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    delivered = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "attempt"]
+
+    def __str__(self) -> str:
+        return f"callback {self.attempt} of {self.job_id}: {self.status_code or self.error}"

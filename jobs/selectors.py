@@ -1,0 +1,73 @@
+"""Reads of jobs shared by the API and the pages, with strict filter parsing."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.dateparse import parse_datetime
+from rest_framework import status
+
+from dnaportal.errors import ApiError, Codes
+from jobs.models import CallbackAttempt, Job, JobStatus, Match
+
+MAX_IDS = 100
+
+
+def jobs_with_results() -> QuerySet[Job]:
+    return Job.objects.select_related("library").prefetch_related(
+        Prefetch("matches", queryset=Match.objects.order_by("-global_similarity", "id")),
+        Prefetch("callback_attempts", queryset=CallbackAttempt.objects.order_by("attempt")),
+    )
+
+
+def get_job(job_id) -> Job:
+    try:
+        return jobs_with_results().get(id=uuid.UUID(str(job_id)))
+    except (ValueError, Job.DoesNotExist) as exc:
+        raise ApiError(
+            Codes.JOB_NOT_FOUND, f"Job {job_id!r} does not exist.", status.HTTP_404_NOT_FOUND
+        ) from exc
+
+
+def _parse_time(name: str, value: str):
+    parsed = None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        pass
+    if parsed is None:
+        raise ApiError(
+            f"InvalidParameter.{name.title().replace('_', '')}",
+            f"{name}: use ISO 8601, e.g. 2026-11-21T10:00:00Z.",
+        )
+    return parsed
+
+
+def filter_jobs(params) -> QuerySet[Job]:
+    """Apply the list filters (ids, status, library, created_after/before, pipeline)."""
+    jobs = jobs_with_results()
+    if ids := params.get("ids"):
+        parts = [p.strip() for p in ids.split(",") if p.strip()]
+        if len(parts) > MAX_IDS:
+            raise ApiError("InvalidParameter.Ids", f"ids: at most {MAX_IDS} ids at a time.")
+        try:
+            jobs = jobs.filter(id__in=[uuid.UUID(p) for p in parts])
+        except ValueError as exc:
+            raise ApiError("InvalidParameter.Ids", "ids: comma-separated job ids.") from exc
+    if value := params.get("status"):
+        if value not in JobStatus.values:
+            raise ApiError("InvalidParameter.Status", f"status: one of {', '.join(JobStatus.values)}.")
+        jobs = jobs.filter(status=value)
+    if value := params.get("library"):
+        try:
+            jobs = jobs.filter(library_id=uuid.UUID(value))
+        except ValueError as exc:
+            raise ApiError("InvalidParameter.Library", "library: a library id.") from exc
+    if value := params.get("created_after"):
+        jobs = jobs.filter(created_at__gte=_parse_time("created_after", value))
+    if value := params.get("created_before"):
+        jobs = jobs.filter(created_at__lt=_parse_time("created_before", value))
+    if "pipeline" in params:
+        jobs = jobs.filter(pipeline=params.get("pipeline"))
+    return jobs

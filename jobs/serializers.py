@@ -1,0 +1,156 @@
+"""Shapes of jobs and matches in the API. Validation only; writes go through jobs.services."""
+
+import json
+
+from rest_framework import serializers
+
+from jobs.models import Job, JobMediaType, JobStatus, Match, SaveType
+
+
+class InputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["url", "path"])
+    media = serializers.CharField(max_length=2048, trim_whitespace=False)
+
+
+class JSONObjectField(serializers.Field):
+    """A nested object in JSON bodies, or the same object as a JSON string in multipart forms."""
+
+    def __init__(self, serializer: serializers.Serializer, **kwargs):
+        self.serializer = serializer
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError as exc:
+                raise serializers.ValidationError("Not valid JSON.") from exc
+        inner = self.serializer.__class__(data=data)
+        inner.is_valid(raise_exception=True)
+        return inner.validated_data
+
+    def to_representation(self, value):
+        return value
+
+
+class JobCreateSerializer(serializers.Serializer):
+    library = serializers.CharField(max_length=64)
+    primary_key = serializers.CharField(max_length=128)
+    media_type = serializers.ChoiceField(choices=JobMediaType.choices)
+    save_type = serializers.ChoiceField(choices=SaveType.choices, default=SaveType.SAVE)
+    file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
+    input = JSONObjectField(InputSerializer(), required=False)
+    text = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
+    user_data = serializers.CharField(required=False, allow_blank=True, default="", max_length=1024)
+    priority = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2)
+    pipeline = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    callback_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=2048)
+
+    def validate_primary_key(self, value: str) -> str:
+        if any(ord(c) < 32 for c in value) or value != value.strip():
+            raise serializers.ValidationError(
+                "Control characters and leading/trailing spaces are not allowed."
+            )
+        return value
+
+
+class SegmentSerializer(serializers.Serializer):
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    master_start = serializers.FloatField()
+    master_end = serializers.FloatField()
+    similarity = serializers.FloatField()
+
+
+class TextSegmentSerializer(SegmentSerializer):
+    query_text = serializers.CharField()
+    master_text = serializers.CharField()
+
+
+class MatchSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True)
+    library = serializers.UUIDField(source="library_id", format="hex")
+    media = serializers.UUIDField(source="media_id", format="hex")
+    video_segments = SegmentSerializer(many=True)
+    audio_segments = SegmentSerializer(many=True)
+    text_segments = TextSegmentSerializer(many=True)
+
+    class Meta:
+        model = Match
+        fields = [
+            "id",
+            "primary_key",
+            "library",
+            "media",
+            "global_similarity",
+            "video_segments",
+            "audio_segments",
+            "text_segments",
+            "review_status",
+        ]
+
+
+class CallbackAttemptSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField()
+    status_code = serializers.IntegerField(allow_null=True)
+    delivered = serializers.BooleanField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(format="hex")
+    library = serializers.UUIDField(source="library_id", format="hex", allow_null=True)
+    input = serializers.SerializerMethodField()
+    code = serializers.CharField(source="error_code")
+    message = serializers.CharField(source="error_message")
+    saved_media = serializers.UUIDField(source="saved_media_id", format="hex", allow_null=True)
+    result = serializers.SerializerMethodField()
+    callback_attempts = CallbackAttemptSerializer(many=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "request_id",
+            "library",
+            "primary_key",
+            "media_type",
+            "save_type",
+            "input",
+            "user_data",
+            "priority",
+            "pipeline",
+            "callback_url",
+            "status",
+            "code",
+            "message",
+            "progress",
+            "attempts",
+            "saved",
+            "saved_media",
+            "input_meta",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "result",
+            "callback_attempts",
+        ]
+
+    def get_input(self, job: Job) -> dict:
+        media = {"upload": job.input_name, "url": job.input_url, "path": job.input_path}
+        shown = media.get(job.input_type, "")
+        if job.input_type == "text":
+            shown = f"{len(job.input_text)} characters"
+        return {"type": job.input_type, "media": shown}
+
+    def get_result(self, job: Job) -> dict | None:
+        if job.status != JobStatus.SUCCESS:
+            return None
+        return {"matches": MatchSerializer(job.matches.all(), many=True).data}
+
+
+class JobCreatedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    request_id = serializers.CharField()
+    status = serializers.CharField()

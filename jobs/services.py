@@ -1,0 +1,271 @@
+"""Writes to jobs: submit, cancel, claim, finish, fail, requeue. The API, the pages and the worker
+call these; each state change is a compare-and-set on the job's status, so two workers never both win.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework import status
+
+from dnaportal.engine import fingerprinters_for
+from dnaportal.errors import ApiError, Codes
+from jobs.inputs import InputError, check_url, resolve_import_path
+from jobs.models import InputType, Job, JobStatus, SaveType
+from libraries.models import Library, Media
+
+log = logging.getLogger(__name__)
+
+PIPELINE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+USER_DATA_MAX_BYTES = 128
+
+
+def _input_error(exc: InputError) -> ApiError:
+    http = status.HTTP_403_FORBIDDEN if exc.code.startswith("Forbidden") else status.HTTP_400_BAD_REQUEST
+    return ApiError(exc.code, exc.message, http)
+
+
+def check_callback_url(url: str) -> None:
+    if url:
+        try:
+            check_url(url, settings.ALLOWED_PRIVATE_NETWORKS)
+        except InputError as exc:
+            raise ApiError(
+                exc.code if exc.code.startswith("Forbidden") else "InvalidParameter.CallbackUrl",
+                f"callback_url: {exc.message}",
+                status.HTTP_400_BAD_REQUEST,
+            ) from exc
+
+
+def submit_job(
+    *,
+    library: Library,
+    primary_key: str,
+    media_type: str,
+    save_type: str = SaveType.SAVE,
+    upload: UploadedFile | None = None,
+    url: str = "",
+    path: str = "",
+    text: str | None = None,
+    user_data: str = "",
+    priority: int = 0,
+    pipeline: str = "",
+    callback_url: str = "",
+    user=None,
+    request_id: str = "",
+) -> Job:
+    """Validate a submission completely, store it, and queue it once the transaction commits."""
+    if not library.accepts(media_type):
+        raise ApiError(
+            "InvalidParameter.MediaType",
+            f"Library {library.name!r} holds {library.media_type}; a {media_type} job cannot use it.",
+        )
+    if not fingerprinters_for(media_type):
+        raise ApiError(
+            Codes.UNSUPPORTED_MEDIA_TYPE,
+            f"This portal cannot fingerprint {media_type} media yet.",
+        )
+    if save_type in (SaveType.SAVE, SaveType.ONLYSAVE):
+        if Media.objects.filter(library=library, primary_key=primary_key).exists():
+            raise ApiError(
+                Codes.PRIMARY_KEY_EXISTS,
+                f"Library {library.name!r} already holds primary key {primary_key!r}; "
+                "use save type forcesave to replace it, or nosave to only search.",
+                status.HTTP_409_CONFLICT,
+            )
+    if len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
+        raise ApiError(
+            "InvalidParameter.UserData",
+            f"user_data is {len(user_data.encode())} bytes; at most {USER_DATA_MAX_BYTES} are allowed.",
+        )
+    if pipeline and not PIPELINE_NAME.match(pipeline):
+        raise ApiError("InvalidParameter.Pipeline", "pipeline: use 1-64 letters, digits, '_' or '-'.")
+    if priority not in (0, 1, 2):
+        raise ApiError("InvalidParameter.Priority", "priority must be 0, 1 or 2.")
+    check_callback_url(callback_url)
+
+    job = Job(
+        library=library,
+        primary_key=primary_key,
+        media_type=media_type,
+        save_type=save_type,
+        user_data=user_data,
+        priority=priority,
+        pipeline=pipeline,
+        callback_url=callback_url,
+        request_id=request_id,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    sources = [upload is not None, bool(url), bool(path), text is not None]
+    if sum(sources) != 1:
+        raise ApiError(
+            "MissingParameter.Input",
+            "Give exactly one input: a file upload, input {type: url|path, media}, or text.",
+        )
+    if upload is not None:
+        if upload.size == 0:
+            raise ApiError(Codes.FILE_EMPTY, "The uploaded file is empty (0 bytes).")
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise ApiError(
+                Codes.FILE_TOO_LARGE,
+                f"The file is {upload.size} bytes; the limit is {settings.MAX_UPLOAD_BYTES}.",
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        job.input_type = InputType.UPLOAD
+        job.input_name = Path(upload.name or "upload").name[:255]
+    elif url:
+        try:
+            check_url(url, settings.ALLOWED_PRIVATE_NETWORKS)
+        except InputError as exc:
+            raise _input_error(exc) from exc
+        job.input_type, job.input_url = InputType.URL, url
+        job.input_name = Path(url.split("?")[0]).name[:255]
+    elif path:
+        try:
+            resolve_import_path(path, settings.IMPORT_ROOT)
+        except InputError as exc:
+            raise _input_error(exc) from exc
+        job.input_type, job.input_path = InputType.PATH, path
+        job.input_name = Path(path).name[:255]
+    else:
+        if media_type not in ("text", "asr") or not text.strip():
+            raise ApiError(
+                "InvalidParameter.Text",
+                "Inline text is for text jobs and must not be empty.",
+            )
+        job.input_type, job.input_text = InputType.TEXT, text
+
+    with transaction.atomic():
+        if upload is not None:
+            job.input_file.save(job.input_name, upload, save=False)
+        job.save()
+        transaction.on_commit(lambda: enqueue(job.pipeline))
+    return job
+
+
+def enqueue(pipeline: str = "") -> None:
+    """Queue one unit of work for a pipeline. The worker that takes it runs the best queuing job."""
+    from django_q.tasks import async_task
+
+    options = {"cluster": pipeline} if pipeline else {}
+    async_task("jobs.tasks.process_next_job", pipeline, task_name="dna-job", **options)
+
+
+def cancel_job(*, job: Job) -> Job:
+    changed = Job.objects.filter(id=job.id, status=JobStatus.QUEUING).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    if not changed:
+        raise ApiError(
+            Codes.INCORRECT_JOB_STATUS,
+            f"Only queuing jobs can be cancelled; this job is {job.status}.",
+            status.HTTP_409_CONFLICT,
+        )
+    return job
+
+
+def claim_next_job(pipeline: str = "") -> Job | None:
+    """Take the highest-priority, oldest queuing job of a pipeline (compare-and-set)."""
+    for _ in range(10):
+        candidate = (
+            Job.objects.filter(status=JobStatus.QUEUING, pipeline=pipeline)
+            .order_by("-priority", "created_at")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if candidate is None:
+            return None
+        now = timezone.now()
+        won = Job.objects.filter(id=candidate, status=JobStatus.QUEUING).update(
+            status=JobStatus.ANALYSING,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
+            progress=0,
+            error_code="",
+            error_message="",
+        )
+        if won:
+            return Job.objects.select_related("library").get(id=candidate)
+    return None
+
+
+def held_by_worker(job: Job):
+    """The job's row, only while this worker still holds it (same status and attempt)."""
+    return Job.objects.filter(id=job.id, status=JobStatus.ANALYSING, attempts=job.attempts)
+
+
+def heartbeat(job: Job, progress: int) -> bool:
+    """Report progress; False means the job was taken away (reaped or cancelled)."""
+    return bool(held_by_worker(job).update(progress=progress, heartbeat_at=timezone.now()))
+
+
+def fail_job(job: Job, code: str, message: str) -> bool:
+    done = held_by_worker(job).update(
+        status=JobStatus.FAIL,
+        error_code=code[:64],
+        error_message=message,
+        finished_at=timezone.now(),
+    )
+    if done:
+        _after_finish(job.id)
+    return bool(done)
+
+
+def requeue_job(job: Job, reason: str) -> bool:
+    """A transient failure: give the job back to the queue (or fail it after the last attempt)."""
+    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+        return fail_job(job, Codes.INTERNAL_ERROR, f"Gave up after {job.attempts} attempts: {reason}")
+    done = held_by_worker(job).update(status=JobStatus.QUEUING, error_message=reason)
+    if done:
+        transaction.on_commit(lambda: enqueue(job.pipeline))
+    return bool(done)
+
+
+def _after_finish(job_id) -> None:
+    from jobs.callbacks import schedule_callback
+
+    transaction.on_commit(lambda: schedule_callback(job_id, attempt=1))
+
+
+def finish_job(job: Job, *, saved_media: Media | None, input_meta: dict) -> bool:
+    done = held_by_worker(job).update(
+        status=JobStatus.SUCCESS,
+        progress=100,
+        saved=saved_media is not None,
+        saved_media=saved_media,
+        input_meta=input_meta,
+        finished_at=timezone.now(),
+    )
+    if done:
+        _after_finish(job.id)
+    return bool(done)
+
+
+def reap_stale_jobs() -> int:
+    """Jobs whose worker stopped sending heartbeats (killed, machine lost) go back to the queue."""
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    stale = Job.objects.filter(status=JobStatus.ANALYSING, heartbeat_at__lt=cutoff)
+    count = 0
+    for job in stale:
+        with transaction.atomic():
+            if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                if fail_job(
+                    job,
+                    Codes.JOB_LOST,
+                    f"The worker stopped responding on each of {job.attempts} attempts.",
+                ):
+                    count += 1
+            elif requeue_job(job, "The worker processing this job stopped responding."):
+                count += 1
+                log.warning("requeued job %s after its worker went silent", job.id.hex)
+    return count

@@ -1,0 +1,30 @@
+"""django-q2 task entry points: thin wrappers that take ids/names and reload rows."""
+
+from __future__ import annotations
+
+import logging
+
+from jobs import services
+from jobs.pipeline import run_job
+
+log = logging.getLogger(__name__)
+
+
+def process_next_job(pipeline: str = "") -> str | None:
+    """Run the best queuing job of the pipeline. Safe to run twice: claiming is compare-and-set."""
+    job = services.claim_next_job(pipeline)
+    if job is None:
+        return None
+    log.info("job %s: %s %s, attempt %d", job.id.hex, job.media_type, job.save_type, job.attempts)
+    run_job(job)
+    return job.id.hex
+
+
+def reap_stale_jobs() -> int:
+    return services.reap_stale_jobs()
+
+
+def deliver_callback(job_id: str, attempt: int) -> bool:
+    from jobs.callbacks import deliver
+
+    return deliver(job_id, attempt)

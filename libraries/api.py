@@ -1,0 +1,62 @@
+"""REST endpoints for libraries and their media. Thin: parse, call a selector or service, respond."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+
+from dnaportal.pagination import Pages
+from libraries import selectors, services
+from libraries.serializers import LibrarySerializer, LibraryUpdateSerializer, MediaSerializer
+
+
+class LibraryViewSet(viewsets.ViewSet):
+    serializer_class = LibrarySerializer
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request):
+        paginator = Pages()
+        page = paginator.paginate_queryset(selectors.libraries(), request, view=self)
+        return paginator.get_paginated_response(LibrarySerializer(page, many=True).data)
+
+    def create(self, request):
+        serializer = LibrarySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        library = services.create_library(user=request.user, **serializer.validated_data)
+        library = selectors.get_library(library.id)
+        return Response(LibrarySerializer(library).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        return Response(LibrarySerializer(selectors.get_library(pk)).data)
+
+    @extend_schema(request=LibraryUpdateSerializer, responses=LibrarySerializer)
+    def partial_update(self, request, pk=None):
+        library = selectors.get_library(pk)
+        serializer = LibraryUpdateSerializer(library, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_library(library=library, **serializer.validated_data)
+        return Response(LibrarySerializer(selectors.get_library(pk)).data)
+
+    def destroy(self, request, pk=None):
+        services.delete_library(library=selectors.get_library(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LibraryMediaViewSet(viewsets.ViewSet):
+    serializer_class = MediaSerializer
+    lookup_field = "primary_key"
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request, library_pk=None):
+        library = selectors.get_library(library_pk)
+        paginator = Pages()
+        page = paginator.paginate_queryset(selectors.library_media(library), request, view=self)
+        return paginator.get_paginated_response(MediaSerializer(page, many=True).data)
+
+    def retrieve(self, request, library_pk=None, primary_key=None):
+        library = selectors.get_library(library_pk)
+        return Response(MediaSerializer(selectors.get_media(library, primary_key)).data)
+
+    def destroy(self, request, library_pk=None, primary_key=None):
+        library = selectors.get_library(library_pk)
+        services.delete_media(media=selectors.get_media(library, primary_key))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,107 @@
+"""Libraries of fingerprinted media: Library, Media (one item under a client-given primary key), and
+the fingerprints that describe each item, with the fingerprinter name and version that made them."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class MediaType(models.TextChoices):
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+    IMAGE = "image", "Image"
+    TEXT = "text", "Text"
+
+
+def media_upload_path(media: "Media", filename: str) -> str:
+    # Files live under the library and item ids, never under client-chosen names.
+    suffix = "".join(c for c in filename.rsplit(".", 1)[-1][:10] if c.isalnum()) if "." in filename else ""
+    return f"libraries/{media.library_id.hex}/{media.id.hex}" + (f".{suffix.lower()}" if suffix else "")
+
+
+class Library(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=128, unique=True)
+    description = models.CharField(max_length=1024, blank=True)
+    media_type = models.CharField(max_length=8, choices=MediaType.choices)
+    # `save` jobs store their input only when no match reaches this global similarity.
+    duplicate_threshold = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "libraries"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def accepts(self, job_media_type: str) -> bool:
+        """Which job media types this library can hold or be searched with."""
+        accepted = {
+            MediaType.VIDEO: {"video"},
+            MediaType.AUDIO: {"audio"},
+            MediaType.IMAGE: {"image"},
+            MediaType.TEXT: {"text", "asr"},
+        }
+        return job_media_type in accepted[MediaType(self.media_type)]
+
+
+class Media(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="media")
+    primary_key = models.CharField(max_length=128)
+    media_type = models.CharField(max_length=8, choices=MediaType.choices)
+    file = models.FileField(upload_to=media_upload_path, blank=True, max_length=255)
+    text = models.TextField(blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    duration = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    fps = models.FloatField(null=True, blank=True)
+    sample_rate = models.PositiveIntegerField(null=True, blank=True)
+    characters = models.PositiveIntegerField(null=True, blank=True)
+    saved_by_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "media"
+        constraints = [
+            models.UniqueConstraint(fields=["library", "primary_key"], name="unique_primary_key_per_library")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.library.name}/{self.primary_key}"
+
+
+class Fingerprint(models.Model):
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="fingerprints")
+    # Denormalised so a library's index loads with one indexed query.
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    fingerprinter = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["media", "fingerprinter"], name="one_fingerprint_per_fingerprinter"
+            )
+        ]
+        indexes = [models.Index(fields=["library", "fingerprinter", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprinter} v{self.version} of {self.media_id}"

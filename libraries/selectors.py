@@ -1,0 +1,47 @@
+"""Reads shared by the API and the pages."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Count, QuerySet
+from rest_framework import status
+
+from dnaportal.errors import ApiError, Codes
+from libraries.models import Library, Media
+
+
+def parse_id(value: str, code: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise ApiError(code, f"{what} {value!r} does not exist.", status.HTTP_404_NOT_FOUND) from exc
+
+
+def libraries() -> QuerySet[Library]:
+    return Library.objects.annotate(media_count=Count("media"))
+
+
+def get_library(library_id, *, http_status: int = status.HTTP_404_NOT_FOUND) -> Library:
+    """The library, or ResourceNotFound.Library (404 on its own URL, 400 when named in a body)."""
+    try:
+        return libraries().get(id=uuid.UUID(str(library_id)))
+    except (ValueError, Library.DoesNotExist) as exc:
+        raise ApiError(
+            Codes.LIBRARY_NOT_FOUND, f"Library {library_id!r} does not exist.", http_status
+        ) from exc
+
+
+def library_media(library: Library) -> QuerySet[Media]:
+    return library.media.prefetch_related("fingerprints").order_by("-created_at", "id")
+
+
+def get_media(library: Library, primary_key: str) -> Media:
+    try:
+        return library_media(library).get(primary_key=primary_key)
+    except Media.DoesNotExist as exc:
+        raise ApiError(
+            Codes.MEDIA_NOT_FOUND,
+            f"Library {library.name!r} holds no item with primary key {primary_key!r}.",
+            status.HTTP_404_NOT_FOUND,
+        ) from exc

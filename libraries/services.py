@@ -1,0 +1,184 @@
+"""Writes to libraries and their media. Views and jobs call these; nothing else writes the tables."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from rest_framework import status
+
+from dnaportal.engine import Fingerprint as EngineFingerprint
+from dnaportal.errors import ApiError, Codes
+from libraries.models import Fingerprint, Library, Media
+
+log = logging.getLogger(__name__)
+
+
+def create_library(
+    *,
+    name: str,
+    media_type: str,
+    description: str = "",
+    duplicate_threshold: float = 0.5,
+    user=None,
+) -> Library:
+    try:
+        with transaction.atomic():
+            return Library.objects.create(
+                name=name,
+                description=description,
+                media_type=media_type,
+                duplicate_threshold=duplicate_threshold,
+                created_by=user if user and user.is_authenticated else None,
+            )
+    except IntegrityError as exc:
+        raise ApiError(
+            Codes.LIBRARY_NAME_EXISTS,
+            f"A library named {name!r} already exists.",
+            status.HTTP_409_CONFLICT,
+        ) from exc
+
+
+def update_library(*, library: Library, **changes) -> Library:
+    allowed = {"name", "description", "duplicate_threshold"}
+    for field, value in changes.items():
+        if field in allowed:
+            setattr(library, field, value)
+    try:
+        with transaction.atomic():
+            library.save()
+    except IntegrityError as exc:
+        raise ApiError(
+            Codes.LIBRARY_NAME_EXISTS,
+            f"A library named {library.name!r} already exists.",
+            status.HTTP_409_CONFLICT,
+        ) from exc
+    return library
+
+
+def _delete_files_after_commit(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    def delete() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                log.warning("could not delete stored file %s", name)
+
+    transaction.on_commit(delete)
+
+
+def delete_library(*, library: Library) -> None:
+    """Delete a library with its media and fingerprints (files go once the rows are gone)."""
+    with transaction.atomic():
+        names = [name for name in library.media.values_list("file", flat=True) if name]
+        library.delete()
+        _delete_files_after_commit(names)
+
+
+def delete_media(*, media: Media) -> None:
+    with transaction.atomic():
+        names = [media.file.name] if media.file else []
+        media.delete()
+        _delete_files_after_commit(names)
+
+
+def sha256_of(path: Path | None = None, text: str | None = None) -> str:
+    digest = hashlib.sha256()
+    if text is not None:
+        digest.update(text.encode("utf-8"))
+    else:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_media(
+    *,
+    library: Library,
+    primary_key: str,
+    media_type: str,
+    fingerprints: list[EngineFingerprint],
+    path: Path | None = None,
+    text: str | None = None,
+    original_name: str = "",
+    job=None,
+    replace: bool = False,
+) -> Media:
+    """Store one item and its fingerprints atomically. `replace` swaps out an item with the same key.
+
+    Raises ApiError(ResourceAlreadyExists.PrimaryKey) when the key is taken and not replacing.
+    """
+    meta: dict = {}
+    for fingerprint in fingerprints:
+        meta.update(fingerprint.meta)
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            existing = (
+                Media.objects.select_for_update().filter(library=library, primary_key=primary_key).first()
+            )
+            if existing is not None:
+                if not replace:
+                    raise _key_taken(library, primary_key)
+                delete_media(media=existing)
+            media = Media(
+                library=library,
+                primary_key=primary_key,
+                media_type=media_type if media_type != "asr" else "text",
+                original_name=original_name[:255],
+                saved_by_job=job,
+                duration=meta.get("duration"),
+                width=meta.get("width"),
+                height=meta.get("height"),
+                fps=meta.get("fps"),
+                sample_rate=meta.get("sample_rate"),
+                characters=meta.get("characters"),
+            )
+            if text is not None:
+                media.text = text
+                media.size_bytes = len(text.encode("utf-8"))
+                media.sha256 = sha256_of(text=text)
+            else:
+                media.size_bytes = path.stat().st_size
+                media.sha256 = sha256_of(path)
+                with open(path, "rb") as handle:
+                    media.file.save(original_name or path.name, File(handle), save=False)
+                stored_name = media.file.name
+            try:
+                with transaction.atomic():
+                    media.save()
+            except IntegrityError as exc:
+                # Another job saved the same key between our check and our insert.
+                raise _key_taken(library, primary_key) from exc
+            Fingerprint.objects.bulk_create(
+                Fingerprint(
+                    media=media,
+                    library=library,
+                    fingerprinter=fp.fingerprinter,
+                    version=fp.version,
+                    data=fp.data,
+                )
+                for fp in fingerprints
+            )
+    except BaseException:
+        if stored_name:  # the rows rolled back; the copied file must not stay behind
+            from django.core.files.storage import default_storage
+
+            default_storage.delete(stored_name)
+        raise
+    return media
+
+
+def _key_taken(library: Library, primary_key: str) -> ApiError:
+    return ApiError(
+        Codes.PRIMARY_KEY_EXISTS,
+        f"Library {library.name!r} already holds primary key {primary_key!r}; "
+        "use save type forcesave to replace it.",
+        status.HTTP_409_CONFLICT,
+    )

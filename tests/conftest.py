@@ -1,0 +1,104 @@
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import media as test_media
+
+
+@pytest.fixture(autouse=True)
+def _isolated_storage(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORT_ROOT = tmp_path / "import"
+    settings.IMPORT_ROOT.mkdir()
+    from libraries import indexes
+
+    indexes._cache.clear()
+    yield
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("alice", password="pw-alice-123")
+
+
+@pytest.fixture
+def api(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture(scope="session")
+def images(tmp_path_factory):
+    """Library photos, their transformed copies and unrelated photos, written once per session."""
+    folder = tmp_path_factory.mktemp("images")
+    paths = {}
+    for name in test_media.LIBRARY_PHOTOS + test_media.UNRELATED_PHOTOS:
+        paths[name] = test_media.write_image(folder, name)
+        if name in test_media.LIBRARY_PHOTOS:
+            for transform in test_media.TRANSFORMS:
+                paths[f"{name}:{transform}"] = test_media.write_image(folder, name, transform)
+    return paths
+
+
+@pytest.fixture
+def make_library(api):
+    def make(name="photos", media_type="image", **extra):
+        response = api.post(
+            "/api/v1/libraries/", {"name": name, "media_type": media_type, **extra}, format="json"
+        )
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return make
+
+
+@pytest.fixture
+def run_commit_hooks(django_capture_on_commit_callbacks):
+    """Tests run inside a transaction; this runs what would run at commit (queued tasks, inline)."""
+
+    def call(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def submit(api, run_commit_hooks):
+    """Submit a job (multipart when a file is given); tasks run inline, so it is done on return."""
+
+    def do(library, primary_key, media_type="image", save_type="save", file=None, **fields):
+        return run_commit_hooks(_post, library, primary_key, media_type, save_type, file, **fields)
+
+    def _post(library, primary_key, media_type, save_type, file, **fields):
+        data = {
+            "library": library["id"] if isinstance(library, dict) else library,
+            "primary_key": primary_key,
+            "media_type": media_type,
+            "save_type": save_type,
+            **fields,
+        }
+        if file is not None:
+            with open(file, "rb") as handle:
+                data["file"] = handle
+                return api.post("/api/v1/jobs/", data, format="multipart")
+        return api.post("/api/v1/jobs/", data, format="json")
+
+    return do
+
+
+@pytest.fixture
+def job_result(api):
+    def get(response):
+        assert response.status_code == 201, response.content
+        job = api.get(f"/api/v1/jobs/{response.json()['id']}/").json()
+        return job
+
+    return get

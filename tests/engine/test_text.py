@@ -1,0 +1,140 @@
+"""The text fingerprinter on real books: copied passages are found and located by character offsets."""
+
+import random
+
+import pytest
+
+from dnaportal.engine import MediaError, MediaInput
+from dnaportal.engine.align import chain_hits
+from dnaportal.engine.text import TextFingerprinter, tokenize
+from tests import media
+
+fingerprinter = TextFingerprinter()
+
+
+@pytest.fixture(scope="module")
+def books():
+    return {key: media.book_text(key) for key in media.BOOKS}
+
+
+@pytest.fixture(scope="module")
+def index(books):
+    idx = fingerprinter.new_index()
+    for key, text in books.items():
+        idx.add(key, fingerprinter.from_text(text))
+    return idx
+
+
+def _only_segment(matches, key):
+    assert [m.key for m in matches] == [key]
+    segments = matches[0].segments["text"]
+    assert len(segments) == 1, segments
+    return segments[0]
+
+
+def test_it_locates_an_exact_excerpt_to_the_character(index, books):
+    passage, start = media.excerpt("dickens-music", 0.4)
+    segment = _only_segment(index.search(fingerprinter.from_text(passage)), "dickens-music")
+    # The first and last words of the passage may be partial; the rest is located exactly.
+    assert abs(segment.master_start - start) <= 15
+    assert abs(segment.master_end - (start + len(passage))) <= 15
+    assert segment.start <= 15 and segment.end >= len(passage) - 15
+    assert segment.similarity >= 0.99
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda s: media.typos(s, 0.05), id="typos5"),
+        pytest.param(str.upper, id="uppercase"),
+        pytest.param(lambda s: " ".join(s.split()), id="rewrapped"),
+        pytest.param(lambda s: "<html><body><p>" + s.replace("\n\n", "</p>\n<p>") + "</p></body></html>", id="html"),
+        pytest.param(lambda s: s.replace(",", "").replace(".", ";"), id="punctuation"),
+    ],
+)
+def test_it_finds_edited_copies(index, edit):
+    passage, start = media.excerpt("passamaquoddy", 0.6)
+    query = edit(passage)
+    matches = index.search(fingerprinter.from_text(query))
+    assert matches and matches[0].key == "passamaquoddy"
+    assert matches[0].similarity >= 0.6
+    segments = matches[0].segments["text"]
+    assert min(s.master_start for s in segments) == pytest.approx(start, abs=40)
+
+
+def test_it_reports_each_passage_of_a_reordered_text(index):
+    first, first_start = media.excerpt("beethoven-letters", 0.3, 1200)
+    second, second_start = media.excerpt("beethoven-letters", 0.7, 1200)
+    query = second + "\n\n" + first
+    matches = index.search(fingerprinter.from_text(query))
+    segments = sorted(matches[0].segments["text"], key=lambda s: s.start)
+    assert len(segments) == 2
+    assert segments[0].master_start == pytest.approx(second_start, abs=20)
+    assert segments[1].master_start == pytest.approx(first_start, abs=20)
+    assert segments[1].start == pytest.approx(len(second) + 2, abs=20)
+
+
+def test_it_finds_passages_from_two_books_in_one_query(index):
+    a, _ = media.excerpt("dickens-music", 0.55, 1500)
+    b, _ = media.excerpt("passamaquoddy", 0.45, 1500)
+    matches = index.search(fingerprinter.from_text(a + "\n" + b))
+    assert {m.key for m in matches} == {"dickens-music", "passamaquoddy"}
+    for match in matches:
+        assert 0.3 <= match.similarity <= 0.7, "each book covers about half the query"
+
+
+def test_it_matches_no_unrelated_book(index):
+    unrelated = sorted((media.CORPUS / "media").glob("GITenberg__*/*.txt"))
+    checked = 0
+    for path in unrelated:
+        # Other Beethoven books quote his letters (see the test below): related, not unrelated.
+        if any(folder in str(path) for folder in media.BOOKS.values()) or "Beethoven" in str(path):
+            continue
+        text = media.gutenberg_body(path.read_text(encoding="utf-8", errors="replace"))
+        middle = max(0, len(text) // 2 - 2000)
+        assert index.search(fingerprinter.from_text(text[middle : middle + 4000])) == [], path
+        checked += 1
+    assert checked >= 10
+
+
+def test_it_finds_a_letter_quoted_in_another_book(index):
+    """A real-world copy: a Beethoven study quotes a letter printed in the Letters, with small edits."""
+    folder = "GITenberg__Beethoven-a-character-study--13-Together-with-Wagner-s-indebtedness-to-Beethoven_15141"
+    study = next((media.CORPUS / "media" / folder).glob("*.txt")).read_text(errors="replace")
+    at = study.index("at Cz--(Czerny's)")
+    matches = index.search(fingerprinter.from_text(study[at - 200 : at + 200]))
+    assert [m.key for m in matches] == ["beethoven-letters"]
+    letters = media.book_text("beethoven-letters")
+    located = [letters[int(s.master_start) : int(s.master_end)] for s in matches[0].segments["text"]]
+    assert any("returning" in passage for passage in located), located
+
+
+def test_its_offsets_point_into_the_original_markup():
+    text = "<p>Hello &amp; <b>brave</b> new world</p>"
+    words, starts, ends = tokenize(text)
+    assert words == ["hello", "brave", "new", "world"]
+    assert [text[s:e] for s, e in zip(starts, ends, strict=True)] == ["Hello", "brave", "new", "world"]
+
+
+def test_it_refuses_text_too_short_to_fingerprint():
+    with pytest.raises(MediaError) as raised:
+        fingerprinter.extract(MediaInput(text="two words"))
+    assert raised.value.code == "InvalidFile.TooShort"
+
+
+def test_it_refuses_binary_files(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_bytes(bytes(range(256)) * 10)
+    with pytest.raises(MediaError) as raised:
+        fingerprinter.extract(MediaInput(path=path))
+    assert raised.value.code == "InvalidFile.Unsupported"
+
+
+def test_chaining_separates_two_diagonals_and_drops_scattered_hits():
+    import numpy as np
+
+    rng = random.Random(3)
+    q = list(range(0, 40)) + list(range(100, 130)) + [rng.randrange(0, 300) for _ in range(10)]
+    m = [x + 500 for x in range(0, 40)] + [x - 90 for x in range(100, 130)] + [rng.randrange(2000, 9000) for _ in range(10)]
+    runs = chain_hits(np.array(q), np.array(m), max_gap=5, max_drift=2, min_hits=4)
+    assert [(r.q_start, r.q_end, r.m_start, r.m_end) for r in runs] == [(0, 39, 500, 539), (100, 129, 10, 39)]

@@ -1,0 +1,110 @@
+"""Test media, made from the real corpus in ../shared/corpus: each file is named after the
+transformation applied to it (`balloons-crop20.jpg`), as in the field's own fixture sets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("DNAPORTAL_CORPUS") or REPO.parent / "shared" / "corpus")
+PHOTOS = CORPUS / "media" / "mdn__shared-assets" / "images" / "examples"
+
+# Distinct photos (flowers.jpg and learn/gallery/pic3.jpg are the same picture, so only one is used).
+LIBRARY_PHOTOS = ["balloons.jpg", "hummingbird.jpg", "elephant.jpg"]
+UNRELATED_PHOTOS = ["rhino.jpg", "surfer.jpg", "moon.jpg", "plumeria.jpg", "ice-cream.jpg"]
+BOOKS = {
+    "dickens-music": "GITenberg__Charles-Dickens-and-Music_16595",
+    "passamaquoddy": "GITenberg__Contribution-to-Passamaquoddy-Folk-Lore_17997",
+    "beethoven-letters": "GITenberg__Beethoven-s-Letters-1790-1826-Volume-2_13272",
+}
+
+
+def require_corpus() -> None:
+    if not PHOTOS.is_dir():
+        raise RuntimeError(
+            f"The media corpus is missing at {CORPUS}; set DNAPORTAL_CORPUS to its folder "
+            "(tests use real media and must not silently skip)."
+        )
+
+
+def photo(name: str) -> np.ndarray:
+    require_corpus()
+    image = cv2.imread(str(PHOTOS / name))
+    assert image is not None, name
+    return image
+
+
+def book_text(key: str) -> str:
+    require_corpus()
+    folder = CORPUS / "media" / BOOKS[key]
+    return next(folder.glob("*.txt")).read_text(encoding="utf-8", errors="replace")
+
+
+def gutenberg_body(text: str) -> str:
+    """The book without Project Gutenberg's header and licence (which every book shares verbatim)."""
+    start = text.find("*** START OF")
+    end = text.find("*** END OF")
+    start = text.index("\n", start) if start >= 0 else 0
+    return text[start : end if end > 0 else len(text)]
+
+
+def excerpt(key: str, start_fraction: float = 0.5, length: int = 2500) -> tuple[str, int]:
+    """A passage from the middle of a book (away from the shared Project Gutenberg licence)."""
+    text = book_text(key)
+    start = int(len(text) * start_fraction)
+    start = text.index(" ", start) + 1
+    return text[start : start + length], start
+
+
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(data, cv2.IMREAD_COLOR)
+
+
+TRANSFORMS = {
+    "jpeg25": lambda im: _jpeg(im, 25),
+    "half": lambda im: cv2.resize(im, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+    "crop15": lambda im: im[
+        int(im.shape[0] * 0.15) : int(im.shape[0] * 0.85), int(im.shape[1] * 0.15) : int(im.shape[1] * 0.85)
+    ],
+    "mirror": lambda im: cv2.flip(im, 1),
+    "grey": lambda im: cv2.cvtColor(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR),
+    "border": lambda im: cv2.copyMakeBorder(
+        im, im.shape[0] // 10, im.shape[0] // 10, im.shape[1] // 10, im.shape[1] // 10, cv2.BORDER_CONSTANT
+    ),
+    "caption": lambda im: cv2.putText(
+        im.copy(),
+        "COPYRIGHT",
+        (im.shape[1] // 10, im.shape[0] // 2),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        im.shape[1] / 400,
+        (255, 255, 255),
+        max(1, im.shape[1] // 150),
+    ),
+}
+
+
+def write_image(folder: Path, name: str, transform: str | None = None) -> Path:
+    """Write photo `name` (optionally transformed) to folder as `<stem>-<transform>.jpg`."""
+    image = photo(name)
+    if transform:
+        image = TRANSFORMS[transform](image)
+    stem = Path(name).stem + (f"-{transform}" if transform else "")
+    path = folder / f"{stem}.jpg"
+    cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return path
+
+
+def typos(text: str, rate: float, seed: int = 7) -> str:
+    """Swap two adjacent letters in about `rate` of the words."""
+    rng = np.random.default_rng(seed)
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        if len(word) > 3 and rng.random() < rate:
+            j = int(rng.integers(0, len(word) - 2))
+            words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+    return " ".join(words)

@@ -1,0 +1,11 @@
+"""Test settings: the real settings, with a throwaway data dir, tasks run inline, fast hashing."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DNAPORTAL_DATA_DIR", tempfile.mkdtemp(prefix="dnaportal-test-"))
+os.environ["DNAPORTAL_SYNC_TASKS"] = "1"
+
+from dnaportal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -84,6 +84,7 @@ def deliver(job_id: str, attempt: int) -> bool:
             )
             response = connection.getresponse()
             response.read(65536)
+            response.close()
             record.status_code = response.status
             record.delivered = 200 <= response.status < 300
             if not record.delivered:

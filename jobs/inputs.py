@@ -17,10 +17,13 @@ from urllib.parse import urljoin, urlsplit
 
 
 class InputError(Exception):
-    def __init__(self, code: str, message: str):
+    """An input that cannot be used. `permanent` is False for what may work later (timeouts, 5xx)."""
+
+    def __init__(self, code: str, message: str, permanent: bool = True):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def download(
     for _ in range(max_redirects + 1):
         target = check_url(url, allowed_networks)
         connection = open_connection(target, timeout)
+        response = None
         try:
             connection.request("GET", target.request_path, headers={"User-Agent": "DNA-Portal/1"})
             response = connection.getresponse()
@@ -138,7 +142,11 @@ def download(
                 url = urljoin(url, location)
                 continue
             if response.status != 200:
-                raise InputError("Download.Failed", f"{url} answered HTTP {response.status}.")
+                raise InputError(
+                    "Download.Failed",
+                    f"{url} answered HTTP {response.status}.",
+                    permanent=response.status < 500 and response.status != 429,
+                )
             length = response.getheader("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise InputError(
@@ -157,7 +165,11 @@ def download(
                     handle.write(chunk)
             return PurePosixPath(urlsplit(url).path).name or "download"
         except (OSError, http.client.HTTPException) as exc:
-            raise InputError("Download.Failed", f"Could not download {url}: {exc}.") from exc
+            raise InputError(
+                "Download.Failed", f"Could not download {url}: {exc}.", permanent=False
+            ) from exc
         finally:
+            if response is not None:
+                response.close()
             connection.close()
     raise InputError("Download.Failed", f"Too many redirects (more than {max_redirects}).")

@@ -44,13 +44,13 @@ def run_job(job: Job) -> None:
         _run(job, workdir)
     except (MediaError, ApiError, InputError) as exc:
         code = getattr(exc, "error_code", None) or exc.code
-        if code == Codes.DOWNLOAD_FAILED:
-            services.requeue_job(job, exc.message)
-        else:
+        if getattr(exc, "permanent", True):
             services.fail_job(job, code, exc.message)
+        else:
+            services.requeue_job(job, exc.message, code=code)
     except EngineError as exc:
         log.warning("job %s: transient engine error: %s", job.id.hex, exc.message)
-        services.requeue_job(job, exc.message)
+        services.requeue_job(job, exc.message, code=exc.code)
     except Exception as exc:  # a bug or an outage: retry a few times, then fail with the reason
         log.exception("job %s failed unexpectedly", job.id.hex)
         services.requeue_job(job, f"{type(exc).__name__}: {exc}")

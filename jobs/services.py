@@ -221,10 +221,10 @@ def fail_job(job: Job, code: str, message: str) -> bool:
     return bool(done)
 
 
-def requeue_job(job: Job, reason: str) -> bool:
+def requeue_job(job: Job, reason: str, code: str = Codes.INTERNAL_ERROR) -> bool:
     """A transient failure: give the job back to the queue (or fail it after the last attempt)."""
     if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-        return fail_job(job, Codes.INTERNAL_ERROR, f"Gave up after {job.attempts} attempts: {reason}")
+        return fail_job(job, code, f"Gave up after {job.attempts} attempts: {reason}")
     done = held_by_worker(job).update(status=JobStatus.QUEUING, error_message=reason)
     if done:
         transaction.on_commit(lambda: enqueue(job.pipeline))

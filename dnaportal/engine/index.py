@@ -31,8 +31,8 @@ class ImageIndex(Index):
     # give <= 9 at the 99th percentile on the corpus.
     MIN_INLIERS = 15
     # ...and those pairs must be a fair share of the keypoints: one stray 15-pair agreement between
-    # two busy unrelated photos scored 0.08 on the corpus.
-    MIN_LOCAL_SIMILARITY = 0.1
+    # two busy unrelated photos covered 4% of their keypoints on the corpus.
+    MIN_LOCAL_SIMILARITY = 0.05
     # Descriptor pairs closer than this (of 256 bits) vote for an item.
     VOTE_MAX_BITS = 64
     VERIFY_CANDIDATES = 20
@@ -92,7 +92,9 @@ class ImageIndex(Index):
             q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
             for slot, inliers in self._local_matches(q_points, q_desc, owners, descriptors):
                 library_points = len(self._slots[slot]["descriptors"])
-                similarity = min(1.0, inliers / (0.5 * max(1, min(len(q_desc), library_points))))
+                # Share of keypoints that agree: about the share of the picture copied. Only the
+                # global hash may say 1.0 (the same picture); local evidence stops just below.
+                similarity = min(0.99, inliers / max(1, min(len(q_desc), library_points)))
                 if similarity < self.MIN_LOCAL_SIMILARITY:
                     continue
                 current = found.get(slot)

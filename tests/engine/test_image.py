@@ -28,7 +28,8 @@ def test_it_finds_the_original_of_a_transformed_copy(index, name, transform):
     matches = index.search(fingerprinter.from_array(query))
     assert matches, f"{name} after {transform} matched nothing"
     assert matches[0].key == name
-    assert matches[0].similarity >= 0.3
+    # Similarity is about the share of the picture copied (a 15% crop keeps half of it).
+    assert matches[0].similarity >= 0.15
     assert [m.key for m in matches] == [name], "a copy must not also match unrelated photos"
 
 

@@ -1,0 +1,51 @@
+from jobs.models import Job
+from jobs.tasks import process_next_job
+
+
+def _queue(api, library, images, key="b"):
+    """Submit without running (inside the test transaction the queue is not triggered)."""
+    with open(images["balloons.jpg"], "rb") as handle:
+        response = api.post(
+            "/api/v1/jobs/",
+            {"library": library["id"], "primary_key": key, "media_type": "image", "file": handle},
+            format="multipart",
+        )
+    return response.json()["id"]
+
+
+def test_it_cancels_a_queuing_job_and_the_worker_skips_it(api, make_library, images):
+    job_id = _queue(api, make_library(), images)
+    response = api.post(f"/api/v1/jobs/{job_id}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["finished_at"]
+    assert process_next_job("") is None
+    assert Job.objects.get(id=job_id).status == "cancelled"
+
+
+def test_it_refuses_to_cancel_a_finished_job(api, make_library, submit, images):
+    job_id = submit(make_library(), "b", file=images["balloons.jpg"]).json()["id"]
+    response = api.post(f"/api/v1/jobs/{job_id}/cancel/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "IncorrectStatus.Job"
+    assert Job.objects.get(id=job_id).status == "success"
+
+
+def test_cancel_needs_post(api, make_library, images):
+    job_id = _queue(api, make_library(), images)
+    response = api.get(f"/api/v1/jobs/{job_id}/cancel/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "MethodNotAllowed"
+
+
+def test_higher_priority_jobs_run_first(api, make_library, images):
+    library = make_library()
+    low = _queue(api, library, images, "low")
+    with open(images["elephant.jpg"], "rb") as handle:
+        high = api.post(
+            "/api/v1/jobs/",
+            {"library": library["id"], "primary_key": "high", "media_type": "image", "file": handle, "priority": 2},
+            format="multipart",
+        ).json()["id"]
+    assert process_next_job("") == high
+    assert process_next_job("") == low

@@ -184,12 +184,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Media fingerprint libraries and copy-detection jobs.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "LibraryMediaType": "libraries.models.MediaType",
+        "JobMediaType": "jobs.models.JobMediaType",
+    },
 }
 
 # Background work: django-q2. The ORM broker needs nothing but the database; REDIS_URL switches to Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_CLUSTER = {
-    "name": "dnaportal",
+    # One name per portal: portals sharing a Redis server need different names.
+    "name": os.environ.get("DNAPORTAL_QUEUE_NAME", "dnaportal"),
     "workers": env_int("DNAPORTAL_WORKERS", 2),
     "timeout": JOB_TIMEOUT_SECONDS,
     # retry > timeout, so a task is only redelivered once its worker is surely gone.

@@ -165,9 +165,7 @@ def download(
                     handle.write(chunk)
             return PurePosixPath(urlsplit(url).path).name or "download"
         except (OSError, http.client.HTTPException) as exc:
-            raise InputError(
-                "Download.Failed", f"Could not download {url}: {exc}.", permanent=False
-            ) from exc
+            raise InputError("Download.Failed", f"Could not download {url}: {exc}.", permanent=False) from exc
         finally:
             if response is not None:
                 response.close()

@@ -2,6 +2,7 @@
 
 import json
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jobs.models import Job, JobMediaType, JobStatus, Match, SaveType
@@ -12,6 +13,7 @@ class InputSerializer(serializers.Serializer):
     media = serializers.CharField(max_length=2048, trim_whitespace=False)
 
 
+@extend_schema_field(InputSerializer)
 class JSONObjectField(serializers.Field):
     """A nested object in JSON bodies, or the same object as a JSON string in multipart forms."""
 
@@ -137,6 +139,7 @@ class JobSerializer(serializers.ModelSerializer):
             "callback_attempts",
         ]
 
+    @extend_schema_field(InputSerializer)
     def get_input(self, job: Job) -> dict:
         media = {"upload": job.input_name, "url": job.input_url, "path": job.input_path}
         shown = media.get(job.input_type, "")
@@ -144,6 +147,7 @@ class JobSerializer(serializers.ModelSerializer):
             shown = f"{len(job.input_text)} characters"
         return {"type": job.input_type, "media": shown}
 
+    @extend_schema_field(serializers.DictField(allow_null=True))
     def get_result(self, job: Job) -> dict | None:
         if job.status != JobStatus.SUCCESS:
             return None

@@ -12,6 +12,9 @@ log = logging.getLogger(__name__)
 
 def process_next_job(pipeline: str = "") -> str | None:
     """Run the best queuing job of the pipeline. Safe to run twice: claiming is compare-and-set."""
+    # Jobs orphaned by a killed worker go back to the queue before anything new is taken (the
+    # scheduled reaper does the same every minute when nothing is submitted).
+    services.reap_stale_jobs()
     job = services.claim_next_job(pipeline)
     if job is None:
         return None

@@ -12,7 +12,9 @@ LOOPBACK = ["127.0.0.0/8"]
 def test_it_downloads_from_an_allow_listed_network(server, tmp_path):
     base, routes = server
     routes["/photo.jpg"] = (200, {}, b"x" * 5000)
-    name = download(f"{base}/photo.jpg", tmp_path / "f", max_bytes=10_000, timeout=5, allowed_networks=LOOPBACK)
+    name = download(
+        f"{base}/photo.jpg", tmp_path / "f", max_bytes=10_000, timeout=5, allowed_networks=LOOPBACK
+    )
     assert name == "photo.jpg"
     assert (tmp_path / "f").read_bytes() == b"x" * 5000
 

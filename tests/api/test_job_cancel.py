@@ -44,7 +44,13 @@ def test_higher_priority_jobs_run_first(api, make_library, images):
     with open(images["elephant.jpg"], "rb") as handle:
         high = api.post(
             "/api/v1/jobs/",
-            {"library": library["id"], "primary_key": "high", "media_type": "image", "file": handle, "priority": 2},
+            {
+                "library": library["id"],
+                "primary_key": "high",
+                "media_type": "image",
+                "file": handle,
+                "priority": 2,
+            },
             format="multipart",
         ).json()["id"]
     assert process_next_job("") == high

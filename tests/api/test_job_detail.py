@@ -16,7 +16,15 @@ def test_it_shows_matches_sorted_by_similarity_with_segments(make_library, submi
     assert [m["primary_key"] for m in matches] == ["dickens", "folk"]
     assert matches[0]["global_similarity"] > matches[1]["global_similarity"] > 0.1
     segment = matches[0]["text_segments"][0]
-    assert set(segment) == {"start", "end", "master_start", "master_end", "similarity", "query_text", "master_text"}
+    assert set(segment) == {
+        "start",
+        "end",
+        "master_start",
+        "master_end",
+        "similarity",
+        "query_text",
+        "master_text",
+    }
     assert segment["master_start"] == pytest.approx(200, abs=15)
     assert segment["query_text"].split()[1:-1] == segment["master_text"].split()[1:-1]
     assert matches[0]["video_segments"] == [] and matches[0]["audio_segments"] == []

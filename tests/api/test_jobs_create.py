@@ -49,9 +49,7 @@ def test_a_text_job_takes_a_file_under_the_import_root(make_library, submit, job
     passage, _ = media.excerpt("passamaquoddy")
     (settings.IMPORT_ROOT / "books").mkdir()
     (settings.IMPORT_ROOT / "books" / "folk.txt").write_text(passage)
-    response = submit(
-        library, "folk", media_type="text", input={"type": "path", "media": "books/folk.txt"}
-    )
+    response = submit(library, "folk", media_type="text", input={"type": "path", "media": "books/folk.txt"})
     job = job_result(response)
     assert job["status"] == "success", job
     assert job["input"] == {"type": "path", "media": "books/folk.txt"}
@@ -237,7 +235,9 @@ def test_a_job_survives_its_library_being_deleted_first(api, make_library, image
     assert job["code"] == "ResourceNotFound.Library"
 
 
-def test_a_url_input_is_downloaded_kept_and_fingerprinted(make_library, submit, job_result, server, settings, images):
+def test_a_url_input_is_downloaded_kept_and_fingerprinted(
+    make_library, submit, job_result, server, settings, images
+):
     settings.ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
     base, routes = server
     routes["/media/balloons.jpg"] = (200, {"Content-Type": "image/jpeg"}, images["balloons.jpg"].read_bytes())

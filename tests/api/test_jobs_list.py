@@ -26,7 +26,10 @@ def test_it_lists_newest_first(api, jobs):
 
 def test_it_filters_by_ids_status_library_and_pipeline(api, jobs):
     a, b, made = jobs
-    assert {j["id"] for j in api.get(f"/api/v1/jobs/?ids={made[0]},{made[2]}").json()["results"]} == {made[0], made[2]}
+    assert {j["id"] for j in api.get(f"/api/v1/jobs/?ids={made[0]},{made[2]}").json()["results"]} == {
+        made[0],
+        made[2],
+    }
     assert len(api.get(f"/api/v1/jobs/?library={b['id']}").json()["results"]) == 1
     assert [j["id"] for j in api.get("/api/v1/jobs/?pipeline=fast").json()["results"]] == [made[1]]
     assert len(api.get("/api/v1/jobs/?status=success").json()["results"]) == 3

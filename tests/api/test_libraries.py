@@ -40,7 +40,10 @@ def test_it_refuses_a_duplicate_name(api, make_library):
         ({"media_type": "image"}, "MissingParameter.Name"),
         ({"name": "x"}, "MissingParameter.MediaType"),
         ({"name": "x" * 129, "media_type": "image"}, "InvalidParameter.Name"),
-        ({"name": "x", "media_type": "image", "duplicate_threshold": 2}, "InvalidParameter.DuplicateThreshold"),
+        (
+            {"name": "x", "media_type": "image", "duplicate_threshold": 2},
+            "InvalidParameter.DuplicateThreshold",
+        ),
     ],
 )
 def test_it_rejects_invalid_fields_with_a_code(api, body, code):

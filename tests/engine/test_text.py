@@ -48,7 +48,9 @@ def test_it_locates_an_exact_excerpt_to_the_character(index, books):
         pytest.param(lambda s: media.typos(s, 0.05), id="typos5"),
         pytest.param(str.upper, id="uppercase"),
         pytest.param(lambda s: " ".join(s.split()), id="rewrapped"),
-        pytest.param(lambda s: "<html><body><p>" + s.replace("\n\n", "</p>\n<p>") + "</p></body></html>", id="html"),
+        pytest.param(
+            lambda s: "<html><body><p>" + s.replace("\n\n", "</p>\n<p>") + "</p></body></html>", id="html"
+        ),
         pytest.param(lambda s: s.replace(",", "").replace(".", ";"), id="punctuation"),
     ],
 )
@@ -99,7 +101,9 @@ def test_it_matches_no_unrelated_book(index):
 
 def test_it_finds_a_letter_quoted_in_another_book(index):
     """A real-world copy: a Beethoven study quotes a letter printed in the Letters, with small edits."""
-    folder = "GITenberg__Beethoven-a-character-study--13-Together-with-Wagner-s-indebtedness-to-Beethoven_15141"
+    folder = (
+        "GITenberg__Beethoven-a-character-study--13-Together-with-Wagner-s-indebtedness-to-Beethoven_15141"
+    )
     study = next((media.CORPUS / "media" / folder).glob("*.txt")).read_text(errors="replace")
     at = study.index("at Cz--(Czerny's)")
     matches = index.search(fingerprinter.from_text(study[at - 200 : at + 200]))
@@ -135,6 +139,10 @@ def test_chaining_separates_two_diagonals_and_drops_scattered_hits():
 
     rng = random.Random(3)
     q = list(range(0, 40)) + list(range(100, 130)) + [rng.randrange(0, 300) for _ in range(10)]
-    m = [x + 500 for x in range(0, 40)] + [x - 90 for x in range(100, 130)] + [rng.randrange(2000, 9000) for _ in range(10)]
+    m = (
+        [x + 500 for x in range(0, 40)]
+        + [x - 90 for x in range(100, 130)]
+        + [rng.randrange(2000, 9000) for _ in range(10)]
+    )
     runs = chain_hits(np.array(q), np.array(m), max_gap=5, max_drift=2, min_hits=4)
     assert [(r.q_start, r.q_end, r.m_start, r.m_end) for r in runs] == [(0, 39, 500, 539), (100, 129, 10, 39)]

@@ -19,8 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve the web only (scale-out: run `manage.py qcluster` on worker machines).",
+        )
 
-    def handle(self, *args, host, port, web_workers, **options):
+    def handle(self, *args, host, port, web_workers, no_worker, **options):
         login = self._ensure_admin()
         python = sys.executable
         web = subprocess.Popen(
@@ -42,8 +47,9 @@ class Command(BaseCommand):
                 "-",
             ]
         )
-        cluster = subprocess.Popen([python, "manage.py", "qcluster"], cwd=settings.BASE_DIR)
-        children = [web, cluster]
+        children = [web]
+        if not no_worker:
+            children.append(subprocess.Popen([python, "manage.py", "qcluster"], cwd=settings.BASE_DIR))
         url = f"http://{host}:{port}/"
         self.stdout.write(
             f"\nDNA Portal is starting at {url}\n"

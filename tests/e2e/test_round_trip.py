@@ -101,7 +101,7 @@ def test_a_killed_worker_leaves_its_job_to_be_retried(tmp_path, backend_env, ima
             "b",
             "save",
             media_type="image",
-            input='{"type": "url", "media": "%s/stall/balloons.jpg"}' % base,
+            input={"type": "url", "media": f"{base}/stall/balloons.jpg"},
         )
         job = portal.wait_for_job(stuck, until=("analysing",))
         deadline = time.time() + 20

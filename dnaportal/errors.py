@@ -7,6 +7,7 @@ lists every code with its HTTP status.
 import logging
 import re
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -125,6 +126,22 @@ def json_404(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def json_400(request, exception=None):
+    """Django refuses some requests before DRF sees them (e.g. an inline body over its limit)."""
+    from django.core.exceptions import RequestDataTooBig
+    from django.views.defaults import bad_request
+
+    if not request.path.startswith("/api/"):
+        return bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        message = (
+            "The request body is over the limit for inline data "
+            f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes); send large media as a file upload."
+        )
+        return JsonResponse(error_body(Codes.FILE_TOO_LARGE, message, request), status=413)
+    return JsonResponse(error_body(Codes.INVALID_PARAMETER, "Bad request.", request), status=400)
 
 
 def json_500(request):

@@ -37,5 +37,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
 ]
 
+handler400 = "dnaportal.errors.json_400"
 handler404 = "dnaportal.errors.json_404"
 handler500 = "dnaportal.errors.json_500"

@@ -48,3 +48,12 @@ def test_the_home_page_lists_libraries_for_a_signed_in_user(client, user, make_l
     response = client.get("/")
     assert response.status_code == 200
     assert b"holiday photos" in response.content
+
+
+def test_an_inline_body_over_the_limit_is_a_json_413(api, make_library, settings):
+    library = make_library("texts", media_type="text")
+    body = {"library": library["id"], "primary_key": "k", "media_type": "text", "text": "word " * 100_000}
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    response = api.post("/api/v1/jobs/", body, format="json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "InvalidParameter.FileTooLarge"

@@ -59,30 +59,31 @@ class Command(BaseCommand):
             "Press Ctrl-C to stop the web server and the workers.\n"
         )
 
-        stopping = False
+        received: list[int] = []
 
         def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
+            received.append(signum)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         exit_code = 0
-        while not stopping:
-            for child in children:
-                if child.poll() is not None:
-                    self.stderr.write(f"{child.args[2]} exited with {child.returncode}; stopping.")
-                    exit_code = child.returncode or 1
-                    stopping = True
+        while not received:
+            exited = [child for child in children if child.poll() is not None]
+            if exited:
+                self.stderr.write(f"{exited[0].args[2]} exited with {exited[0].returncode}; stopping.")
+                exit_code = exited[0].returncode or 1
+                break
             time.sleep(0.3)
+        if received and received[0] == signal.SIGINT:
+            # Ctrl-C reached the whole process group already; give the children time to stop on
+            # their own (a second signal mid-shutdown makes django-q2 print tracebacks).
+            _wait(children, 15)
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        deadline = time.time() + 20
+        _wait(children, 20)
         for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
+            if child.poll() is None:
                 child.kill()
         sys.exit(exit_code)
 
@@ -100,3 +101,12 @@ class Command(BaseCommand):
         with os.fdopen(fd, "w") as handle:
             handle.write(password + "\n")
         return f"Sign in: admin / {password}  (also in {password_file}; change it in /admin/)"
+
+
+def _wait(children: list[subprocess.Popen], seconds: float) -> None:
+    deadline = time.time() + seconds
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            pass

@@ -19,7 +19,8 @@ from dnaportal.engine.media import read_image
 HASH_BITS = 256
 # Working size for keypoints: about this many pixels, whatever the aspect ratio.
 KEYPOINT_AREA = 512 * 512
-MAX_KEYPOINTS = 400
+MAX_UPSCALE = 4.0
+MAX_KEYPOINTS = 600
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
@@ -35,22 +36,46 @@ def dct_hash(grey: np.ndarray) -> np.ndarray:
 
 
 def keypoints(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ORB keypoints on a ~512x512-pixel-area copy: (positions normalised by the longer side, descriptors)."""
+    """ORB keypoints on a copy scaled to ~512x512 pixels of area (small images are enlarged, so a
+    thumbnail and its original are described at one scale), spread over a 4x4 grid so that one busy
+    region (a caption, a logo) cannot take them all. Positions are normalised by the longer side."""
     height, width = grey.shape
-    scale = min(1.0, (KEYPOINT_AREA / (height * width)) ** 0.5)
-    if scale < 1.0:
-        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    orb = cv2.ORB_create(nfeatures=MAX_KEYPOINTS, fastThreshold=10)
-    found, descriptors = orb.detectAndCompute(grey, None)
+    scale = min(MAX_UPSCALE, (KEYPOINT_AREA / (height * width)) ** 0.5)
+    if abs(scale - 1.0) > 0.01:
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interpolation)
+    orb = cv2.ORB_create(nfeatures=MAX_KEYPOINTS * 4, fastThreshold=7)
+    found = _spread(orb.detect(grey, None), grey.shape, MAX_KEYPOINTS)
+    found, descriptors = orb.compute(grey, found) if found else ((), None)
     if descriptors is None or not found:
         return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
     points = np.array([k.pt for k in found], np.float32) / max(grey.shape)
     return points, descriptors
 
 
+def _spread(found, shape: tuple[int, int], limit: int, grid: int = 4) -> list:
+    """The strongest keypoints of each grid cell first, then the strongest of the rest."""
+    height, width = shape
+    cells: dict[tuple[int, int], list] = {}
+    for point in found:
+        cell = (
+            min(grid - 1, int(point.pt[1] * grid / height)),
+            min(grid - 1, int(point.pt[0] * grid / width)),
+        )
+        cells.setdefault(cell, []).append(point)
+    share = max(1, limit // (grid * grid))
+    chosen, rest = [], []
+    for points in cells.values():
+        points.sort(key=lambda p: -p.response)
+        chosen += points[:share]
+        rest += points[share:]
+    rest.sort(key=lambda p: -p.response)
+    return chosen + rest[: max(0, limit - len(chosen))]
+
+
 class ImageFingerprinter(Fingerprinter):
     name = "image-dct256-orb"
-    version = 1
+    version = 2
     media_types = ("image",)
 
     def extract(self, media: MediaInput) -> Fingerprint:

@@ -35,7 +35,9 @@ class ImageIndex(Index):
     MIN_LOCAL_SIMILARITY = 0.05
     # Descriptor pairs closer than this (of 256 bits) vote for an item.
     VOTE_MAX_BITS = 64
-    VERIFY_CANDIDATES = 20
+    # Voting uses the first (grid-spread) query keypoints only; verification uses them all.
+    VOTERS = 600
+    VERIFY_CANDIDATES = 8
 
     def __init__(self) -> None:
         self._slots: list[dict[str, np.ndarray] | None] = []
@@ -109,7 +111,7 @@ class ImageIndex(Index):
         if len(q_desc) < self.MIN_INLIERS or len(descriptors) < 2:
             return []
         matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-        pairs = matcher.knnMatch(q_desc, descriptors, k=min(3, len(descriptors)))
+        pairs = matcher.knnMatch(q_desc[: self.VOTERS], descriptors, k=2)
         votes: dict[int, set[int]] = {}
         for candidates in pairs:
             for pair in candidates:

@@ -139,6 +139,7 @@ class ImageIndex(Index):
             return 0
         src = q_points[[g.queryIdx for g in good]].astype(np.float32)
         dst = library["points"][[g.trainIdx for g in good]].astype(np.float32)
+        cv2.setRNGSeed(len(good))  # RANSAC samples at random: same inputs, same answer
         _, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.01)
         return int(mask.sum()) if mask is not None else 0
 

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from dnaportal.files import stored_name
+
 
 class JobMediaType(models.TextChoices):
     VIDEO = "video", "Video"
@@ -42,8 +44,7 @@ class InputType(models.TextChoices):
 
 
 def job_input_path(job: "Job", filename: str) -> str:
-    suffix = "".join(c for c in filename.rsplit(".", 1)[-1][:10] if c.isalnum()) if "." in filename else ""
-    return f"jobs/{job.id.hex}/input" + (f".{suffix.lower()}" if suffix else "")
+    return stored_name(f"jobs/{job.id.hex}/input", filename)
 
 
 class Job(models.Model):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from dnaportal.files import stored_name
+
 
 class MediaType(models.TextChoices):
     VIDEO = "video", "Video"
@@ -16,9 +18,7 @@ class MediaType(models.TextChoices):
 
 
 def media_upload_path(media: "Media", filename: str) -> str:
-    # Files live under the library and item ids, never under client-chosen names.
-    suffix = "".join(c for c in filename.rsplit(".", 1)[-1][:10] if c.isalnum()) if "." in filename else ""
-    return f"libraries/{media.library_id.hex}/{media.id.hex}" + (f".{suffix.lower()}" if suffix else "")
+    return stored_name(f"libraries/{media.library_id.hex}/{media.id.hex}", filename)
 
 
 class Library(models.Model):

@@ -98,6 +98,21 @@ def submit(api, run_commit_hooks):
 
 
 @pytest.fixture
+def queue_job(api, images):
+    """Submit an image job without running it: inside the test transaction nothing commits, so the
+    worker task is never triggered. Returns the job id."""
+
+    def do(library, primary_key="b", photo="balloons.jpg", **fields):
+        with open(images[photo], "rb") as handle:
+            body = {"library": library["id"], "primary_key": primary_key, "media_type": "image", **fields}
+            response = api.post("/api/v1/jobs/", {**body, "file": handle}, format="multipart")
+        assert response.status_code == 201, response.content
+        return response.json()["id"]
+
+    return do
+
+
+@pytest.fixture
 def job_result(api):
     def get(response):
         assert response.status_code == 201, response.content

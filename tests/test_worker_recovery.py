@@ -11,15 +11,8 @@ from jobs.tasks import process_next_job
 
 
 @pytest.fixture
-def queued(api, make_library, images):
-    library = make_library()
-    with open(images["balloons.jpg"], "rb") as handle:
-        response = api.post(
-            "/api/v1/jobs/",
-            {"library": library["id"], "primary_key": "b", "media_type": "image", "file": handle},
-            format="multipart",
-        )
-    return Job.objects.get(id=response.json()["id"])
+def queued(make_library, queue_job):
+    return Job.objects.get(id=queue_job(make_library()))
 
 
 def _die_mid_job(job_id, minutes_ago=30):

@@ -5,11 +5,14 @@ This package imports no Django: the portal hands it files and text, it hands bac
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
+
+import numpy as np
 
 
 class EngineError(Exception):
@@ -119,3 +122,15 @@ class Fingerprinter(ABC):
 
     @abstractmethod
     def new_index(self) -> Index: ...
+
+
+def pack_arrays(**arrays: np.ndarray) -> bytes:
+    """Fingerprint payloads are .npz archives: named arrays, no pickling."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def unpack_arrays(fingerprint: Fingerprint) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(fingerprint.data), allow_pickle=False) as arrays:
+        return {name: arrays[name] for name in arrays.files}

@@ -8,12 +8,10 @@ Mirrored copies are found by also describing the mirrored query.
 
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
 
-from dnaportal.engine.base import Fingerprint, Fingerprinter, MediaInput
+from dnaportal.engine.base import Fingerprint, Fingerprinter, MediaInput, pack_arrays
 from dnaportal.engine.media import read_image
 
 HASH_BITS = 256
@@ -88,9 +86,7 @@ class ImageFingerprinter(Fingerprinter):
         mirrored = cv2.flip(grey, 1)
         points, descriptors = keypoints(grey)
         points_m, descriptors_m = keypoints(mirrored)
-        buffer = io.BytesIO()
-        np.savez(
-            buffer,
+        data = pack_arrays(
             hash=dct_hash(grey),
             hash_mirrored=dct_hash(mirrored),
             points=points.astype(np.float16),
@@ -99,14 +95,9 @@ class ImageFingerprinter(Fingerprinter):
             descriptors_mirrored=descriptors_m,
         )
         meta = {"width": int(image.shape[1]), "height": int(image.shape[0])}
-        return Fingerprint(self.name, self.version, buffer.getvalue(), meta)
+        return Fingerprint(self.name, self.version, data, meta)
 
     def new_index(self):
         from dnaportal.engine.index import ImageIndex
 
         return ImageIndex()
-
-
-def unpack(fingerprint: Fingerprint) -> dict[str, np.ndarray]:
-    with np.load(io.BytesIO(fingerprint.data)) as arrays:
-        return {name: arrays[name] for name in arrays.files}

@@ -11,10 +11,9 @@ from collections.abc import Hashable
 import cv2
 import numpy as np
 
-from dnaportal.engine import image as image_fp
 from dnaportal.engine import text as text_fp
 from dnaportal.engine.align import chain_hits
-from dnaportal.engine.base import Fingerprint, Index, Match, Segment
+from dnaportal.engine.base import Fingerprint, Index, Match, Segment, unpack_arrays
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
 
@@ -51,7 +50,7 @@ class ImageIndex(Index):
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
         if key in self._slot_of:
             self.remove(key)
-        arrays = image_fp.unpack(fingerprint)
+        arrays = unpack_arrays(fingerprint)
         self._slot_of[key] = len(self._slots)
         self._slots.append(arrays)
         self._keys.append(key)
@@ -81,7 +80,7 @@ class ImageIndex(Index):
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Match]:
         if not self._slot_of:
             return []
-        query = image_fp.unpack(fingerprint)
+        query = unpack_arrays(fingerprint)
         live, hashes, owners, descriptors = self._stack()
         found: dict[int, Match] = {}
 
@@ -166,7 +165,7 @@ class TextIndex(Index):
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
         if key in self._slot_of:
             self.remove(key)
-        arrays = text_fp.unpack(fingerprint)
+        arrays = unpack_arrays(fingerprint)
         slot = len(self._keys)
         self._keys.append(key)
         self._slot_of[key] = slot
@@ -221,7 +220,7 @@ class TextIndex(Index):
         return np.concatenate(q_parts), np.concatenate(s_parts), np.concatenate(m_parts)
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Match]:
-        query = text_fp.unpack(fingerprint)
+        query = unpack_arrays(fingerprint)
         shingles, q_starts, q_ends = query["shingles"], query["starts"], query["ends"]
         if not self._slot_of or len(shingles) == 0:
             return []

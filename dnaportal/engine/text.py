@@ -8,12 +8,11 @@ as submitted, so matched passages can be cut out of both texts.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 
 import numpy as np
 
-from dnaportal.engine.base import Fingerprint, Fingerprinter, MediaError, MediaInput
+from dnaportal.engine.base import Fingerprint, Fingerprinter, MediaError, MediaInput, pack_arrays
 from dnaportal.engine.media import read_text
 
 SHINGLE_WORDS = 5
@@ -88,22 +87,15 @@ class TextFingerprinter(Fingerprinter):
                 f"The text has {len(words)} words; at least {SHINGLE_WORDS} are needed to fingerprint it.",
                 "InvalidFile.Empty" if not words else "InvalidFile.TooShort",
             )
-        buffer = io.BytesIO()
-        np.savez(
-            buffer,
+        data = pack_arrays(
             shingles=shingle_hashes(words),
             starts=starts.astype(np.int32),
             ends=ends.astype(np.int32),
         )
         meta = {"characters": len(text), "words": len(words)}
-        return Fingerprint(self.name, self.version, buffer.getvalue(), meta)
+        return Fingerprint(self.name, self.version, data, meta)
 
     def new_index(self):
         from dnaportal.engine.index import TextIndex
 
         return TextIndex()
-
-
-def unpack(fingerprint: Fingerprint) -> dict[str, np.ndarray]:
-    with np.load(io.BytesIO(fingerprint.data)) as arrays:
-        return {name: arrays[name] for name in arrays.files}

@@ -2,19 +2,8 @@ from jobs.models import Job
 from jobs.tasks import process_next_job
 
 
-def _queue(api, library, images, key="b"):
-    """Submit without running (inside the test transaction the queue is not triggered)."""
-    with open(images["balloons.jpg"], "rb") as handle:
-        response = api.post(
-            "/api/v1/jobs/",
-            {"library": library["id"], "primary_key": key, "media_type": "image", "file": handle},
-            format="multipart",
-        )
-    return response.json()["id"]
-
-
-def test_it_cancels_a_queuing_job_and_the_worker_skips_it(api, make_library, images):
-    job_id = _queue(api, make_library(), images)
+def test_it_cancels_a_queuing_job_and_the_worker_skips_it(api, make_library, queue_job):
+    job_id = queue_job(make_library())
     response = api.post(f"/api/v1/jobs/{job_id}/cancel/")
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
@@ -31,27 +20,16 @@ def test_it_refuses_to_cancel_a_finished_job(api, make_library, submit, images):
     assert Job.objects.get(id=job_id).status == "success"
 
 
-def test_cancel_needs_post(api, make_library, images):
-    job_id = _queue(api, make_library(), images)
+def test_cancel_needs_post(api, make_library, queue_job):
+    job_id = queue_job(make_library())
     response = api.get(f"/api/v1/jobs/{job_id}/cancel/")
     assert response.status_code == 405
     assert response.json()["code"] == "MethodNotAllowed"
 
 
-def test_higher_priority_jobs_run_first(api, make_library, images):
+def test_higher_priority_jobs_run_first(make_library, queue_job):
     library = make_library()
-    low = _queue(api, library, images, "low")
-    with open(images["elephant.jpg"], "rb") as handle:
-        high = api.post(
-            "/api/v1/jobs/",
-            {
-                "library": library["id"],
-                "primary_key": "high",
-                "media_type": "image",
-                "file": handle,
-                "priority": 2,
-            },
-            format="multipart",
-        ).json()["id"]
+    low = queue_job(library, "low")
+    high = queue_job(library, "high", photo="elephant.jpg", priority=2)
     assert process_next_job("") == high
     assert process_next_job("") == low

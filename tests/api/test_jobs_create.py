@@ -7,8 +7,7 @@ from libraries.models import Media
 from tests import media
 
 
-def test_it_answers_at_once_with_the_job_id(api, make_library, images, settings):
-    settings.Q_CLUSTER = {**settings.Q_CLUSTER}
+def test_it_answers_at_once_with_the_job_id(api, make_library, images):
     library = make_library()
     with open(images["balloons.jpg"], "rb") as handle:
         response = api.post(
@@ -217,20 +216,14 @@ def test_a_binary_file_sent_as_text_fails_clearly(make_library, submit, job_resu
     assert job["code"] == "InvalidFile.Unsupported"
 
 
-def test_a_job_survives_its_library_being_deleted_first(api, make_library, images):
-    # Submit inside the test transaction (not run), delete the library, then run the queue.
+def test_a_job_survives_its_library_being_deleted_first(api, make_library, queue_job):
     from jobs.tasks import process_next_job
 
     library = make_library()
-    with open(images["balloons.jpg"], "rb") as handle:
-        response = api.post(
-            "/api/v1/jobs/",
-            {"library": library["id"], "primary_key": "b", "media_type": "image", "file": handle},
-            format="multipart",
-        )
+    job_id = queue_job(library)
     api.delete(f"/api/v1/libraries/{library['id']}/")
     process_next_job("")
-    job = api.get(f"/api/v1/jobs/{response.json()['id']}/").json()
+    job = api.get(f"/api/v1/jobs/{job_id}/").json()
     assert job["status"] == "fail"
     assert job["code"] == "ResourceNotFound.Library"
 

@@ -64,7 +64,10 @@ def _run(job: Job, workdir: Path) -> None:
         raise ApiError(Codes.LIBRARY_NOT_FOUND, "The job's library was deleted before it ran.")
     media_input, source_path = _materialise(job, workdir)
     fingerprinters = fingerprinters_for(job.media_type)
-    fingerprints = [fp.extract(media_input) for fp in fingerprinters]
+    # Long decodes report progress, which keeps the job's heartbeat fresh (the lease stays ours).
+    fingerprints = [
+        fp.extract(media_input, lambda seconds: services.heartbeat(job, 10)) for fp in fingerprinters
+    ]
     if not services.heartbeat(job, 50):
         return
     found: list[FoundMatch] = []

@@ -12,11 +12,13 @@ from dnaportal.engine.base import (
 )
 from dnaportal.engine.image import ImageFingerprinter
 from dnaportal.engine.text import TextFingerprinter
+from dnaportal.engine.video import VideoFingerprinter
 
 # Job media type -> the fingerprinters that describe it. Video and audio join through this table.
 _FINGERPRINTERS: dict[str, list[Fingerprinter]] = {
     "image": [ImageFingerprinter()],
     "text": [TextFingerprinter()],
+    "video": [VideoFingerprinter()],
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -118,7 +118,8 @@ class Fingerprinter(ABC):
     media_types: ClassVar[tuple[str, ...]]
 
     @abstractmethod
-    def extract(self, media: MediaInput) -> Fingerprint: ...
+    def extract(self, media: MediaInput, progress: Callable[[float], None] | None = None) -> Fingerprint:
+        """Fingerprint one input. Long inputs call `progress(seconds done)` now and then."""
 
     @abstractmethod
     def new_index(self) -> Index: ...

@@ -76,7 +76,7 @@ class ImageFingerprinter(Fingerprinter):
     version = 2
     media_types = ("image",)
 
-    def extract(self, media: MediaInput) -> Fingerprint:
+    def extract(self, media: MediaInput, progress=None) -> Fingerprint:
         assert media.path is not None, "image fingerprints are made from files"
         image = read_image(media.path)
         return self.from_array(image)

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from dnaportal.engine import text as text_fp
-from dnaportal.engine.align import chain_hits
+from dnaportal.engine.align import chain_hits, hough_runs
 from dnaportal.engine.base import Fingerprint, Index, Match, Segment, unpack_arrays
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
@@ -263,3 +263,157 @@ class TextIndex(Index):
             matches.append(Match(self._keys[int(slot)], similarity, {"text": segments}))
         matches.sort(key=lambda match: -match.similarity)
         return matches[:limit]
+
+
+class VideoIndex(Index):
+    """Frame hashes of all library videos in flat arrays; a query's frames are compared with all of
+    them (vectorised), and the close pairs are chained in time into copied segments."""
+
+    # Frame pairs within this many bits (of 64) are hits.
+    MAX_BITS = 10
+    # A query frame keeps at most this many library hits (a static library shot matches many frames);
+    # each hit votes with 1/(hits of its frame), so ambiguous frames count for little.
+    HITS_PER_FRAME = 8
+    MAX_GAP_S = 2.5
+    BIN_S = 0.4
+    TOLERANCE_S = 0.6
+    MIN_HITS = 6
+    # Hits must come from this many visibly different query frames: a static card, a colour bar or a
+    # fade repeated over seconds carries no evidence of copying.
+    MIN_DISTINCT_FRAMES = 3
+    DISTINCT_BITS = 6
+    QUERY_CHUNK = 64
+
+    def __init__(self) -> None:
+        self._keys: list[Hashable] = []
+        self._slot_of: dict[Hashable, int] = {}
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._flat: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._removed: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
+        if key in self._slot_of:
+            self.remove(key)
+        arrays = unpack_arrays(fingerprint)
+        keep = arrays["informative"]
+        slot = len(self._keys)
+        self._keys.append(key)
+        self._slot_of[key] = slot
+        codes = arrays["codes"][keep]
+        self._parts.append((codes, np.full(len(codes), slot, np.int32), arrays["times"][keep]))
+        self._flat = None
+
+    def remove(self, key: Hashable) -> None:
+        slot = self._slot_of.pop(key, None)
+        if slot is not None:
+            self._removed.add(slot)
+            self._flat = None
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._flat is None:
+            parts = [p for p in self._parts if len(p[1]) and int(p[1][0]) not in self._removed]
+            self._parts = parts
+            if parts:
+                self._flat = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+            else:
+                self._flat = (np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+        return self._flat
+
+    def _hits(self, query_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query frame index, library row) of every close pair, at most HITS_PER_FRAME per frame."""
+        codes = self._arrays()[0]
+        q_rows, l_rows = [], []
+        for start in range(0, len(query_codes), self.QUERY_CHUNK):
+            chunk = query_codes[start : start + self.QUERY_CHUNK]
+            distance = np.bitwise_count(chunk[:, None] ^ codes[None, :])
+            rows, cols = np.nonzero(distance <= self.MAX_BITS)
+            if len(rows) == 0:
+                continue
+            counts = np.bincount(rows, minlength=len(chunk))
+            if counts.max() > self.HITS_PER_FRAME:
+                keep = np.zeros(len(rows), bool)
+                for row in np.nonzero(counts > self.HITS_PER_FRAME)[0]:
+                    at = np.nonzero(rows == row)[0]
+                    best = at[np.argsort(distance[row, cols[at]], kind="stable")[: self.HITS_PER_FRAME]]
+                    keep[best] = True
+                keep |= counts[rows] <= self.HITS_PER_FRAME
+                rows, cols = rows[keep], cols[keep]
+            q_rows.append(rows + start)
+            l_rows.append(cols)
+        if not q_rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(q_rows), np.concatenate(l_rows)
+
+    def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Match]:
+        query = unpack_arrays(fingerprint)
+        keep = query["informative"]
+        times = query["times"][keep].astype(np.float64)
+        if not self._slot_of or len(times) == 0:
+            return []
+        step = float(np.median(np.diff(query["times"]))) if len(query["times"]) > 1 else 0.2
+        best: dict[int, Match] = {}
+        for codes in (query["codes"][keep], query["codes_mirrored"][keep]):
+            for slot, match in self._matches(codes, times, step).items():
+                if slot not in best or match.similarity > best[slot].similarity:
+                    best[slot] = match
+        matches = sorted(best.values(), key=lambda m: -m.similarity)
+        return matches[:limit]
+
+    def _matches(self, codes: np.ndarray, times: np.ndarray, step: float) -> dict[int, Match]:
+        _, owners, library_times = self._arrays()
+        q_index, l_index = self._hits(codes)
+        found: dict[int, Match] = {}
+        if len(q_index) == 0:
+            return found
+        slots = owners[l_index]
+        covered_total = np.zeros(len(times))
+        for slot in np.unique(slots):
+            chosen = slots == slot
+            qi, li = q_index[chosen], l_index[chosen]
+            per_frame = np.bincount(qi, minlength=len(times))
+            runs = hough_runs(
+                times[qi],
+                library_times[li].astype(np.float64),
+                1.0 / per_frame[qi],
+                bin_width=self.BIN_S,
+                tolerance=self.TOLERANCE_S,
+                max_gap=self.MAX_GAP_S,
+                min_frames=self.MIN_HITS,
+            )
+            covered = np.zeros(len(times))
+            segments = []
+            for run in runs:
+                frames = np.unique(qi[run.members])
+                if (
+                    len(frames) < self.MIN_HITS
+                    or _distinct(codes[frames], self.DISTINCT_BITS) < self.MIN_DISTINCT_FRAMES
+                ):
+                    continue
+                inside = (times >= run.q_start) & (times <= run.q_end)
+                similarity = min(1.0, len(frames) / max(1, int(inside.sum())))
+                covered[inside] = np.maximum(covered[inside], similarity)
+                segments.append(
+                    Segment(
+                        run.q_start, run.q_end + step, run.m_start, run.m_end + step, round(similarity, 4)
+                    )
+                )
+            if segments:
+                covered_total = np.maximum(covered_total, covered)
+                found[int(slot)] = Match(
+                    self._keys[int(slot)], round(float(covered.mean()), 4), {"video": segments}
+                )
+        return found
+
+
+def _distinct(codes: np.ndarray, min_bits: int) -> int:
+    """How many of `codes` differ by more than `min_bits` from every code counted before them."""
+    kept: list[np.uint64] = []
+    for code in codes:
+        if all(int(np.bitwise_count(code ^ other)) > min_bits for other in kept):
+            kept.append(code)
+            if len(kept) >= 8:
+                break
+    return len(kept)

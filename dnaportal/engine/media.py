@@ -99,3 +99,82 @@ def decode_text(data: bytes) -> str:
 
 def read_text(path: Path) -> str:
     return decode_text(_read_bytes(path, MAX_TEXT_BYTES))
+
+
+# -- video ---------------------------------------------------------------------------------------
+
+MAX_VIDEO_PIXELS = 8192 * 4320  # 8K; larger frames are refused before decoding
+MAX_VIDEO_SECONDS = 12 * 3600
+
+
+def _luma(frame) -> np.ndarray:
+    """The frame's luma (Y) plane as a 2-D uint8 view, without a colour conversion where possible."""
+    if frame.format.name.startswith(
+        ("yuv", "yuvj", "nv12", "nv21", "gray")
+    ) and not frame.format.name.startswith(("yuyv", "uyvy")):
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        if frame.format.name.endswith(("16le", "16be", "10le", "10be", "12le", "12be")):
+            return frame.to_ndarray(format="gray")
+        return rows[:, : plane.width]
+    return frame.to_ndarray(format="gray")
+
+
+def iter_video_luma(path: Path, fps: float):
+    """Yield (seconds, luma array) about `fps` times per second of the first video stream.
+
+    Only reference frames are decoded (B-frames that nothing depends on are skipped), which decodes
+    fewer frames than plain playback; timestamps come from the stream, so variable frame rates work.
+    Raises MediaError for files that are not decodable video.
+    """
+    import av  # imported here: image and text work needs no video decoder loaded
+
+    _read_check(path)
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise MediaError(f"The file is not a video this portal can read: {exc}") from exc
+    with container:
+        if not container.streams.video:
+            raise MediaError("The file has no video stream.", "InvalidFile.NoVideoStream")
+        stream = container.streams.video[0]
+        context = stream.codec_context
+        if (context.width or 0) * (context.height or 0) > MAX_VIDEO_PIXELS:
+            raise MediaError(
+                f"The video is {context.width}x{context.height}; at most 8K frames are accepted.",
+                "InvalidFile.TooLarge",
+            )
+        if container.duration and container.duration / 1e6 > MAX_VIDEO_SECONDS:
+            raise MediaError("The video is longer than 12 hours.", "InvalidFile.TooLarge")
+        stream.thread_type = "NONE"
+        context.skip_frame = "NONREF"
+        step = 1.0 / fps
+        next_time = None
+        decoded = 0
+        try:
+            for frame in container.decode(stream):
+                decoded += 1
+                seconds = frame.time
+                if seconds is None:
+                    continue
+                if next_time is None:
+                    next_time = seconds
+                if seconds + 1e-6 < next_time:
+                    continue
+                next_time = max(next_time + step, seconds + step * 0.5)
+                yield seconds, _luma(frame)
+        except av.error.FFmpegError as exc:
+            if decoded == 0:
+                raise MediaError(f"The video could not be decoded: {exc}") from exc
+            # A truncated file: keep what decoded cleanly.
+        if decoded == 0:
+            raise MediaError("The video has no decodable frames.", "InvalidFile.Corrupt")
+
+
+def _read_check(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise MediaError(f"Input file {path.name} does not exist.", "InvalidInput.NotFound") from exc
+    if size == 0:
+        raise MediaError("The input file is empty (0 bytes).", "InvalidFile.Empty")

@@ -76,7 +76,7 @@ class TextFingerprinter(Fingerprinter):
     version = 1
     media_types = ("text",)
 
-    def extract(self, media: MediaInput) -> Fingerprint:
+    def extract(self, media: MediaInput, progress=None) -> Fingerprint:
         text = media.text if media.text is not None else read_text(media.path)
         return self.from_text(text)
 

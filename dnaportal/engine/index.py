@@ -302,8 +302,10 @@ class VideoIndex(Index):
         slot = len(self._keys)
         self._keys.append(key)
         self._slot_of[key] = slot
-        codes = arrays["codes"][keep]
-        self._parts.append((codes, np.full(len(codes), slot, np.int32), arrays["times"][keep]))
+        variants = arrays["codes"][keep]  # (frames, 1 + crop variants): every variant is a row
+        times = np.repeat(arrays["times"][keep], variants.shape[1])
+        codes = variants.reshape(-1)
+        self._parts.append((codes, np.full(len(codes), slot, np.int32), times))
         self._flat = None
 
     def remove(self, key: Hashable) -> None:
@@ -348,23 +350,25 @@ class VideoIndex(Index):
         return np.concatenate(q_rows), np.concatenate(l_rows)
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Match]:
+        from dnaportal.engine.video import QUERY_VARIANTS
+
         query = unpack_arrays(fingerprint)
         keep = query["informative"]
         times = query["times"][keep].astype(np.float64)
         if not self._slot_of or len(times) == 0:
             return []
         step = float(np.median(np.diff(query["times"]))) if len(query["times"]) > 1 else 0.2
-        best: dict[int, Match] = {}
-        for codes in (query["codes"][keep], query["codes_mirrored"][keep]):
-            for slot, match in self._matches(codes, times, step).items():
-                if slot not in best or match.similarity > best[slot].similarity:
-                    best[slot] = match
-        matches = sorted(best.values(), key=lambda m: -m.similarity)
+        # Hits of every query description (whole picture, its centre, mirrored) are aligned together.
+        code_sets = [query["codes"][keep][:, v] for v in QUERY_VARIANTS] + [query["codes_mirrored"][keep]]
+        matches = sorted(self._matches(code_sets, times, step).values(), key=lambda m: -m.similarity)
         return matches[:limit]
 
-    def _matches(self, codes: np.ndarray, times: np.ndarray, step: float) -> dict[int, Match]:
+    def _matches(self, code_sets: list[np.ndarray], times: np.ndarray, step: float) -> dict[int, Match]:
         _, owners, library_times = self._arrays()
-        q_index, l_index = self._hits(codes)
+        found_hits = [self._hits(codes) for codes in code_sets]
+        q_index = np.concatenate([h[0] for h in found_hits])
+        l_index = np.concatenate([h[1] for h in found_hits])
+        codes = code_sets[0]
         found: dict[int, Match] = {}
         if len(q_index) == 0:
             return found

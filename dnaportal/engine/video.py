@@ -47,17 +47,42 @@ def _hash64(thumb32: np.ndarray) -> np.uint64:
     return bits.view(">u8")[0].astype(np.uint64)
 
 
-def frame_codes(luma: np.ndarray) -> tuple[np.uint64, np.uint64, float]:
-    """(hash, hash of the mirrored frame, information) of one frame's luma plane."""
-    thumb = cv2.resize(luma, (128, 72), interpolation=cv2.INTER_AREA).astype(np.float32)
+# Library frames are also hashed on parts of the picture, so a cropped copy (whose whole picture is a
+# part of the original's) finds them: (share of width and height kept, where: 0 top/left .. 1 bottom/right).
+CROP_VARIANTS = (
+    (0.9, 0.5, 0.5),
+    (0.9, 0.0, 0.0),
+    (0.9, 0.0, 1.0),
+    (0.9, 1.0, 0.0),
+    (0.9, 1.0, 1.0),
+    (0.8, 0.5, 0.5),
+    (0.7, 0.5, 0.5),
+)
+# Queries also search with their central 80% (variant 6): it leaves out most captions, logos and
+# tickers at the edges, and finds the library's own central 80%.
+QUERY_VARIANTS = (0, 6)
+
+
+def frame_codes(luma: np.ndarray) -> tuple[np.ndarray, np.uint64, float]:
+    """(hashes of the picture and its central crops, hash of the mirrored picture, information)."""
+    thumb = cv2.resize(luma, (192, 108), interpolation=cv2.INTER_AREA).astype(np.float32)
     r0, r1, c0, c1 = _content_box(thumb)
-    picture = cv2.resize(thumb[r0:r1, c0:c1], (32, 32), interpolation=cv2.INTER_AREA)
-    return _hash64(picture), _hash64(np.ascontiguousarray(picture[:, ::-1])), float(picture.std())
+    content = thumb[r0:r1, c0:c1]
+    picture = cv2.resize(content, (32, 32), interpolation=cv2.INTER_AREA)
+    codes = [_hash64(picture)]
+    rows, cols = content.shape
+    for share, down, right in CROP_VARIANTS:
+        height, width = max(8, int(rows * share)), max(8, int(cols * share))
+        top, left = int((rows - height) * down), int((cols - width) * right)
+        part = content[top : top + height, left : left + width]
+        codes.append(_hash64(cv2.resize(part, (32, 32), interpolation=cv2.INTER_AREA)))
+    mirrored = _hash64(np.ascontiguousarray(picture[:, ::-1]))
+    return np.array(codes, np.uint64), mirrored, float(picture.std())
 
 
 class VideoFingerprinter(Fingerprinter):
     name = "video-dct64"
-    version = 1
+    version = 2
     media_types = ("video",)
 
     def extract(self, media: MediaInput, progress=None) -> Fingerprint:
@@ -77,7 +102,7 @@ class VideoFingerprinter(Fingerprinter):
             raise MediaError("The video has no frames.", "InvalidFile.Corrupt")
         data = pack_arrays(
             times=np.array(times, np.float32),
-            codes=np.array(codes, np.uint64),
+            codes=np.array(codes, np.uint64).reshape(len(times), 1 + len(CROP_VARIANTS)),
             codes_mirrored=np.array(mirrored, np.uint64),
             informative=np.array(info, np.float32) >= MIN_FRAME_STD,
         )

@@ -18,7 +18,6 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import av  # noqa: E402
-import numpy as np  # noqa: E402
 
 from dnaportal.engine import MediaInput  # noqa: E402
 from dnaportal.engine.video import VideoFingerprinter  # noqa: E402
@@ -82,7 +81,9 @@ def main(argv: list[str]) -> None:
         make_720p(data / "speed-720p25.mp4"),
         make_720p(data / "speed-720p25-no-bframes.mp4", bframes=False),
     ]
-    print("| file | duration | decode only | fingerprint | realtime (fingerprint) | ratio decode/fingerprint |")
+    print(
+        "| file | duration | decode only | fingerprint | realtime (fingerprint) | ratio decode/fingerprint |"
+    )
     print("|---|---|---|---|---|---|")
     for path in paths:
         decode_times, fp_times = [], []

@@ -14,6 +14,7 @@ import numpy as np
 from dnaportal.engine import text as text_fp
 from dnaportal.engine.align import chain_hits, hough_runs
 from dnaportal.engine.base import Fingerprint, Index, Match, Segment, unpack_arrays
+from dnaportal.engine.video import CONFIDENT_FIRM_BITS, MIN_FIRM_BITS
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
 
@@ -270,7 +271,7 @@ class VideoIndex(Index):
     them (vectorised), and the close pairs are chained in time into copied segments."""
 
     # Frame pairs within this many bits (of 64) are hits.
-    MAX_BITS = 10
+    MAX_BITS = 12
     # A query frame keeps at most this many library hits (a static library shot matches many frames);
     # each hit votes with 1/(hits of its frame), so ambiguous frames count for little.
     HITS_PER_FRAME = 8
@@ -282,6 +283,8 @@ class VideoIndex(Index):
     # fade repeated over seconds carries no evidence of copying.
     MIN_DISTINCT_FRAMES = 3
     DISTINCT_BITS = 6
+    # Shorter matches are not reported: a second or two of similar pictures proves little.
+    MIN_SEGMENT_S = 2.0
     QUERY_CHUNK = 64
 
     def __init__(self) -> None:
@@ -298,7 +301,7 @@ class VideoIndex(Index):
         if key in self._slot_of:
             self.remove(key)
         arrays = unpack_arrays(fingerprint)
-        keep = arrays["informative"]
+        keep = arrays["information"] >= MIN_FIRM_BITS
         slot = len(self._keys)
         self._keys.append(key)
         self._slot_of[key] = slot
@@ -353,8 +356,9 @@ class VideoIndex(Index):
         from dnaportal.engine.video import QUERY_VARIANTS
 
         query = unpack_arrays(fingerprint)
-        keep = query["informative"]
+        keep = query["information"] >= MIN_FIRM_BITS
         times = query["times"][keep].astype(np.float64)
+        self._confident = query["information"][keep] >= CONFIDENT_FIRM_BITS
         if not self._slot_of or len(times) == 0:
             return []
         step = float(np.median(np.diff(query["times"]))) if len(query["times"]) > 1 else 0.2
@@ -391,9 +395,13 @@ class VideoIndex(Index):
             segments = []
             for run in runs:
                 frames = np.unique(qi[run.members])
+                # Distinctness is judged on well-lit, structured frames only: in the dark end of a
+                # fade, compression noise alone makes hashes differ.
+                confident = frames[self._confident[frames]]
                 if (
                     len(frames) < self.MIN_HITS
-                    or _distinct(codes[frames], self.DISTINCT_BITS) < self.MIN_DISTINCT_FRAMES
+                    or run.q_end + step - run.q_start < self.MIN_SEGMENT_S
+                    or _distinct(codes[confident], self.DISTINCT_BITS) < self.MIN_DISTINCT_FRAMES
                 ):
                     continue
                 inside = (times >= run.q_start) & (times <= run.q_end)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test lint format worker migrate superuser token bench bench-image-text clean
+.PHONY: run test lint format worker migrate superuser token bench bench-image-text bench-video clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ superuser: migrate
 token: migrate
 	$(PY) manage.py drf_create_token $(USER)
 
-bench: bench-image-text
+bench: bench-image-text bench-video
 
 ## Image and text quality on the shared corpus: seed 1234 (the one tuned on) and 99 (held out).
 BENCH_SEEDS ?= 1234 99
@@ -54,3 +54,12 @@ bench-image-text: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+## Video: the shared corpus video set, the issue-#3 benchmark built from it, speed and scale.
+bench-video: $(STAMP)
+	test -f bench/data/video-1234/ground_truth.json || bash bench/build_corpus.sh bench/data/video-1234 1234 video
+	test -f bench/data/video-bench-7/ground_truth.json || $(PY) -m bench.build_video_bench bench/data/video-1234 bench/data/video-bench-7 --seed 7
+	$(PY) -m bench.eval_video bench/data/video-1234 --name "shared corpus video set (seed 1234)" --out docs/eval/video-corpus-seed1234.md
+	$(PY) -m bench.eval_video bench/data/video-bench-7 --name "issue #3 benchmark (bench/build_video_bench.py, seed 7)" --out docs/eval/video-bench-seed7.md
+	taskset -c 0 $(PY) -m bench.speed_video | tee docs/eval/video-speed.md
+	$(PY) -m bench.scale_video 1 10 | tee docs/eval/video-scale.md

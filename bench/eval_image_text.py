@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from statistics import median
 
-from bench.metrics import boundary_errors, med, segment_scores
+from bench.metrics import boundary_errors, expected_boxes, med, predicted_boxes, query_pairs, segment_scores
 from dnaportal.engine import MediaError, MediaInput
 from dnaportal.engine.image import ImageFingerprinter
 from dnaportal.engine.text import TextFingerprinter
@@ -111,22 +111,13 @@ def evaluate_texts(corpus: Path, truth: dict) -> dict:
             started = time.perf_counter()
             matches = index.search(fingerprint)
             search_s.append(time.perf_counter() - started)
-        predicted = {
-            m.key: [(s.start, s.end, s.master_start, s.master_end) for s in m.segments["text"]]
-            for m in matches
-        }
+        predicted = predicted_boxes(matches, "text")
+        expected = expected_boxes(query)
+        pairs = query_pairs(predicted, expected)
         if query["negative"]:
             negatives += 1
             false_alarms += bool(matches)
-            pairs = [(boxes, []) for boxes in predicted.values()]
         else:
-            expected: dict[str, list] = defaultdict(list)
-            for m in query["matches"]:
-                expected[m["library_id"]].append(
-                    (m["query_start"], m["query_end"], m["library_start"], m["library_end"])
-                )
-            pairs = [(predicted.get(key, []), boxes) for key, boxes in expected.items()]
-            pairs += [(boxes, []) for key, boxes in predicted.items() if key not in expected]
             ops = {t["op"] for t in query["transforms"]}
             for key in expected:
                 truths += 1

@@ -19,7 +19,15 @@ from collections import defaultdict
 from pathlib import Path
 from statistics import median
 
-from bench.metrics import boundary_errors, med, pair_scores, segment_scores
+from bench.metrics import (
+    boundary_errors,
+    expected_boxes,
+    med,
+    pair_scores,
+    predicted_boxes,
+    query_pairs,
+    segment_scores,
+)
 from dnaportal.engine import MediaError, MediaInput
 from dnaportal.engine.video import VideoFingerprinter
 
@@ -50,20 +58,12 @@ def evaluate(bench: Path, truth: dict) -> dict:
             started = time.perf_counter()
             matches = index.search(fingerprint)
             search_s.append(time.perf_counter() - started)
-        predicted = {
-            m.key: [(s.start, s.end, s.master_start, s.master_end) for s in m.segments["video"]]
-            for m in matches
-        }
-        expected: dict[str, list] = defaultdict(list)
-        for m in query["matches"]:
-            expected[m["library_id"]].append(
-                (m["query_start"], m["query_end"], m["library_start"], m["library_end"])
-            )
+        predicted = predicted_boxes(matches, "video")
+        expected = expected_boxes(query)
         if query["negative"]:
             negatives += 1
             false_alarms += bool(matches)
-        pairs = [(predicted.get(key, []), boxes) for key, boxes in expected.items()]
-        pairs += [(boxes, []) for key, boxes in predicted.items() if key not in expected]
+        pairs = query_pairs(predicted, expected)
         pairs_all.extend(pairs)
         ops = {t["op"] for t in query["transforms"] if t["op"] not in ("normalize",)} or {"excerpt_only"}
         for key, boxes in expected.items():

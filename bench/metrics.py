@@ -11,6 +11,7 @@ with truth but no prediction have R = 0 (left out of precision). Units are whate
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from statistics import mean, median
@@ -86,3 +87,25 @@ def boundary_errors(pairs: Iterable[tuple[list[Box], list[Box]]]) -> list[float]
 
 def med(values: list[float]) -> float:
     return median(values) if values else float("nan")
+
+
+def predicted_boxes(matches, track: str) -> dict:
+    """Engine matches -> {library key: [boxes]} for one segment track ("video", "text", ...)."""
+    return {
+        m.key: [(s.start, s.end, s.master_start, s.master_end) for s in m.segments[track]] for m in matches
+    }
+
+
+def expected_boxes(query: dict) -> dict:
+    """A ground-truth query (corpus format) -> {library id: [boxes]}."""
+    expected: dict[str, list[Box]] = defaultdict(list)
+    for m in query["matches"]:
+        start = m.get("query_start", 0.0)
+        expected[m["library_id"]].append((start, m["query_end"], m["library_start"], m["library_end"]))
+    return expected
+
+
+def query_pairs(predicted: dict, expected: dict) -> list[tuple[list[Box], list[Box]]]:
+    """Every (query, library item) pair that has predictions or truth."""
+    pairs = [(predicted.get(key, []), boxes) for key, boxes in expected.items()]
+    return pairs + [(boxes, []) for key, boxes in predicted.items() if key not in expected]

@@ -30,7 +30,9 @@ def synthetic_video(rng: np.random.Generator, seconds: float) -> dict:
     for column in range(flips.shape[1]):
         steps ^= np.left_shift(np.uint64(1), flips[:, column].astype(np.uint64))
     codes = np.bitwise_xor.accumulate(steps) ^ rng.integers(0, 2**63, dtype=np.uint64)
-    variants = np.stack([codes ^ rng.integers(0, 2**63, dtype=np.uint64) if v else codes for v in range(VARIANTS)], 1)
+    variants = np.stack(
+        [codes ^ rng.integers(0, 2**63, dtype=np.uint64) if v else codes for v in range(VARIANTS)], 1
+    )
     return {
         "times": (np.arange(frames) / SAMPLE_FPS).astype(np.float32),
         "codes": variants,
@@ -60,7 +62,9 @@ def main(hours_list: list[float]) -> None:
         start = 200 * int(SAMPLE_FPS)
         query = {k: v[start : start + 60 * int(SAMPLE_FPS)].copy() for k, v in target.items()}
         query["times"] = query["times"] - query["times"][0]
-        noise = np.left_shift(np.uint64(1), rng.integers(0, 64, size=(len(query["times"]), 3)).astype(np.uint64))
+        noise = np.left_shift(
+            np.uint64(1), rng.integers(0, 64, size=(len(query["times"]), 3)).astype(np.uint64)
+        )
         query["codes"][:, 0] ^= np.bitwise_xor.reduce(noise, axis=1)
         fingerprint = as_fingerprint(query)
         times, found = [], False

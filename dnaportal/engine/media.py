@@ -17,12 +17,7 @@ MAX_TEXT_BYTES = 50 * 1024 * 1024
 
 
 def _read_bytes(path: Path, limit: int | None = None) -> bytes:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError as exc:
-        raise MediaError(f"Input file {path.name} does not exist.", "InvalidInput.NotFound") from exc
-    if size == 0:
-        raise MediaError("The input file is empty (0 bytes).", "InvalidFile.Empty")
+    size = _read_check(path)
     if limit is not None and size > limit:
         raise MediaError(
             f"The input is {size} bytes; at most {limit} are accepted for this media type.",
@@ -171,10 +166,12 @@ def iter_video_luma(path: Path, fps: float):
             raise MediaError("The video has no decodable frames.", "InvalidFile.Corrupt")
 
 
-def _read_check(path: Path) -> None:
+def _read_check(path: Path) -> int:
+    """The file's size; MediaError when it is missing or empty."""
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
         raise MediaError(f"Input file {path.name} does not exist.", "InvalidInput.NotFound") from exc
     if size == 0:
         raise MediaError("The input file is empty (0 bytes).", "InvalidFile.Empty")
+    return size

@@ -81,9 +81,9 @@ class Portal:
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                urllib.request.urlopen(f"{self.url}/accounts/login/", timeout=2).read()
+                urllib.request.urlopen(f"{self.url}/accounts/login/", timeout=5).read()
                 return self
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused while binding, or slow to answer while workers boot
                 time.sleep(0.3)
         raise AssertionError(f"the portal did not start:\n{self.logs()}")
 

@@ -21,6 +21,8 @@ import av
 import cv2
 import numpy as np
 
+from bench.video_files import write_h264
+
 W, H, FPS = 640, 360, 25
 
 
@@ -52,19 +54,7 @@ def _fit(image: np.ndarray) -> np.ndarray:
 
 
 def write(path: Path, frames, fps: float = FPS, kbps: int = 900) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=int(round(fps)))
-        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        stream.bit_rate = kbps * 1000
-        stream.options = {"preset": "veryfast"}
-        for index, image in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    write_h264(path, frames, fps, kbps * 1000)
 
 
 # -- edits: each maps a list of frames (at FPS) to (frames, fps, kbps, time scale) -------------

@@ -12,6 +12,7 @@ import av
 import cv2
 import numpy as np
 
+from bench.video_files import write_h264
 from tests.media import CORPUS, require_corpus
 
 GALLERY = CORPUS / "media" / "facebookresearch__sam2" / "demo" / "data" / "gallery"
@@ -37,20 +38,7 @@ def decode(source: str) -> tuple[list[float], list[np.ndarray]]:
 
 
 def encode(path: Path, frames, fps: float = 25, bitrate: int = 800_000) -> Path:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=int(round(fps)))
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "yuv420p"
-        stream.bit_rate = bitrate
-        stream.options = {"preset": "ultrafast"}
-        for index, image in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    return write_h264(path, frames, fps, bitrate, preset="ultrafast")
 
 
 def _letterbox(image):

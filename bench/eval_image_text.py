@@ -22,8 +22,16 @@ from collections import defaultdict
 from pathlib import Path
 from statistics import median
 
-from bench.metrics import boundary_errors, expected_boxes, med, predicted_boxes, query_pairs, segment_scores
-from dnaportal.engine import MediaError, MediaInput
+from bench.metrics import (
+    boundary_errors,
+    expected_boxes,
+    med,
+    predicted_boxes,
+    query_pairs,
+    search_timed,
+    segment_scores,
+)
+from dnaportal.engine import MediaInput
 from dnaportal.engine.image import ImageFingerprinter
 from dnaportal.engine.text import TextFingerprinter
 
@@ -102,15 +110,8 @@ def evaluate_texts(corpus: Path, truth: dict) -> dict:
         if query["modality"] != "text":
             continue
         text = (corpus / query["path"]).read_text(encoding="utf-8")
-        try:
-            fingerprint = fingerprinter.from_text(text)
-        except MediaError:
-            refused += 1
-            matches = []
-        else:
-            started = time.perf_counter()
-            matches = index.search(fingerprint)
-            search_s.append(time.perf_counter() - started)
+        matches, was_refused = search_timed(index, lambda text=text: fingerprinter.from_text(text), search_s)
+        refused += was_refused
         predicted = predicted_boxes(matches, "text")
         expected = expected_boxes(query)
         pairs = query_pairs(predicted, expected)

@@ -14,7 +14,6 @@ import argparse
 import json
 import platform
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 from statistics import median
@@ -26,9 +25,10 @@ from bench.metrics import (
     pair_scores,
     predicted_boxes,
     query_pairs,
+    search_timed,
     segment_scores,
 )
-from dnaportal.engine import MediaError, MediaInput
+from dnaportal.engine import MediaInput
 from dnaportal.engine.video import VideoFingerprinter
 
 
@@ -49,15 +49,13 @@ def evaluate(bench: Path, truth: dict) -> dict:
     for query in truth["queries"]:
         if query["modality"] != "video":
             continue
-        try:
-            fingerprint = fingerprinter.extract(MediaInput(path=bench / query["path"]))
-        except MediaError:
-            errors += 1
-            matches = []
-        else:
-            started = time.perf_counter()
-            matches = index.search(fingerprint)
-            search_s.append(time.perf_counter() - started)
+        path = bench / query["path"]
+        matches, unreadable = search_timed(
+            index,
+            lambda path=path: fingerprinter.extract(MediaInput(path=path)),
+            search_s,
+        )
+        errors += unreadable
         predicted = predicted_boxes(matches, "video")
         expected = expected_boxes(query)
         if query["negative"]:

@@ -11,8 +11,9 @@ with truth but no prediction have R = 0 (left out of precision). Units are whate
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from statistics import mean, median
 
@@ -109,3 +110,18 @@ def query_pairs(predicted: dict, expected: dict) -> list[tuple[list[Box], list[B
     """Every (query, library item) pair that has predictions or truth."""
     pairs = [(predicted.get(key, []), boxes) for key, boxes in expected.items()]
     return pairs + [(boxes, []) for key, boxes in predicted.items() if key not in expected]
+
+
+def search_timed(index, make_fingerprint: Callable, search_times: list[float]) -> tuple[list, bool]:
+    """(matches, refused): fingerprint a query and search, timing the search only. A query the
+    fingerprinter refuses (MediaError) has no matches."""
+    from dnaportal.engine import MediaError
+
+    try:
+        fingerprint = make_fingerprint()
+    except MediaError:
+        return [], True
+    started = time.perf_counter()
+    matches = index.search(fingerprint)
+    search_times.append(time.perf_counter() - started)
+    return matches, False

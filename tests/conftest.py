@@ -97,15 +97,19 @@ def submit(api, run_commit_hooks):
     return do
 
 
+def upload_image(api, library, path, primary_key="b", **fields):
+    """POST an image job as multipart; inside the test transaction nothing commits, so no worker runs."""
+    with open(path, "rb") as handle:
+        body = {"library": library["id"], "primary_key": primary_key, "media_type": "image", **fields}
+        return api.post("/api/v1/jobs/", {**body, "file": handle}, format="multipart")
+
+
 @pytest.fixture
 def queue_job(api, images):
-    """Submit an image job without running it: inside the test transaction nothing commits, so the
-    worker task is never triggered. Returns the job id."""
+    """Submit an image job without running it. Returns the job id."""
 
     def do(library, primary_key="b", photo="balloons.jpg", **fields):
-        with open(images[photo], "rb") as handle:
-            body = {"library": library["id"], "primary_key": primary_key, "media_type": "image", **fields}
-            response = api.post("/api/v1/jobs/", {**body, "file": handle}, format="multipart")
+        response = upload_image(api, library, images[photo], primary_key, **fields)
         assert response.status_code == 201, response.content
         return response.json()["id"]
 

@@ -5,16 +5,12 @@ import pytest
 from jobs.models import Job
 from libraries.models import Media
 from tests import media
+from tests.conftest import upload_image
 
 
 def test_it_answers_at_once_with_the_job_id(api, make_library, images):
     library = make_library()
-    with open(images["balloons.jpg"], "rb") as handle:
-        response = api.post(
-            "/api/v1/jobs/",
-            {"library": library["id"], "primary_key": "b", "media_type": "image", "file": handle},
-            format="multipart",
-        )
+    response = upload_image(api, library, images["balloons.jpg"])
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"id", "request_id", "status"}
@@ -141,12 +137,7 @@ def test_it_refuses_an_empty_upload(make_library, submit, tmp_path):
 def test_it_refuses_an_oversized_upload_before_reading_it(api, make_library, settings, images):
     settings.MAX_UPLOAD_BYTES = 10_000
     library = make_library()
-    with open(images["balloons.jpg"], "rb") as handle:
-        response = api.post(
-            "/api/v1/jobs/",
-            {"library": library["id"], "primary_key": "b", "media_type": "image", "file": handle},
-            format="multipart",
-        )
+    response = upload_image(api, library, images["balloons.jpg"])
     assert response.status_code == 413
     assert response.json()["code"] == "InvalidParameter.FileTooLarge"
     assert Job.objects.count() == 0

@@ -3,7 +3,8 @@
 Usage: python -m bench.build_video_bench CORPUS_VIDEO_DIR OUT_DIR [--seed 7]
 
 CORPUS_VIDEO_DIR is `bench/build_corpus.sh DIR SEED video` output. Its library videos are joined
-into two long references (all of the real footage there is, each used once); positives are 5-30 s
+into one reference of over 10 minutes (all of the real footage there is, each source once, with two
+seconds of black between sources as a broadcast has); positives are 5-30 s
 excerpts of them under each edit the issue lists (alone and in pairs); negatives are the corpus's own
 negative queries (held-out footage) under the same edits, plus clips made only of black frames, fades,
 a static title card and colour bars. Ground truth in the corpus format (ground_truth.json), scored by
@@ -57,18 +58,19 @@ def write(path: Path, frames, fps: float = FPS, kbps: int = 900) -> None:
     write_h264(path, frames, fps, kbps * 1000)
 
 
-# -- edits: each maps a list of frames (at FPS) to (frames, fps, kbps, time scale) -------------
+# -- edits: each maps a list of frames to (frames, fps, kbps, time scale); None keeps the fps or kbps
+# the frames had (so "fps10" then "hflip" stays a 10 fps file) --------------------------------------
 
 
 def _per_frame(fn):
-    return lambda frames, rng: ([fn(f, rng) for f in frames], FPS, 900, 1.0)
+    return lambda frames, rng: ([fn(f, rng) for f in frames], None, None, 1.0)
 
 
 def _crop(share):
     def edit(frames, rng):
         h, w = int(H * share), int(W * share)
         top, left = rng.randint(0, H - h), rng.randint(0, W - w)
-        return [cv2.resize(f[top : top + h, left : left + w], (W, H)) for f in frames], FPS, 900, 1.0
+        return [cv2.resize(f[top : top + h, left : left + w], (W, H)) for f in frames], None, None, 1.0
 
     return edit
 
@@ -83,14 +85,14 @@ def _pip(frames, rng):
         canvas = backdrop[k % len(backdrop)].copy()
         canvas[top : top + h, left : left + w] = cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
         out.append(canvas)
-    return out, FPS, 900, 1.0
+    return out, None, None, 1.0
 
 
 def _speed(factor):
     def edit(frames, rng):
         # Played `factor` times as fast: query second t shows source second t * factor.
         count = int(len(frames) / factor)
-        return [frames[min(len(frames) - 1, int(k * factor))] for k in range(count)], FPS, 900, factor
+        return [frames[min(len(frames) - 1, int(k * factor))] for k in range(count)], None, None, factor
 
     return edit
 
@@ -119,7 +121,7 @@ def _gamma(f, rng):
 
 
 EDITS = {
-    "reencode": lambda frames, rng: (frames, FPS, 150, 1.0),
+    "reencode": lambda frames, rng: (frames, None, 150, 1.0),
     "scale_quarter": _per_frame(lambda f, rng: cv2.resize(cv2.resize(f, (W // 4, H // 4)), (W, H))),
     "crop30": _crop(0.7),
     "letterbox": _per_frame(_letterbox),
@@ -130,7 +132,7 @@ EDITS = {
     "fps10": lambda frames, rng: (
         [frames[int(k * FPS / 10)] for k in range(int(len(frames) * 10 / FPS))],
         10,
-        900,
+        None,
         1.0,
     ),
     "speed+10%": _speed(1.1),
@@ -184,14 +186,14 @@ def main() -> None:
     truth_in = json.loads((args.corpus / "ground_truth.json").read_text())
     items = [i for i in truth_in["library"] if i["modality"] == "video"]
     rng.shuffle(items)
-    halves = [items[0::2], items[1::2]]
     library, references = [], []
-    for n, half in enumerate(halves, start=1):
+    for n, half in enumerate([items], start=1):
         # Each reference opens with black, a title card, a fade and colour bars, as broadcasts do: the
         # low-information negatives share exactly these frames.
         frames, spans = low_information(random.Random(n)), []
         for item in half:
             clip = frames_of(args.corpus / item["path"])
+            frames += [np.zeros((H, W, 3), np.uint8)] * (2 * FPS)
             spans.append((len(frames) / FPS, (len(frames) + len(clip)) / FPS, item["source_key"]))
             frames += clip
         path = args.out / "library" / "video" / f"reference_{n}.mp4"
@@ -231,15 +233,15 @@ def main() -> None:
 
     plans = [(e,) for e in EDITS for _ in range(9)] + [p for p in PAIRS for _ in range(3)]
     for edits in plans:
-        r = rng.randrange(2)
+        r = rng.randrange(len(references))
         reference = references[r]
         length = rng.uniform(5, 30)
         start = rng.uniform(0, len(reference) / FPS - length - 1)
         frames = reference[int(start * FPS) : int((start + length) * FPS)]
         fps, kbps, scale = FPS, 900, 1.0
         for edit in edits:
-            frames, fps, kbps, factor = EDITS[edit](frames, rng)
-            scale *= factor
+            frames, new_fps, new_kbps, factor = EDITS[edit](frames, rng)
+            fps, kbps, scale = new_fps or fps, new_kbps or kbps, scale * factor
         duration = len(frames) / fps
         add(
             frames,
@@ -264,7 +266,8 @@ def main() -> None:
         for edit in rng.sample(list(EDITS), 3) + [None]:
             frames, fps, kbps = base, FPS, 900
             if edit:
-                frames, fps, kbps, _ = EDITS[edit](base, rng)
+                frames, new_fps, new_kbps, _ = EDITS[edit](base, rng)
+                fps, kbps = new_fps or fps, new_kbps or kbps
             add(frames, fps, kbps, "negative", [edit] if edit else [], [], True)
     for _ in range(20):
         add(low_information(rng), FPS, 900, "low_information", ["low_information"], [], True)

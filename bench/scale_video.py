@@ -1,11 +1,13 @@
 """Query latency and memory of the video index against growing libraries of synthetic fingerprints.
 
-Usage: python -m bench.scale_video [HOURS ...]   (default: 1 10 100)
+Usage: python -m bench.scale_video [HOURS ...]   (default: 10 100 1000)
 
-Synthetic library videos are random walks in hash space (consecutive frames differ by a few bits,
-as real footage does); the query is 60 s cut from one of them with 3 of 64 bits flipped per frame.
-Reports the median of 5 queries, the index's array memory per library hour, and whether the copy was
-found. Issue #3 asks for <= 1 s at 1,000 hours and at most 2x more time for 10x more library.
+Synthetic library videos are made of shots of 2-8 s; within a shot every frame's hash (and every crop
+variant's) stays within two bits of the shot's own, as real footage does, and shots are unrelated. The
+query is 60 s cut from one of them with 6 of 64 bits flipped in every frame (a heavy re-encode flips
+2-6). Reports the median of 5 queries, the index's memory per library hour, and whether the copy was
+found at the right place. Issue #3 asks for <= 1 s at 1,000 hours and at most 2x more time for 10x
+more library.
 """
 
 from __future__ import annotations
@@ -23,20 +25,25 @@ VARIANTS = 1 + len(CROP_VARIANTS)
 ITEM_SECONDS = 600
 
 
+def _bits(rng: np.random.Generator, shape: tuple, count: int) -> np.ndarray:
+    """`count` random one-bits (possibly coinciding) per element."""
+    out = np.zeros(shape, np.uint64)
+    for _ in range(count):
+        out ^= np.left_shift(np.uint64(1), rng.integers(0, 64, size=shape).astype(np.uint64))
+    return out
+
+
 def synthetic_video(rng: np.random.Generator, seconds: float) -> dict:
     frames = int(seconds * SAMPLE_FPS)
-    flips = rng.integers(0, 64, size=(frames, 4))
-    steps = np.zeros(frames, np.uint64)
-    for column in range(flips.shape[1]):
-        steps ^= np.left_shift(np.uint64(1), flips[:, column].astype(np.uint64))
-    codes = np.bitwise_xor.accumulate(steps) ^ rng.integers(0, 2**63, dtype=np.uint64)
-    variants = np.stack(
-        [codes ^ rng.integers(0, 2**63, dtype=np.uint64) if v else codes for v in range(VARIANTS)], 1
-    )
+    cuts = np.cumsum(rng.integers(int(2 * SAMPLE_FPS), int(8 * SAMPLE_FPS), size=frames))
+    shot = np.searchsorted(cuts[cuts < frames], np.arange(frames), side="right")
+    shots = int(shot.max()) + 1
+    bases = rng.integers(0, 2**64, size=(shots, VARIANTS + 1), dtype=np.uint64)
+    codes = bases[shot] ^ _bits(rng, (frames, VARIANTS + 1), 2)
     return {
         "times": (np.arange(frames) / SAMPLE_FPS).astype(np.float32),
-        "codes": variants,
-        "codes_mirrored": rng.integers(0, 2**63, size=frames, dtype=np.uint64),
+        "codes": codes[:, :VARIANTS].copy(),
+        "codes_mirrored": codes[:, VARIANTS].copy(),
         "information": np.full(frames, 60, np.uint8),
     }
 
@@ -50,7 +57,7 @@ def main(hours_list: list[float]) -> None:
     index = VideoFingerprinter().new_index()
     loaded_s = 0.0
     item = 0
-    print("| library hours | query (60 s) median | index arrays | per library hour | copy found |")
+    print("| library hours | query (60 s) median | index memory | per library hour | copy found at 200 s |")
     print("|---|---|---|---|---|")
     for hours in hours_list:
         while loaded_s < hours * 3600:
@@ -62,26 +69,26 @@ def main(hours_list: list[float]) -> None:
         start = 200 * int(SAMPLE_FPS)
         query = {k: v[start : start + 60 * int(SAMPLE_FPS)].copy() for k, v in target.items()}
         query["times"] = query["times"] - query["times"][0]
-        noise = np.left_shift(
-            np.uint64(1), rng.integers(0, 64, size=(len(query["times"]), 3)).astype(np.uint64)
-        )
-        query["codes"][:, 0] ^= np.bitwise_xor.reduce(noise, axis=1)
+        query["codes"] ^= _bits(rng, query["codes"].shape, 6)
         fingerprint = as_fingerprint(query)
         times, found = [], False
         for _ in range(5):
             started = time.perf_counter()
             matches = index.search(fingerprint)
             times.append(time.perf_counter() - started)
-            found = bool(matches) and matches[0].key == "target"
+            found = (
+                bool(matches)
+                and matches[0].key == "target"
+                and abs(matches[0].segments["video"][0].master_start - 200) < 1
+            )
         index.remove("target")
-        codes, owners, stamps = index._arrays()
-        memory = codes.nbytes + owners.nbytes + stamps.nbytes
+        memory = index.memory_bytes()
         print(
             f"| {hours:g} | {1000 * median(times):.0f} ms | {memory / 1e6:.0f} MB "
-            f"| {memory / 1e6 / hours:.1f} MB | {found} |",
+            f"| {memory / 1e6 / hours:.2f} MB | {found} |",
             flush=True,
         )
 
 
 if __name__ == "__main__":
-    main([float(h) for h in sys.argv[1:]] or [1, 10, 100])
+    main([float(h) for h in sys.argv[1:]] or [10, 100, 1000])

@@ -22,6 +22,8 @@ class Run:
     last_offset: float
     # Indices (into the arrays given to chain_hits) of the hits in this run.
     members: list[int]
+    # Library seconds per query second of the line the run lies on (hough_runs).
+    scale: float = 1.0
 
     def extend(self, q: float, m: float, index: int) -> None:
         self.q_end = max(self.q_end, q)
@@ -128,6 +130,7 @@ def hough_runs(
                         len(group),
                         offset,
                         group.tolist(),
+                        scale,
                     )
                 )
         # A query frame explained by this line is spent: its other hits (the same shot matching a

@@ -128,6 +128,6 @@ class VideoFingerprinter(Fingerprinter):
         return Fingerprint(self.name, self.version, data, meta)
 
     def new_index(self):
-        from dnaportal.engine.index import VideoIndex
+        from dnaportal.engine.video_index import VideoIndex
 
         return VideoIndex()

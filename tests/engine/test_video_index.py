@@ -1,0 +1,87 @@
+"""The video index's bookkeeping at size, on synthetic fingerprints (bench/scale_video.py's generator):
+incremental adds, removals, compaction, and the seed lookup staying logarithmic."""
+
+import numpy as np
+import pytest
+
+from bench.scale_video import _bits, as_fingerprint, synthetic_video
+from dnaportal.engine.video import SAMPLE_FPS
+from dnaportal.engine.video_index import VideoIndex, robust_key
+
+
+@pytest.fixture(scope="module")
+def videos():
+    rng = np.random.default_rng(5)
+    return [synthetic_video(rng, 300) for _ in range(40)]
+
+
+def excerpt(video, start_s, seconds, noise_bits, rng, speed=1.0):
+    """`seconds` of `video` from `start_s`, played `speed` times as fast, with noise in every hash."""
+    frames = np.arange(int(seconds * SAMPLE_FPS))
+    source = (start_s * SAMPLE_FPS + frames * speed).astype(int)
+    query = {key: value[source].copy() for key, value in video.items()}
+    query["times"] = (frames / SAMPLE_FPS).astype(np.float32)
+    query["codes"] ^= _bits(rng, query["codes"].shape, noise_bits)
+    return as_fingerprint(query)
+
+
+def test_a_video_is_searchable_as_soon_as_it_is_added_and_gone_once_removed(videos):
+    index, rng = VideoIndex(), np.random.default_rng(1)
+    for n, video in enumerate(videos[:-1]):
+        index.add(f"v{n}", as_fingerprint(video))
+    query = excerpt(videos[-1], 100, 20, 6, rng)
+    assert index.search(query) == []
+    index.add("new", as_fingerprint(videos[-1]))
+    [match] = index.search(query)
+    assert match.key == "new"
+    segment = match.segments["video"][0]
+    assert segment.master_start == pytest.approx(100, abs=0.5)
+    assert segment.end - segment.start == pytest.approx(20, abs=0.5)
+    index.remove("new")
+    assert index.search(query) == []
+
+
+def test_removing_most_videos_compacts_the_index_and_keeps_the_rest_findable(videos):
+    index, rng = VideoIndex(), np.random.default_rng(2)
+    for n, video in enumerate(videos):
+        index.add(f"v{n}", as_fingerprint(video))
+    rows_before = index._rows.size
+    for n in range(0, 30):
+        index.remove(f"v{n}")
+    assert index._rows.size < rows_before  # dead rows were dropped, not just hidden
+    assert len(index) == 10
+    for n in (30, 35, 39):
+        [match] = index.search(excerpt(videos[n], 50, 15, 6, rng))
+        assert match.key == f"v{n}"
+        assert match.segments["video"][0].master_start == pytest.approx(50, abs=0.5)
+    assert index.search(excerpt(videos[3], 50, 15, 6, rng)) == []
+
+
+def test_sorted_runs_stay_few_as_videos_are_added(videos):
+    index = VideoIndex()
+    for n in range(200):
+        index.add(f"v{n}", as_fingerprint(videos[n % len(videos)]))
+        assert len(index._keys.runs) <= np.log2(n + 2) + 1
+    keys, _ = index._keys.runs[0]
+    assert np.all(keys[:-1] <= keys[1:])
+
+
+def test_a_speed_change_is_aligned_with_segments_of_different_lengths(videos):
+    index, rng = VideoIndex(), np.random.default_rng(3)
+    for n, video in enumerate(videos):
+        index.add(f"v{n}", as_fingerprint(video))
+    [match] = index.search(excerpt(videos[7], 60, 30, 4, rng, speed=1.1))
+    segment = match.segments["video"][0]
+    assert match.key == "v7"
+    assert segment.master_start == pytest.approx(60, abs=0.6)
+    assert (segment.master_end - segment.master_start) / (segment.end - segment.start) == pytest.approx(
+        1.1, abs=0.04
+    )
+
+
+def test_the_robust_key_puts_the_lowest_frequencies_first():
+    # Bit 0 (most significant) of a hash is DCT coefficient (1, 1), the lowest frequency.
+    code = np.array([1 << 63], np.uint64)
+    assert robust_key(code)[0] == 1 << 31
+    # Coefficient (8, 8), the highest, is not part of the key.
+    assert robust_key(np.array([1], np.uint64))[0] == 0

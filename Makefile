@@ -62,4 +62,4 @@ bench-video: $(STAMP)
 	$(PY) -m bench.eval_video bench/data/video-1234 --name "shared corpus video set (seed 1234)" --out docs/eval/video-corpus-seed1234.md
 	$(PY) -m bench.eval_video bench/data/video-bench-7 --name "issue #3 benchmark (bench/build_video_bench.py, seed 7)" --out docs/eval/video-bench-seed7.md
 	taskset -c 0 $(PY) -m bench.speed_video | tee docs/eval/video-speed.md
-	$(PY) -m bench.scale_video 1 10 | tee docs/eval/video-scale.md
+	$(PY) -m bench.scale_video 10 100 1000 | tee docs/eval/video-scale.md

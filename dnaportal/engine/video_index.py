@@ -145,7 +145,10 @@ class VideoIndex(Index):
         if key in self._slot_of:
             self.remove(key)
         arrays = unpack_arrays(fingerprint)
-        keep = arrays["information"] >= MIN_FIRM_BITS
+        keep = np.nonzero(arrays["information"] >= MIN_FIRM_BITS)[0]
+        # Verification finds stretches by binary search on time: keep frames in time order even if
+        # a damaged file delivered them out of order.
+        keep = keep[np.argsort(arrays["times"][keep], kind="stable")]
         codes = arrays["codes"][keep]
         self._add(_Item(key, 0, codes.shape[1], arrays["times"][keep].astype(np.float32)), codes)
 

@@ -85,3 +85,12 @@ def test_the_robust_key_puts_the_lowest_frequencies_first():
     assert robust_key(code)[0] == 1 << 31
     # Coefficient (8, 8), the highest, is not part of the key.
     assert robust_key(np.array([1], np.uint64))[0] == 0
+
+
+def test_frames_delivered_out_of_order_are_still_located(videos):
+    index, rng = VideoIndex(), np.random.default_rng(4)
+    video = dict(videos[0])
+    order = rng.permutation(len(video["times"]))
+    index.add("shuffled", as_fingerprint({key: value[order] for key, value in video.items()}))
+    [match] = index.search(excerpt(videos[0], 120, 20, 4, rng))
+    assert match.segments["video"][0].master_start == pytest.approx(120, abs=0.5)

@@ -229,12 +229,8 @@ class VideoIndex(Index):
         size = max(2, self._keys.size)
         bits = int(np.clip(np.log2(size) - self.KEY_SLACK, self.MIN_KEY_BITS, KEY_BITS))
         shift = np.uint32(KEY_BITS - bits)
-        q_frames, q_codes = [], []
-        for codes in code_sets:
-            q_frames.append(np.arange(len(codes)))
-            q_codes.append(codes)
-        q_frames = np.concatenate(q_frames)
-        q_codes = np.concatenate(q_codes).astype(np.uint64)
+        q_frames = np.concatenate([np.arange(len(codes)) for codes in code_sets])
+        q_codes = np.concatenate(code_sets).astype(np.uint64)
         prefix = robust_key(q_codes) >> shift
         # The key itself and every key one flipped bit away.
         flips = np.concatenate([[0], np.left_shift(1, np.arange(bits))]).astype(np.uint32)

@@ -182,3 +182,54 @@ def _key_taken(library: Library, primary_key: str) -> ApiError:
         "use save type forcesave to replace it.",
         status.HTTP_409_CONFLICT,
     )
+
+
+def refresh_fingerprints(*, library: Library | None = None, progress=None) -> dict[str, int]:
+    """Re-make every fingerprint that an older version of its fingerprinter made (or that is missing),
+    from the item's stored file or text. Searches only use current fingerprints, so after an upgrade
+    that changes a fingerprinter, stale items stay out of search until this has run.
+
+    Each item is updated on its own: an item that cannot be read is counted and left as it was.
+    """
+    from dnaportal.engine import MediaError, MediaInput, fingerprinters_for
+
+    counts = {"current": 0, "refreshed": 0, "failed": 0}
+    media = Media.objects.all() if library is None else Media.objects.filter(library=library)
+    for item in media.select_related("library").iterator(chunk_size=200):
+        wanted = fingerprinters_for(item.media_type)
+        have = dict(item.fingerprints.values_list("fingerprinter", "version"))
+        stale = [fp for fp in wanted if have.get(fp.name) != fp.version]
+        if not stale:
+            counts["current"] += 1
+            continue
+        try:
+            fingerprints = _extract_stored(item, stale, MediaInput)
+        except (MediaError, OSError) as exc:
+            log.warning("could not re-fingerprint %s: %s", item, exc)
+            counts["failed"] += 1
+            continue
+        with transaction.atomic():
+            for fp in fingerprints:
+                Fingerprint.objects.update_or_create(
+                    media=item,
+                    fingerprinter=fp.fingerprinter,
+                    defaults={"library": item.library, "version": fp.version, "data": fp.data},
+                )
+        counts["refreshed"] += 1
+        if progress is not None:
+            progress(item, counts)
+    return counts
+
+
+def _extract_stored(item: Media, fingerprinters, MediaInput) -> list[EngineFingerprint]:
+    if not item.file:
+        return [fp.extract(MediaInput(text=item.text)) for fp in fingerprinters]
+    import tempfile
+
+    # Storage may be remote (an object store): work on a local copy.
+    suffix = Path(item.file.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as local, item.file.open("rb") as stored:
+        for chunk in iter(lambda: stored.read(1 << 20), b""):
+            local.write(chunk)
+        local.flush()
+        return [fp.extract(MediaInput(path=Path(local.name))) for fp in fingerprinters]

@@ -1,0 +1,50 @@
+"""After a fingerprinter changes version, `manage.py refingerprint` brings stored items back into search."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from libraries.models import Fingerprint, Media
+
+
+def _image_job(make_library, submit, job_result, images, name):
+    library = make_library("photos", media_type="image")
+    job = job_result(submit(library, "p1", media_type="image", file=images[name]))
+    assert job["status"] == "success" and job["saved"], job
+    return library
+
+
+def test_stale_fingerprints_are_remade_from_the_stored_file(make_library, submit, job_result, images):
+    library = _image_job(make_library, submit, job_result, images, "balloons.jpg")
+    row = Fingerprint.objects.get(media__library_id=library["id"])
+    current_version, current_data = row.version, bytes(row.data)
+    # What an upgrade leaves behind: a row made by an older version, which search ignores.
+    Fingerprint.objects.filter(id=row.id).update(version=current_version - 1, data=b"old")
+    query = job_result(
+        submit(library, "q", media_type="image", save_type="nosave", file=images["balloons.jpg"])
+    )
+    assert query["result"]["matches"] == []
+
+    call_command("refingerprint")
+
+    row.refresh_from_db()
+    assert row.version == current_version and bytes(row.data) == current_data
+    query = job_result(
+        submit(library, "q2", media_type="image", save_type="nosave", file=images["balloons.jpg"])
+    )
+    assert [m["primary_key"] for m in query["result"]["matches"]] == ["p1"]
+
+
+def test_an_unreadable_stored_file_is_reported_and_left_alone(make_library, submit, job_result, images):
+    library = _image_job(make_library, submit, job_result, images, "balloons.jpg")
+    item = Media.objects.get(library_id=library["id"])
+    Fingerprint.objects.filter(media=item).update(version=0)
+    with item.file.open("wb") as handle:
+        handle.write(b"not an image any more")
+    with pytest.raises(CommandError, match="1 items could not be read"):
+        call_command("refingerprint")
+    assert Fingerprint.objects.get(media=item).version == 0
+
+
+def test_unknown_library_is_an_error(db):
+    with pytest.raises(CommandError, match="No library named"):
+        call_command("refingerprint", library="nope")

@@ -66,6 +66,25 @@ def _overlay(image):
     return out
 
 
+def _crop30(image):
+    # 70% of width and height, off-centre, at one of the positions the library hashes parts at
+    # (engine/video.py); crops between those positions are measured by the benchmark instead.
+    height, width = int(HEIGHT * 0.7), int(WIDTH * 0.7)
+    top, left = int((HEIGHT - height) * 0.25), int((WIDTH - width) * 0.75)
+    return cv2.resize(image[top : top + height, left : left + width], (WIDTH, HEIGHT))
+
+
+def _pip45(image, k):
+    # The copy at 45% inside other footage (the "coffee" source, not in any test library).
+    _, backdrop = decode("coffee")
+    out = backdrop[k % len(backdrop)].copy()
+    height, width = int(HEIGHT * 0.45), int(WIDTH * 0.45)
+    top, left = int(HEIGHT * 0.1), int(WIDTH * 0.5)
+    small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    out[top : top + height, left : left + width] = small
+    return out
+
+
 EDITS = {
     "reencode": {"bitrate": 120_000},
     "quarter": {"frame": lambda im: cv2.resize(cv2.resize(im, (WIDTH // 4, HEIGHT // 4)), (WIDTH, HEIGHT))},
@@ -76,6 +95,8 @@ EDITS = {
     "overlay": {"frame": _overlay},
     "fps10": {"fps": 10},
     "speed110": {"speed": 1.1},
+    "crop30": {"frame": _crop30},
+    "pip45": {"frame_at": _pip45},
 }
 
 
@@ -94,12 +115,13 @@ def cut(folder: Path, source: str, start: float, duration: float, edit: str | No
     spec = EDITS.get(edit or "", {})
     fps = spec.get("fps", 25)
     speed = spec.get("speed", 1.0)
-    transform = spec.get("frame", lambda im: im)
+    frame_edit = spec.get("frame", lambda im: im)
+    transform = spec.get("frame_at", lambda im, k: frame_edit(im))
     source_times = np.array(times)
     out = []
     for k in range(int(duration * fps)):
         wanted = start + k / fps * speed
-        out.append(transform(frames[int(np.argmin(np.abs(source_times - wanted)))]))
+        out.append(transform(frames[int(np.argmin(np.abs(source_times - wanted)))], k))
     name = f"{source}-{edit or 'plain'}-{start:g}s.mp4"
     encode(folder / name, out, fps=fps, bitrate=spec.get("bitrate", 800_000))
     return Clip(folder / name, source, start, start + duration * speed, duration)

@@ -1,10 +1,12 @@
-"""Video fingerprints: a 64-bit DCT hash of each sampled frame's picture area, with its time.
+"""Video fingerprints: 64-bit DCT hashes of each sampled frame's picture and its parts, with its time.
 
 Frames are sampled about 5 times a second from the decoded luma plane (no colour conversion), black
 or flat bars around the picture are trimmed per frame (letterbox, pillarbox), and frames whose hash
-would be decided by noise (black, fades, colour bars) get no hash at all, so they never carry a match.
-Library frames are also hashed on parts of the picture (crops); queries on their centre (overlays at
-the edges) and mirrored (flips). Matching frames are aligned in time by voting (engine/align.py).
+would be decided by noise (black, fades, colour bars) carry no match (VideoIndex skips them).
+Every frame is also hashed on parts of its picture: fixed crops and a grid of 70% windows, so a cropped
+copy finds its original; queries search with their centre (overlays at the edges), mirrored (flips),
+and inside any box that may be a picture-in-picture inset (engine/video_inset.py). Matching frames are
+aligned in time by engine/video_index.py.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from dnaportal.engine.base import Fingerprint, Fingerprinter, MediaError, MediaInput, pack_arrays
 from dnaportal.engine.media import iter_video_luma
+from dnaportal.engine.video_inset import MAX_BOXES, find_insets
 
 SAMPLE_FPS = 5.0
 # A hash bit is firm when its DCT coefficient is clear of the median; bits that are not firm flip with
@@ -47,17 +50,26 @@ def _content_box(thumb: np.ndarray) -> tuple[int, int, int, int]:
     return r0, r1, c0, c1
 
 
-def _hash64(thumb32: np.ndarray) -> tuple[np.uint64, int]:
-    """The hash and how many of its bits are firm."""
-    coefficients = cv2.dct(thumb32)[1:9, 1:9].ravel()
-    median = np.median(coefficients)
-    bits = np.packbits(coefficients > median)
-    firm = int(np.count_nonzero(np.abs(coefficients - median) > FIRM_MARGIN))
-    return bits.view(">u8")[0].astype(np.uint64), firm
+# Rows 1-8 of the 32-point DCT-II matrix (as cv2.dct uses): the hash's coefficients of a 32x32 block B
+# are _DCT8 @ B @ _DCT8.T, which numpy computes for a whole stack of blocks in one call.
+_DCT8 = np.ascontiguousarray(cv2.dct(np.eye(32, dtype=np.float32), flags=cv2.DCT_ROWS).T[1:9])
+
+
+def _hashes(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes (uint64) of a stack of 32x32 float32 blocks, and how many of each one's bits are firm."""
+    coefficients = (_DCT8 @ blocks @ _DCT8.T).reshape(len(blocks), 64)
+    median = np.median(coefficients, axis=1, keepdims=True)
+    bits = np.packbits(coefficients > median, axis=1)
+    firm = np.count_nonzero(np.abs(coefficients - median) > FIRM_MARGIN, axis=1)
+    return bits.view(">u8")[:, 0].astype(np.uint64), firm
 
 
 # Library frames are also hashed on parts of the picture, so a cropped copy (whose whole picture is a
 # part of the original's) finds them: (share of width and height kept, where: 0 top/left .. 1 bottom/right).
+# Shifting a window by 2-5% of its size moves its hash by 8-16 of 64 bits (measured on corpus frames),
+# so the parts a copy may have kept (a 70% crop anywhere in the picture) are hashed on a 5x5 grid of
+# positions: a crop is then at most 5% of its size from one of them.
+_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 CROP_VARIANTS = (
     (0.9, 0.5, 0.5),
     (0.9, 0.0, 0.0),
@@ -66,58 +78,117 @@ CROP_VARIANTS = (
     (0.9, 1.0, 1.0),
     (0.8, 0.5, 0.5),
     (0.7, 0.5, 0.5),
-)
+) + tuple((0.7, down, right) for down in _GRID for right in _GRID if (down, right) != (0.5, 0.5))
+# Columns from here on are the crop grid: a copy is one crop, so a found line is then followed on the
+# one grid part most of its hits came from (see VideoIndex._verify), not on all of them at once.
+FIRST_GRID_COLUMN = 8
 # Queries also search with their central 80% (variant 6): it leaves out most captions, logos and
 # tickers at the edges, and finds the library's own central 80%.
 QUERY_VARIANTS = (0, 6)
+# Picture-in-picture is looked for over runs of this many sampled frames (bounded memory; a layout
+# that changes is found again in the next run).
+INSET_RUN = 100
 
 
-def frame_codes(luma: np.ndarray) -> tuple[np.ndarray, np.uint64, int]:
-    """(hashes of the picture and its parts, hash of the mirrored picture, firm bits of the picture)."""
+def thumbnail(luma: np.ndarray) -> np.ndarray:
+    """The 192x108 uint8 thumbnail every hash of a frame is computed from."""
     if luma.shape[1] > 2 * 384:
         # Bilinear to 384x216 first (a 2x2 average per sample), then area: same thumbnail for our
         # purpose at a 20th of the cost of one area resize from full 720p/1080p.
         luma = cv2.resize(luma, (384, 216), interpolation=cv2.INTER_LINEAR)
-    thumb = cv2.resize(luma, (192, 108), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return cv2.resize(luma, (192, 108), interpolation=cv2.INTER_AREA)
+
+
+def _part_windows() -> list[tuple[int, int, int]]:
+    """Each part of CROP_VARIANTS as a 32x32 window (size, top, left) of the picture resized to a
+    square of `size` = 32/share: a part is then a slice, not a resize of its own."""
+    windows = []
+    for share, down, right in CROP_VARIANTS:
+        size = round(32 / share)
+        windows.append((size, round((size - 32) * down), round((size - 32) * right)))
+    return windows
+
+
+_PART_WINDOWS = _part_windows()
+
+
+def frame_codes(thumb: np.ndarray) -> tuple[np.ndarray, np.uint64, int]:
+    """(hashes of the picture and its parts, hash of the mirrored picture, firm bits of the picture)."""
+    thumb = thumb.astype(np.float32)
     r0, r1, c0, c1 = _content_box(thumb)
     content = thumb[r0:r1, c0:c1]
     picture = cv2.resize(content, (32, 32), interpolation=cv2.INTER_AREA)
-    code, firm = _hash64(picture)
-    codes = [code]
-    rows, cols = content.shape
-    for share, down, right in CROP_VARIANTS:
-        height, width = max(8, int(rows * share)), max(8, int(cols * share))
-        top, left = int((rows - height) * down), int((cols - width) * right)
-        part = content[top : top + height, left : left + width]
-        codes.append(_hash64(cv2.resize(part, (32, 32), interpolation=cv2.INTER_AREA))[0])
-    mirrored, _ = _hash64(np.ascontiguousarray(picture[:, ::-1]))
-    return np.array(codes, np.uint64), mirrored, firm
+    # One resize per share of the picture, then every part is a slice; all are hashed in one batch.
+    blocks = [picture, picture[:, ::-1]]
+    scaled = {32: picture}
+    for size, top, left in _PART_WINDOWS:
+        if size not in scaled:
+            scaled[size] = cv2.resize(content, (size, size), interpolation=cv2.INTER_AREA)
+        blocks.append(scaled[size][top : top + 32, left : left + 32])
+    codes, firm = _hashes(np.stack(blocks))
+    return np.delete(codes, 1), codes[1], int(firm[0])
+
+
+def inset_codes(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of each of `thumbs` inside each box that may be a picture-in-picture inset:
+    (frames, MAX_BOXES) uint64, and which of those columns hold a box."""
+    boxes = find_insets(thumbs)
+    codes = np.zeros((len(thumbs), MAX_BOXES), np.uint64)
+    for column, (top, bottom, left, right) in enumerate(boxes):
+        blocks = []
+        for thumb in thumbs:
+            # Bars inside the inset are trimmed as for a whole picture.
+            inset = thumb[top:bottom, left:right].astype(np.float32)
+            r0, r1, c0, c1 = _content_box(inset)
+            blocks.append(cv2.resize(inset[r0:r1, c0:c1], (32, 32), interpolation=cv2.INTER_AREA))
+        codes[:, column] = _hashes(np.stack(blocks))[0]
+    found = np.zeros((len(thumbs), MAX_BOXES), bool)
+    found[:, : len(boxes)] = True
+    return codes, found
 
 
 class VideoFingerprinter(Fingerprinter):
     name = "video-dct64"
-    version = 3
+    version = 4
     media_types = ("video",)
 
     def extract(self, media: MediaInput, progress=None) -> Fingerprint:
         assert media.path is not None, "video fingerprints are made from files"
         times, codes, mirrored, info = [], [], [], []
+        insets: list[np.ndarray] = []  # per run of INSET_RUN frames: hashes of its inset boxes
+        found: list[np.ndarray] = []
+        run: list[np.ndarray] = []
+
+        def close_run() -> None:
+            hashes, boxed = inset_codes(np.stack(run))
+            insets.append(hashes)
+            found.append(boxed)
+            run.clear()
+
         width = height = 0
         for seconds, luma in iter_video_luma(media.path, SAMPLE_FPS):
-            code, code_m, firm = frame_codes(luma)
+            thumb = thumbnail(luma)
+            code, code_m, firm = frame_codes(thumb)
             times.append(seconds)
             codes.append(code)
             mirrored.append(code_m)
             info.append(firm)
+            run.append(thumb)
+            if len(run) == INSET_RUN:
+                close_run()
             height, width = luma.shape
             if progress is not None and len(times) % 500 == 0:
                 progress(seconds)
         if not times:
             raise MediaError("The video has no frames.", "InvalidFile.Corrupt")
+        if run:
+            close_run()
         data = pack_arrays(
             times=np.array(times, np.float32),
             codes=np.array(codes, np.uint64).reshape(len(times), 1 + len(CROP_VARIANTS)),
             codes_mirrored=np.array(mirrored, np.uint64),
+            codes_inset=np.concatenate(insets),
+            has_inset=np.concatenate(found),
             information=np.array(info, np.uint8),
         )
         meta = {

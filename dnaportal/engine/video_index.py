@@ -20,12 +20,14 @@ import numpy as np
 
 from dnaportal.engine.align import hough_runs
 from dnaportal.engine.base import Fingerprint, Index, Match, Segment, unpack_arrays
-from dnaportal.engine.video import CONFIDENT_FIRM_BITS, MIN_FIRM_BITS, QUERY_VARIANTS
+from dnaportal.engine.video import CONFIDENT_FIRM_BITS, FIRST_GRID_COLUMN, MIN_FIRM_BITS, QUERY_VARIANTS
 
 # Hash bits ordered from the lowest DCT frequency (most robust) up. Bit i of a hash (counted from the
 # most significant) is coefficient (i // 8 + 1, i % 8 + 1).
 _BIT_ORDER = sorted(range(64), key=lambda i: (i // 8 + i % 8, i))
 KEY_BITS = 32
+# Crop-grid hashes are filed for seeding once per this many sampled frames (once a second).
+GRID_KEY_EVERY = 5
 
 
 def robust_key(codes: np.ndarray) -> np.ndarray:
@@ -78,10 +80,17 @@ class _Keys:
         self.size = 0
 
     def add(self, codes: np.ndarray, base: int) -> None:
-        keys = robust_key(codes)
+        """File `codes` (a video's hashes, frame by frame) under their keys. Crop-grid parts are
+        filed for every GRID_KEY_EVERY-th frame only: a copy needs a few seeds, not one per frame,
+        and the grid is most of the hashes (verification still compares all of them)."""
+        frames, variants = codes.shape
+        filed = np.ones(codes.shape, bool)
+        filed[:, FIRST_GRID_COLUMN:] = (np.arange(frames) % GRID_KEY_EVERY == 0)[:, None]
+        at = np.flatnonzero(filed)
+        keys = robust_key(codes.reshape(-1)[at])
         order = np.argsort(keys, kind="stable")
-        self.runs.append((keys[order], (base + order).astype(np.uint32)))
-        self.size += len(codes)
+        self.runs.append((keys[order], (base + at[order]).astype(np.uint32)))
+        self.size += len(at)
         while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
             (keys_a, rows_a), (keys_b, rows_b) = self.runs[-2], self.runs.pop()
             keys = np.concatenate([keys_a, keys_b])
@@ -153,13 +162,13 @@ class VideoIndex(Index):
         self._add(_Item(key, 0, codes.shape[1], arrays["times"][keep].astype(np.float32)), codes)
 
     def _add(self, item: _Item, codes: np.ndarray) -> None:
-        flat = np.ascontiguousarray(codes).reshape(-1)
-        item.base = self._rows.append(flat)
+        codes = np.ascontiguousarray(codes)
+        item.base = self._rows.append(codes.reshape(-1))
         self._slot_of[item.key] = len(self._items)
         self._items.append(item)
         self._bases = np.append(self._bases, item.base)
         self._alive = np.append(self._alive, True)
-        self._keys.add(flat, item.base)
+        self._keys.add(codes, item.base)
 
     def remove(self, key: Hashable) -> None:
         slot = self._slot_of.pop(key, None)
@@ -202,6 +211,12 @@ class VideoIndex(Index):
         step = float(np.median(np.diff(query["times"]))) if len(query["times"]) > 1 else 0.2
         # Every query description (whole picture, its centre, mirrored) is looked up and aligned together.
         code_sets = [query["codes"][keep][:, v] for v in QUERY_VARIANTS] + [query["codes_mirrored"][keep]]
+        if "has_inset" in query:
+            # Each box that may be a picture-in-picture inset is searched as a picture of its own
+            # (where a run of frames has no such box, the whole picture stands in: nothing new).
+            boxed, inset_codes = query["has_inset"][keep], query["codes_inset"][keep]
+            for column in np.nonzero(boxed.any(axis=0))[0]:
+                code_sets.append(np.where(boxed[:, column], inset_codes[:, column], code_sets[0]))
         candidates: dict[int, list[tuple[int, np.ndarray, Segment]]] = {}
         for slot, start, end in self._seed_windows(code_sets, times):
             verified = self._verify(slot, (start, end), code_sets, times, confident, step)
@@ -307,9 +322,18 @@ class VideoIndex(Index):
         library = self._codes_of(item)[first:last]
         library_codes = library.reshape(-1)
         library_times = np.repeat(item.times[first:last], library.shape[1]).astype(np.float64)
+        # A cropped copy is a part of the library picture: the query's whole picture and its centre
+        # are compared with the crop grid too, its mirror and inset only with the whole picture and
+        # the fixed parts (half the comparisons; combinations of crop with them are not looked for).
+        fixed = min(FIRST_GRID_COLUMN, library.shape[1])
+        fixed_codes = np.ascontiguousarray(library[:, :fixed]).reshape(-1)
         q_index, l_index = [], []
-        for codes in code_sets:
-            qi, li = _close_pairs(codes, library_codes, self.MAX_BITS, self.HITS_PER_FRAME, self.QUERY_CHUNK)
+        for number, codes in enumerate(code_sets):
+            whole = number <= 1
+            against = library_codes if whole else fixed_codes
+            qi, li = _close_pairs(codes, against, self.MAX_BITS, self.HITS_PER_FRAME, self.QUERY_CHUNK)
+            if not whole:
+                li = li // fixed * library.shape[1] + li % fixed
             q_index.append(qi)
             l_index.append(li)
         qi, li = np.concatenate(q_index), np.concatenate(l_index)
@@ -328,9 +352,17 @@ class VideoIndex(Index):
         # The hits found the lines; along each line, every query frame is now compared with the library
         # frames at the time the line puts it (a static shot's right frame is rarely among its closest
         # hits, but it agrees here), and the stretches where frames agree are the copied segments.
-        window = (library, item.times[first:last].astype(np.float64))
         found = []
         for run in runs:
+            # Frames along the line are compared with the whole picture and its fixed parts, and with
+            # the one crop-grid part most of the line's hits came from, if it came from there: with
+            # every grid part at once, unrelated pictures would agree loosely with one of them.
+            columns = li[run.members] % item.variants
+            parts = np.bincount(columns, minlength=item.variants)
+            keep = np.arange(min(FIRST_GRID_COLUMN, item.variants))
+            if parts.argmax() >= FIRST_GRID_COLUMN:
+                keep = np.append(keep, parts.argmax())
+            window = (library[:, keep], item.times[first:last].astype(np.float64))
             line = (run.scale, run.last_offset)
             distance = _distance_along(code_sets, times, window, line, self.TOLERANCE_S)
             agree = distance <= self.MAX_BITS

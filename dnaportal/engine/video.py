@@ -27,6 +27,9 @@ MIN_FIRM_BITS = 40
 # Distinctness (see VideoIndex) is judged on frames at least this firm.
 CONFIDENT_FIRM_BITS = 48
 _BAR_STD = 4.0  # a border row/column this flat is a bar, not picture
+DETAIL_STD = 4.0  # a cell of the thumbnail this varied has texture (see detail())
+# Pictures with at least this much detail (percent of cells) are views, not cards (see VideoIndex).
+RICH_DETAIL = 60
 _BAR_MAX = 0.35  # never trim more than this share from one side
 
 
@@ -112,8 +115,19 @@ def _part_windows() -> list[tuple[int, int, int]]:
 _PART_WINDOWS = _part_windows()
 
 
-def frame_codes(thumb: np.ndarray) -> tuple[np.ndarray, np.uint64, int]:
-    """(hashes of the picture and its parts, hash of the mirrored picture, firm bits of the picture)."""
+def detail(content: np.ndarray) -> int:
+    """Percent of the picture's 16x9 cells with texture: a static camera's view has it nearly
+    everywhere; a title card, colour bars or a fade have it in under half of their cells."""
+    rows, cols = content.shape[0] // 9, content.shape[1] // 16
+    if rows == 0 or cols == 0:
+        return 0
+    cells = content[: rows * 9, : cols * 16].reshape(9, rows, 16, cols).std(axis=(1, 3))
+    return int(round(100 * np.count_nonzero(cells > DETAIL_STD) / cells.size))
+
+
+def frame_codes(thumb: np.ndarray) -> tuple[np.ndarray, np.uint64, int, int]:
+    """(hashes of the picture and its parts, hash of the mirrored picture, firm bits of the picture,
+    its detail)."""
     thumb = thumb.astype(np.float32)
     r0, r1, c0, c1 = _content_box(thumb)
     content = thumb[r0:r1, c0:c1]
@@ -126,7 +140,7 @@ def frame_codes(thumb: np.ndarray) -> tuple[np.ndarray, np.uint64, int]:
             scaled[size] = cv2.resize(content, (size, size), interpolation=cv2.INTER_AREA)
         blocks.append(scaled[size][top : top + 32, left : left + 32])
     codes, firm = _hashes(np.stack(blocks))
-    return np.delete(codes, 1), codes[1], int(firm[0])
+    return np.delete(codes, 1), codes[1], int(firm[0]), detail(content)
 
 
 def inset_codes(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,12 +149,11 @@ def inset_codes(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     boxes = find_insets(thumbs)
     codes = np.zeros((len(thumbs), MAX_BOXES), np.uint64)
     for column, (top, bottom, left, right) in enumerate(boxes):
-        blocks = []
-        for thumb in thumbs:
-            # Bars inside the inset are trimmed as for a whole picture.
-            inset = thumb[top:bottom, left:right].astype(np.float32)
-            r0, r1, c0, c1 = _content_box(inset)
-            blocks.append(cv2.resize(inset[r0:r1, c0:c1], (32, 32), interpolation=cv2.INTER_AREA))
+        insets = thumbs[:, top:bottom, left:right].astype(np.float32)
+        # Bars inside the inset (its video's own letterbox) are trimmed as for a whole picture; they
+        # stay put, so the run's average picture shows them.
+        r0, r1, c0, c1 = _content_box(insets.mean(axis=0))
+        blocks = [cv2.resize(inset[r0:r1, c0:c1], (32, 32), interpolation=cv2.INTER_AREA) for inset in insets]
         codes[:, column] = _hashes(np.stack(blocks))[0]
     found = np.zeros((len(thumbs), MAX_BOXES), bool)
     found[:, : len(boxes)] = True
@@ -154,7 +167,7 @@ class VideoFingerprinter(Fingerprinter):
 
     def extract(self, media: MediaInput, progress=None) -> Fingerprint:
         assert media.path is not None, "video fingerprints are made from files"
-        times, codes, mirrored, info = [], [], [], []
+        times, codes, mirrored, info, details = [], [], [], [], []
         insets: list[np.ndarray] = []  # per run of INSET_RUN frames: hashes of its inset boxes
         found: list[np.ndarray] = []
         run: list[np.ndarray] = []
@@ -168,11 +181,12 @@ class VideoFingerprinter(Fingerprinter):
         width = height = 0
         for seconds, luma in iter_video_luma(media.path, SAMPLE_FPS):
             thumb = thumbnail(luma)
-            code, code_m, firm = frame_codes(thumb)
+            code, code_m, firm, textured = frame_codes(thumb)
             times.append(seconds)
             codes.append(code)
             mirrored.append(code_m)
             info.append(firm)
+            details.append(textured)
             run.append(thumb)
             if len(run) == INSET_RUN:
                 close_run()
@@ -190,6 +204,7 @@ class VideoFingerprinter(Fingerprinter):
             codes_inset=np.concatenate(insets),
             has_inset=np.concatenate(found),
             information=np.array(info, np.uint8),
+            detail=np.array(details, np.uint8),
         )
         meta = {
             "duration": round(float(times[-1]) + 1.0 / SAMPLE_FPS, 3),

@@ -20,7 +20,13 @@ import numpy as np
 
 from dnaportal.engine.align import hough_runs
 from dnaportal.engine.base import Fingerprint, Index, Match, Segment, unpack_arrays
-from dnaportal.engine.video import CONFIDENT_FIRM_BITS, FIRST_GRID_COLUMN, MIN_FIRM_BITS, QUERY_VARIANTS
+from dnaportal.engine.video import (
+    CONFIDENT_FIRM_BITS,
+    FIRST_GRID_COLUMN,
+    MIN_FIRM_BITS,
+    QUERY_VARIANTS,
+    RICH_DETAIL,
+)
 
 # Hash bits ordered from the lowest DCT frequency (most robust) up. Bit i of a hash (counted from the
 # most significant) is coefficient (i // 8 + 1, i % 8 + 1).
@@ -135,6 +141,8 @@ class VideoIndex(Index):
     MAX_SHARED = 0.2
     # A window whose seeds are all one picture needs a seed this close to be verified.
     STRONG_SEED_BITS = 4
+    # A segment of one unchanging, textured picture (a static camera) must match this closely.
+    STILL_MAX_BITS = 6
 
     def __init__(self) -> None:
         self._items: list[_Item | None] = []
@@ -208,6 +216,7 @@ class VideoIndex(Index):
         if not self._slot_of or len(times) == 0:
             return []
         confident = query["information"][keep] >= CONFIDENT_FIRM_BITS
+        detailed = query["detail"][keep] >= RICH_DETAIL if "detail" in query else np.zeros(len(times), bool)
         step = float(np.median(np.diff(query["times"]))) if len(query["times"]) > 1 else 0.2
         # Every query description (whole picture, its centre, mirrored) is looked up and aligned together.
         code_sets = [query["codes"][keep][:, v] for v in QUERY_VARIANTS] + [query["codes_mirrored"][keep]]
@@ -219,7 +228,7 @@ class VideoIndex(Index):
                 code_sets.append(np.where(boxed[:, column], inset_codes[:, column], code_sets[0]))
         candidates: dict[int, list[tuple[int, np.ndarray, Segment]]] = {}
         for slot, start, end in self._seed_windows(code_sets, times):
-            verified = self._verify(slot, (start, end), code_sets, times, confident, step)
+            verified = self._verify(slot, (start, end), code_sets, times, (confident, detailed), step)
             candidates.setdefault(slot, []).extend(verified)
         matches = []
         for slot, found in candidates.items():
@@ -312,9 +321,16 @@ class VideoIndex(Index):
         ranked.sort(key=lambda window: -window[0])
         return [(slot, start, end) for _, slot, start, end in ranked[: self.MAX_WINDOWS]]
 
-    def _verify(self, slot, span, code_sets, times, confident, step):
+    def _still_view(self, distances: np.ndarray, detailed: np.ndarray) -> bool:
+        """Whether agreeing frames of one unchanging picture still prove a copy: a static camera's
+        textured view (not a card, bars or a fade), matched closely. Closely, because at 1,000
+        hours an unrelated picture within MAX_BITS of it is to be expected somewhere."""
+        return bool(detailed.mean() >= 0.8 and np.median(distances) <= self.STILL_MAX_BITS)
+
+    def _verify(self, slot, span, code_sets, times, quality, step):
         """Exact comparison of the query with one stretch of one library video, then alignment:
         [(agreeing frames, query frame indices covered, segment)]."""
+        confident, detailed = quality
         item = self._items[slot]
         first, last = np.searchsorted(item.times, span)
         if last <= first:
@@ -376,8 +392,11 @@ class VideoIndex(Index):
                     or times[stretch[-1]] + step - times[stretch[0]] < self.MIN_SEGMENT_S
                     # Distinctness is judged on well-lit, structured frames only: in the dark end of a
                     # fade, compression noise alone makes hashes differ.
-                    or _distinct(code_sets[0][stretch[confident[stretch]]], self.DISTINCT_BITS)
-                    < self.MIN_DISTINCT_FRAMES
+                    or (
+                        _distinct(code_sets[0][stretch[confident[stretch]]], self.DISTINCT_BITS)
+                        < self.MIN_DISTINCT_FRAMES
+                        and not self._still_view(distance[stretch], detailed[stretch])
+                    )
                 ):
                     continue
                 q0, q1 = float(times[span[0]]), float(times[span[-1]])

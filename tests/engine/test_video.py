@@ -2,6 +2,7 @@
 clips and shared low-information frames (black, title cards, colour bars) do not match."""
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -76,6 +77,29 @@ def test_shared_black_title_and_colour_bar_frames_do_not_match(folder):
     assert idx.search(query) == []
     only_titles = fingerprinter.extract(MediaInput(path=clips.title_sequence(folder, "titles-only", None)))
     assert idx.search(only_titles) == []
+
+
+def test_a_still_textured_view_is_found_but_a_still_card_is_not(folder):
+    """A static camera's view repeated for seconds is one picture, like a title card; what tells
+    them apart is texture (engine/video.py detail()), so the view is found and the card is not."""
+    _, frames = clips.decode("coffee")
+    view = frames[40]
+    card = np.full_like(view, (20, 30, 90))
+    cv2.putText(card, "EPISODE 1", (110, 150), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (255, 255, 255), 3)
+    _, moving = clips.decode("juggle")
+    library = moving[:100] + [view] * 125 + [card] * 125 + moving[100:200]
+    idx = fingerprinter.new_index()
+    idx.add("a", fingerprinter.extract(MediaInput(path=clips.encode(folder / "still-lib.mp4", library))))
+
+    still = clips.encode(folder / "still-view.mp4", [view] * 100, bitrate=300_000)
+    [match] = idx.search(fingerprinter.extract(MediaInput(path=still)))
+    [segment] = match.segments["video"]
+    # Any 4 s of the 5 s still are a right answer; the segment must lie within them.
+    assert segment.master_start >= 4.0 - 0.5 and segment.master_end <= 9.0 + 0.5
+    assert segment.end - segment.start >= 3.0
+
+    card_only = clips.encode(folder / "still-card.mp4", [card] * 100, bitrate=300_000)
+    assert idx.search(fingerprinter.extract(MediaInput(path=card_only))) == []
 
 
 def test_a_variable_frame_rate_file_keeps_true_times(index, folder):

@@ -223,16 +223,23 @@ class VideoIndex(Index):
         detailed = query["detail"][keep] >= RICH_DETAIL if "detail" in query else np.zeros(len(times), bool)
         step = float(np.median(np.diff(query["times"]))) if len(query["times"]) > 1 else 0.2
         # Every query description (whole picture, its centre, mirrored) is looked up and aligned together.
+        # Which library columns each description is compared with in verification: None for the
+        # whole picture and the central 80% (fixed parts and the seeded crop grid), else the fixed
+        # parts and the listed ones.
         code_sets = [query["codes"][keep][:, v] for v in QUERY_VARIANTS] + [query["codes_mirrored"][keep]]
+        reach = [None, None] + [[v] for v in QUERY_VARIANTS[2:]] + [[]]
         if "has_inset" in query:
             # Each box that may be a picture-in-picture inset is searched as a picture of its own
             # (where a run of frames has no such box, the whole picture stands in: nothing new).
             boxed, inset_codes = query["has_inset"][keep], query["codes_inset"][keep]
             for column in np.nonzero(boxed.any(axis=0))[0]:
                 code_sets.append(np.where(boxed[:, column], inset_codes[:, column], code_sets[0]))
+                reach.append([])
         candidates: dict[int, list[tuple[int, np.ndarray, Segment]]] = {}
         for slot, start, end, seeded in self._seed_windows(code_sets, times):
-            verified = self._verify(slot, (start, end), seeded, code_sets, times, (confident, detailed), step)
+            verified = self._verify(
+                slot, (start, end), seeded, (code_sets, reach), times, (confident, detailed), step
+            )
             candidates.setdefault(slot, []).extend(verified)
         matches = []
         for slot, found in candidates.items():
@@ -346,9 +353,10 @@ class VideoIndex(Index):
         hours an unrelated picture within MAX_BITS of it is to be expected somewhere."""
         return bool(detailed.mean() >= 0.8 and np.median(distances) <= self.STILL_MAX_BITS)
 
-    def _verify(self, slot, span, seeded, code_sets, times, quality, step):
+    def _verify(self, slot, span, seeded, descriptions, times, quality, step):
         """Exact comparison of the query with one stretch of one library video, then alignment:
         [(agreeing frames, query frame indices covered, segment)]."""
+        code_sets, reach = descriptions
         confident, detailed = quality
         item = self._items[slot]
         first, last = np.searchsorted(item.times, span)
@@ -359,13 +367,14 @@ class VideoIndex(Index):
         library_times = np.repeat(item.times[first:last], variants).astype(np.float64)
         # The whole picture and the fixed parts are always compared. Of the crop grid, only the parts
         # the window's seeds came from: a cropped copy seeds its own part, and the rest of the grid
-        # (three quarters of all hashes) would only cost time. The query's mirror and insets are
-        # compared with the fixed columns alone (crop combined with them is not looked for).
+        # (three quarters of all hashes) would only cost time. The query's other descriptions are
+        # compared with the fixed parts and their own (crop combined with them is not looked for).
         fixed = np.arange(min(FIRST_GRID_COLUMN, variants))
         grid = np.array(sorted(c for c in seeded if c >= FIRST_GRID_COLUMN), np.int64)
         q_index, l_index = [], []
-        for number, codes in enumerate(code_sets):
-            columns = np.concatenate([fixed, grid]) if number <= 1 else fixed
+        for codes, extra in zip(code_sets, reach, strict=True):
+            columns = np.concatenate([fixed, grid if extra is None else np.array(extra, np.int64)])
+            columns = columns[columns < variants]
             against = np.ascontiguousarray(library[:, columns]).reshape(-1)
             qi, li = _close_pairs(codes, against, self.MAX_BITS, self.HITS_PER_FRAME, self.QUERY_CHUNK)
             li = li // len(columns) * variants + columns[li % len(columns)]

@@ -36,13 +36,18 @@ KEY_BITS = 32
 GRID_KEY_EVERY = 5
 
 
+def robust_order(codes: np.ndarray) -> np.ndarray:
+    """Each hash with its bits reordered, most robust first: its leading bits are then a key, and
+    Hamming distances between reordered hashes are those between the hashes."""
+    as_bytes = np.ascontiguousarray(codes, dtype=">u8").view(np.uint8).reshape(-1, 8)
+    bits = np.unpackbits(as_bytes, axis=1)[:, _BIT_ORDER]
+    packed = np.ascontiguousarray(np.packbits(bits, axis=1))
+    return packed.view(">u8").reshape(np.shape(codes)).astype(np.uint64)
+
+
 def robust_key(codes: np.ndarray) -> np.ndarray:
     """The KEY_BITS most robust bits of each hash, most robust first, as uint32."""
-    codes = codes.astype(np.uint64, copy=False)
-    key = np.zeros(codes.shape, np.uint64)
-    for rank, bit in enumerate(_BIT_ORDER[:KEY_BITS]):
-        key |= ((codes >> np.uint64(63 - bit)) & np.uint64(1)) << np.uint64(KEY_BITS - 1 - rank)
-    return key.astype(np.uint32)
+    return (robust_order(codes) >> np.uint64(64 - KEY_BITS)).astype(np.uint32)
 
 
 @dataclass
@@ -78,8 +83,9 @@ class _Rows:
 
 
 class _Keys:
-    """(robust key, row) pairs in sorted runs, merged like a binary counter: adding a video sorts only
-    its own rows, and every row is re-sorted O(log n) times over the life of the index."""
+    """(hash in robust bit order, row) pairs in sorted runs, merged like a binary counter: adding a
+    video sorts only its own rows, and every row is re-sorted O(log n) times over the life of the
+    index."""
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
@@ -93,7 +99,10 @@ class _Keys:
         filed = np.ones(codes.shape, bool)
         filed[:, FIRST_GRID_COLUMN:] = (np.arange(frames) % GRID_KEY_EVERY == 0)[:, None]
         at = np.flatnonzero(filed)
-        keys = robust_key(codes.reshape(-1)[at])
+        # The run holds the reordered hashes themselves, sorted: a lookup reads its candidates'
+        # hashes where it found them instead of gathering them from all over the rows (at 1,000
+        # hours that gather was most of the query time).
+        keys = robust_order(codes.reshape(-1)[at])
         order = np.argsort(keys, kind="stable")
         self.runs.append((keys[order], (base + at[order]).astype(np.uint32)))
         self.size += len(at)
@@ -145,6 +154,8 @@ class VideoIndex(Index):
     MAX_SHARED = 0.2
     # A window whose seeds are all one picture needs a seed this close to be verified.
     STRONG_SEED_BITS = 4
+    # A segment seen only inside a guessed picture-in-picture box must be at least this long.
+    GUESSED_MIN_SEGMENT_S = 5.0
     # A segment of one unchanging, textured picture (a static camera) must match this closely.
     STILL_MAX_BITS = 6
 
@@ -228,6 +239,7 @@ class VideoIndex(Index):
         # parts and the listed ones.
         code_sets = [query["codes"][keep][:, v] for v in QUERY_VARIANTS] + [query["codes_mirrored"][keep]]
         reach = [None, None] + [[v] for v in QUERY_VARIANTS[2:]] + [[]]
+        certain = len(code_sets)  # descriptions from here on are guesses (inset boxes)
         if "has_inset" in query:
             # Each box that may be a picture-in-picture inset is searched as a picture of its own
             # (where a run of frames has no such box, the whole picture stands in: nothing new).
@@ -238,7 +250,7 @@ class VideoIndex(Index):
         candidates: dict[int, list[tuple[int, np.ndarray, Segment]]] = {}
         for slot, start, end, seeded in self._seed_windows(code_sets, times):
             verified = self._verify(
-                slot, (start, end), seeded, (code_sets, reach), times, (confident, detailed), step
+                slot, (start, end), seeded, (code_sets, reach, certain), times, (confident, detailed), step
             )
             candidates.setdefault(slot, []).extend(verified)
         matches = []
@@ -264,12 +276,12 @@ class VideoIndex(Index):
         verifying, best supported first."""
         size = max(2, self._keys.size)
         bits = int(np.clip(np.log2(size) - self.KEY_SLACK, self.MIN_KEY_BITS, KEY_BITS))
-        shift = np.uint32(KEY_BITS - bits)
+        shift = np.uint64(64 - bits)
         q_frames = np.concatenate([np.arange(len(codes)) for codes in code_sets])
-        q_codes = np.concatenate(code_sets).astype(np.uint64)
-        prefix = robust_key(q_codes) >> shift
+        q_codes = robust_order(np.concatenate(code_sets))
+        prefix = q_codes >> shift
         # The key itself and every key one flipped bit away.
-        flips = np.concatenate([[0], np.left_shift(1, np.arange(bits))]).astype(np.uint32)
+        flips = np.concatenate([[0], np.left_shift(1, np.arange(bits))]).astype(np.uint64)
         probes = (prefix[:, None] ^ flips[None, :]).reshape(-1)
         # In key order: numpy's binary search narrows each search from the last one, so sorted
         # probes touch far less memory than random ones (4x faster on a 70M-key run).
@@ -278,7 +290,7 @@ class VideoIndex(Index):
         probe_frame = np.repeat(q_frames, len(flips))[order]
         probe_code = np.repeat(q_codes, len(flips))[order]
         low = probes << shift
-        high = low | np.uint32((1 << int(shift)) - 1)
+        high = low | ((np.uint64(1) << shift) - np.uint64(1))
         seed_frames, seed_codes, seed_rows, seed_distances = [], [], [], []
         for keys, rows in self._keys.runs:
             lo = np.searchsorted(keys, low, side="left")
@@ -291,7 +303,7 @@ class VideoIndex(Index):
             at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
             owner = np.repeat(np.arange(len(probes)), counts)
             found = rows[at].astype(np.int64)
-            distance = np.bitwise_count(self._rows[found] ^ probe_code[owner])
+            distance = np.bitwise_count(keys[at] ^ probe_code[owner])
             close = distance <= self.MAX_BITS
             seed_frames.append(probe_frame[owner[close]])
             seed_codes.append(probe_code[owner[close]])
@@ -356,7 +368,7 @@ class VideoIndex(Index):
     def _verify(self, slot, span, seeded, descriptions, times, quality, step):
         """Exact comparison of the query with one stretch of one library video, then alignment:
         [(agreeing frames, query frame indices covered, segment)]."""
-        code_sets, reach = descriptions
+        code_sets, reach, certain = descriptions
         confident, detailed = quality
         item = self._items[slot]
         first, last = np.searchsorted(item.times, span)
@@ -410,6 +422,13 @@ class VideoIndex(Index):
             line = (run.scale, run.last_offset)
             distance = _distance_along(code_sets, times, window, line, self.TOLERANCE_S)
             agree = distance <= self.MAX_BITS
+            if certain < len(code_sets):
+                sure = (
+                    _distance_along(code_sets[:certain], times, window, line, self.TOLERANCE_S)
+                    <= self.MAX_BITS
+                )
+            else:
+                sure = agree
             # Stretches follow the line as long as frames stay loosely alike (overlays and heavy edits
             # push some frames past MAX_BITS; unrelated pictures are ~32 bits apart), but each needs
             # enough frames that truly agree.
@@ -426,6 +445,11 @@ class VideoIndex(Index):
                         and not self._still_view(distance[stretch], detailed[stretch])
                     )
                 ):
+                    continue
+                # Up to three boxes per run of frames are guessed to be insets, most of them wrongly:
+                # a segment seen only inside a guessed box must be longer to count.
+                seconds = times[stretch[-1]] + step - times[stretch[0]]
+                if sure[stretch].mean() < 0.5 and seconds < self.GUESSED_MIN_SEGMENT_S:
                     continue
                 q0, q1 = float(times[span[0]]), float(times[span[-1]])
                 inside = np.nonzero((times >= q0) & (times <= q1))[0]

@@ -94,8 +94,9 @@ def test_a_still_textured_view_is_found_but_a_still_card_is_not(folder):
     still = clips.encode(folder / "still-view.mp4", [view] * 100, bitrate=300_000)
     [match] = idx.search(fingerprinter.extract(MediaInput(path=still)))
     [segment] = match.segments["video"]
-    # Any 4 s of the 5 s still are a right answer; the segment must lie within them.
-    assert segment.master_start >= 4.0 - 0.5 and segment.master_end <= 9.0 + 0.5
+    # Any 4 s of the 5 s still are a right answer; the segment must lie within them, give or take
+    # the alignment's tolerance (0.6 s) and one sampled frame (0.2 s).
+    assert segment.master_start >= 4.0 - 0.8 and segment.master_end <= 9.0 + 0.8
     assert segment.end - segment.start >= 3.0
 
     card_only = clips.encode(folder / "still-card.mp4", [card] * 100, bitrate=300_000)

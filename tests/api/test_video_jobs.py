@@ -30,6 +30,23 @@ def test_a_video_job_returns_the_copied_segment(make_library, submit, job_result
     assert match["text_segments"] == [] and match["audio_segments"] == []
 
 
+@pytest.mark.parametrize("edit", ["crop30", "pip45", "flip", "speed110", "overlay"])
+def test_an_edited_excerpt_comes_back_with_its_segment(make_library, submit, job_result, folder, edit):
+    library = make_library("clips", media_type="video")
+    job = job_result(submit(library, "dog", media_type="video", file=clips.whole(folder, "dog")))
+    assert job["status"] == "success" and job["saved"], job
+    clip = clips.cut(folder, "dog", 2.0, 5.0, edit)
+    job = job_result(submit(library, f"q-{edit}", media_type="video", save_type="nosave", file=clip.path))
+    assert job["status"] == "success", job
+    [match] = job["result"]["matches"]
+    assert match["primary_key"] == "dog"
+    [segment] = match["video_segments"]
+    assert segment["start"] == pytest.approx(0, abs=0.5)
+    assert segment["end"] == pytest.approx(clip.duration, abs=0.5)
+    assert segment["master_start"] == pytest.approx(clip.master_start, abs=0.5)
+    assert segment["master_end"] == pytest.approx(clip.master_end, abs=0.5)
+
+
 def test_a_corrupt_video_fails_the_job_with_a_code(make_library, submit, job_result, tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500)

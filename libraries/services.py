@@ -191,7 +191,7 @@ def refresh_fingerprints(*, library: Library | None = None, progress=None) -> di
 
     Each item is updated on its own: an item that cannot be read is counted and left as it was.
     """
-    from dnaportal.engine import MediaError, MediaInput, fingerprinters_for
+    from dnaportal.engine import EngineError, MediaInput, fingerprinters_for
 
     counts = {"current": 0, "refreshed": 0, "failed": 0}
     media = Media.objects.all() if library is None else Media.objects.filter(library=library)
@@ -204,7 +204,7 @@ def refresh_fingerprints(*, library: Library | None = None, progress=None) -> di
             continue
         try:
             fingerprints = _extract_stored(item, stale, MediaInput)
-        except (MediaError, OSError) as exc:
+        except (EngineError, OSError) as exc:
             log.warning("could not re-fingerprint %s: %s", item, exc)
             counts["failed"] += 1
             continue

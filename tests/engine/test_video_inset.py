@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from dnaportal.engine.video import thumbnail
-from dnaportal.engine.video_inset import MAX_BOXES, find_insets
+from dnaportal.engine.video_inset import MAX_BOXES, _overlap, find_insets
 from tests import clips
 
 
@@ -32,13 +32,6 @@ def _composite(source: str, backdrop: str, share: float, top: float, left: float
         frame[y : y + height, x : x + width] = small
         out.append(frame)
     return out
-
-
-def _overlap(a, b) -> float:
-    height = max(0, min(a[1], b[1]) - max(a[0], b[0]))
-    width = max(0, min(a[3], b[3]) - max(a[2], b[2]))
-    inter = height * width
-    return inter / ((a[1] - a[0]) * (a[3] - a[2]) + (b[1] - b[0]) * (b[3] - b[2]) - inter)
 
 
 PAIRS = [("dog", "coffee"), ("juggle", "cups"), ("blocks", "coffee")]

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import status
 
 from dnaportal.engine import Fingerprint as EngineFingerprint
+from dnaportal.engine import storable
 from dnaportal.errors import ApiError, Codes
 from libraries.models import Fingerprint, Library, Media
 
@@ -162,7 +163,7 @@ def save_media(
                     library=library,
                     fingerprinter=fp.fingerprinter,
                     version=fp.version,
-                    data=fp.data,
+                    data=storable(fp).data,
                 )
                 for fp in fingerprints
             )
@@ -213,7 +214,7 @@ def refresh_fingerprints(*, library: Library | None = None, progress=None) -> di
                 Fingerprint.objects.update_or_create(
                     media=item,
                     fingerprinter=fp.fingerprinter,
-                    defaults={"library": item.library, "version": fp.version, "data": fp.data},
+                    defaults={"library": item.library, "version": fp.version, "data": storable(fp).data},
                 )
         counts["refreshed"] += 1
         if progress is not None:

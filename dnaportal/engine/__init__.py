@@ -1,5 +1,6 @@
 """The fingerprint engine. Plain Python + numpy/opencv/librosa; it imports no Django."""
 
+from dnaportal.engine.audio import AudioFingerprinter
 from dnaportal.engine.base import (
     EngineError,
     Fingerprint,
@@ -14,11 +15,13 @@ from dnaportal.engine.image import ImageFingerprinter
 from dnaportal.engine.text import TextFingerprinter
 from dnaportal.engine.video import VideoFingerprinter
 
-# Job media type -> the fingerprinters that describe it. Video and audio join through this table.
+# Job media type -> the fingerprinters that describe it. A video is searched by its pictures and by its
+# sound (a video without a sound track gets an empty audio fingerprint, not an error).
 _FINGERPRINTERS: dict[str, list[Fingerprinter]] = {
+    "audio": [AudioFingerprinter()],
     "image": [ImageFingerprinter()],
     "text": [TextFingerprinter()],
-    "video": [VideoFingerprinter()],
+    "video": [VideoFingerprinter(), AudioFingerprinter(required=False)],
 }
 
 
@@ -35,6 +38,12 @@ def fingerprinter_named(name: str) -> Fingerprinter | None:
     return None
 
 
+def storable(fingerprint: Fingerprint) -> Fingerprint:
+    """The part of a fingerprint that a library stores."""
+    fingerprinter = fingerprinter_named(fingerprint.fingerprinter)
+    return fingerprint if fingerprinter is None else fingerprinter.for_storage(fingerprint)
+
+
 __all__ = [
     "EngineError",
     "Fingerprint",
@@ -46,4 +55,5 @@ __all__ = [
     "Segment",
     "fingerprinters_for",
     "fingerprinter_named",
+    "storable",
 ]

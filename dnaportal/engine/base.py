@@ -124,6 +124,10 @@ class Fingerprinter(ABC):
     @abstractmethod
     def new_index(self) -> Index: ...
 
+    def for_storage(self, fingerprint: Fingerprint) -> Fingerprint:
+        """What a library keeps of a fingerprint (a query may carry more than search needs to store)."""
+        return fingerprint
+
 
 def pack_arrays(**arrays: np.ndarray) -> bytes:
     """Fingerprint payloads are .npz archives: named arrays, no pickling."""

@@ -175,3 +175,70 @@ def _read_check(path: Path) -> int:
     if size == 0:
         raise MediaError("The input file is empty (0 bytes).", "InvalidFile.Empty")
     return size
+
+
+# -- audio ---------------------------------------------------------------------------------------
+
+MAX_AUDIO_SECONDS = 12 * 3600
+# Decoded audio is handed on in blocks of about this many seconds, so memory stays bounded whatever
+# the file's length.
+AUDIO_BLOCK_SECONDS = 30.0
+
+
+def iter_audio_blocks(path: Path, rate: int, *, required: bool = True):
+    """Yield the first audio stream as mono float32 blocks at `rate` samples per second.
+
+    Every container and codec FFmpeg knows is read, in-process, through PyAV's bundled FFmpeg (wav,
+    flac, mp3, ogg/vorbis/opus, m4a/aac, and the sound of mp4/mkv/webm videos). Yields nothing for a
+    file without audio when `required` is false (a silent video); raises MediaError for files that are
+    not decodable audio.
+    """
+    import av
+
+    _read_check(path)
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise MediaError(f"The file is not audio this portal can read: {exc}") from exc
+    with container:
+        if not container.streams.audio:
+            if required:
+                raise MediaError("The file has no audio stream.", "InvalidFile.NoAudioStream")
+            return
+        if container.duration and container.duration / 1e6 > MAX_AUDIO_SECONDS:
+            raise MediaError("The audio is longer than 12 hours.", "InvalidFile.TooLarge")
+        stream = container.streams.audio[0]
+        stream.thread_type = "NONE"
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        block_size = int(AUDIO_BLOCK_SECONDS * rate)
+        pending: list[np.ndarray] = []
+        held = 0
+        total = 0
+        decoded = packets = 0
+        try:
+            for packet in container.demux(stream):
+                packets += packet.size > 0
+                for frame in packet.decode():
+                    decoded += 1
+                    for out in resampler.resample(frame):
+                        samples = out.to_ndarray().reshape(-1)
+                        pending.append(samples)
+                        held += len(samples)
+                    if held >= block_size:
+                        total += held
+                        if total > MAX_AUDIO_SECONDS * rate:
+                            raise MediaError("The audio is longer than 12 hours.", "InvalidFile.TooLarge")
+                        yield np.concatenate(pending)
+                        pending, held = [], 0
+            for out in resampler.resample(None):
+                pending.append(out.to_ndarray().reshape(-1))
+        except av.error.FFmpegError as exc:
+            if decoded == 0:
+                raise MediaError(f"The audio could not be decoded: {exc}") from exc
+            # A truncated file: keep what decoded cleanly.
+        if decoded == 0 and required:
+            if packets == 0:
+                raise MediaError("The audio stream holds no samples.", "InvalidFile.Empty")
+            raise MediaError("The audio stream has no decodable frames.", "InvalidFile.Corrupt")
+        if pending:
+            yield np.concatenate(pending)

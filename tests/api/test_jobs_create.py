@@ -82,8 +82,8 @@ def test_it_refuses_bad_fields(make_library, submit, images, fields, status, cod
 
 
 def test_it_refuses_a_media_type_the_portal_cannot_fingerprint_yet(make_library, submit, images):
-    library = make_library("songs", media_type="audio")
-    response = submit(library, "song", media_type="audio", file=images["balloons.jpg"])
+    library = make_library("speeches", media_type="text")
+    response = submit(library, "speech", media_type="asr", file=images["balloons.jpg"])
     assert response.status_code == 400
     assert response.json()["code"] == "Unsupported.MediaType"
 

@@ -1,0 +1,53 @@
+"""An append-only multimap from integer keys to row numbers, kept as a few sorted runs.
+
+Runs merge like a binary counter: adding an item sorts only its own keys, and every key is re-sorted
+O(log n) times over the life of the index. Lookups binary-search each run; removed rows are filtered
+by the caller (the index rebuilds when too many are dead).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class SortedRuns:
+    def __init__(self, key_dtype=np.uint32) -> None:
+        self.key_dtype = key_dtype
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.size = 0
+
+    def add(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.runs.append((keys[order].astype(self.key_dtype), rows[order].astype(np.uint32)))
+        self.size += len(keys)
+        while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
+            (keys_a, rows_a), (keys_b, rows_b) = self.runs[-2], self.runs.pop()
+            keys = np.concatenate([keys_a, keys_b])
+            rows = np.concatenate([rows_a, rows_b])
+            order = np.argsort(keys, kind="stable")
+            self.runs[-1] = (keys[order], rows[order])
+
+    def lookup(self, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probe index, row) for every stored key equal to a probe."""
+        probe_at, rows = [], []
+        order = np.argsort(probes, kind="stable")  # sorted probes walk each run in order: cache-friendly
+        sorted_probes = probes[order].astype(self.key_dtype)
+        for keys, run_rows in self.runs:
+            start = np.searchsorted(keys, sorted_probes, side="left")
+            stop = np.searchsorted(keys, sorted_probes, side="right")
+            counts = stop - start
+            hit = np.flatnonzero(counts)
+            if len(hit) == 0:
+                continue
+            counts = counts[hit]
+            # Positions start[h] .. stop[h]-1 for every probe h with hits, flattened.
+            firsts = np.repeat(start[hit] - np.cumsum(counts) + counts, counts)
+            positions = firsts + np.arange(int(counts.sum()))
+            probe_at.append(np.repeat(order[hit], counts))
+            rows.append(run_rows[positions])
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.uint32)
+        return np.concatenate(probe_at), np.concatenate(rows)
+
+    def nbytes(self) -> int:
+        return sum(keys.nbytes + rows.nbytes for keys, rows in self.runs)

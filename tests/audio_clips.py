@@ -1,0 +1,142 @@
+"""Audio test clips cut from real recordings in ../shared/corpus and edited in-process (numpy,
+librosa, PyAV's encoders), each named after its transformation, e.g. `vibe-ace-mp3_32k.mp3`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from tests.media import CORPUS, require_corpus
+
+RATE = 22050
+SONGS = {
+    "hungarian-dance": "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).hq.ogg",
+    "vibe-ace": "Kevin_MacLeod_-_Vibe_Ace.hq.ogg",
+    "sugar-plum": "Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy.hq.ogg",
+    "fishin": "Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg",
+}
+SPEECH = "198-209-0000.hq.ogg"
+
+
+def source(name: str) -> Path:
+    require_corpus()
+    return CORPUS / "media" / "librosa__data" / "audio" / SONGS.get(name, name)
+
+
+def samples(name: str, start: float = 0.0, seconds: float | None = None) -> np.ndarray:
+    """Mono float32 at RATE."""
+    with av.open(str(source(name))) as container:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+        parts = [
+            out.to_ndarray().reshape(-1)
+            for frame in container.decode(audio=0)
+            for out in resampler.resample(frame)
+        ]
+    audio = np.concatenate(parts)
+    first = int(start * RATE)
+    return audio[first : None if seconds is None else first + int(seconds * RATE)]
+
+
+def _noise(audio: np.ndarray, snr_db: float, pink: bool = False, seed: int = 5) -> np.ndarray:
+    noise = np.random.default_rng(seed).standard_normal(len(audio))
+    if pink:
+        spectrum = np.fft.rfft(noise)
+        spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1.0))
+        noise = np.fft.irfft(spectrum, n=len(audio))
+    noise *= np.sqrt(np.mean(audio**2) / (np.mean(noise**2) * 10 ** (snr_db / 10)))
+    mixed = audio + noise
+    return (mixed / max(1.0, np.abs(mixed).max() / 0.99)).astype(np.float32)
+
+
+def _resample(audio: np.ndarray, factor: float) -> np.ndarray:
+    """Played `factor` times faster: shorter, and every pitch up by the same factor."""
+    positions = np.arange(0, len(audio) - 1, factor)
+    return np.interp(positions, np.arange(len(audio)), audio).astype(np.float32)
+
+
+def _band(audio: np.ndarray, low: float, high: float) -> np.ndarray:
+    spectrum = np.fft.rfft(audio)
+    freqs = np.fft.rfftfreq(len(audio), 1 / RATE)
+    spectrum[(freqs < low) | (freqs > high)] = 0
+    return np.fft.irfft(spectrum, n=len(audio)).astype(np.float32)
+
+
+# name -> (what it does to the samples, file suffix, library seconds per query second)
+EDITS = {
+    "clean": (lambda a: a, "wav", 1.0),
+    "noise0db": (lambda a: _noise(a, 0.0), "wav", 1.0),
+    "pink0db": (lambda a: _noise(a, 0.0, pink=True), "wav", 1.0),
+    "mp3_32k": (lambda a: a, "mp3", 1.0),
+    "opus_24k": (lambda a: a, "opus", 1.0),
+    "aac_m4a": (lambda a: a, "m4a", 1.0),
+    "gain-12db": (lambda a: a * 10 ** (-12 / 20), "wav", 1.0),
+    "clipped": (lambda a: np.clip(a * 10 ** (9 / 20), -1, 1), "wav", 1.0),
+    "speed+5": (lambda a: _resample(a, 1.05), "wav", 1.05),
+    "speed-5": (lambda a: _resample(a, 0.95), "wav", 0.95),
+    "pitch+1": (lambda a: _pitch(a, 1.0), "wav", 1.0),
+    "tempo+5": (lambda a: _tempo(a, 1.05), "wav", 1.05),
+    "phone": (lambda a: _noise(_band(a, 300, 3400), 10.0), "wav", 1.0),
+}
+
+
+def _pitch(audio: np.ndarray, semitones: float) -> np.ndarray:
+    import librosa
+
+    return librosa.effects.pitch_shift(audio, sr=RATE, n_steps=semitones).astype(np.float32)
+
+
+def _tempo(audio: np.ndarray, rate: float) -> np.ndarray:
+    import librosa
+
+    return librosa.effects.time_stretch(audio, rate=rate).astype(np.float32)
+
+
+_ENCODERS = {
+    "wav": ("pcm_s16le", None),
+    "mp3": ("libmp3lame", 32_000),
+    "opus": ("libopus", 24_000),
+    "m4a": ("aac", 64_000),
+    "flac": ("flac", None),
+}
+
+
+def write(path: Path, audio: np.ndarray, rate: int = RATE) -> Path:
+    """Encode mono float samples into `path`; the container and codec follow the suffix."""
+    codec, bitrate = _ENCODERS[path.suffix.lstrip(".")]
+    out_rate = 48000 if codec == "libopus" else rate
+    if out_rate != rate:
+        audio = np.interp(np.arange(0, len(audio), rate / out_rate), np.arange(len(audio)), audio).astype(
+            np.float32
+        )
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=out_rate, layout="mono")
+        if bitrate:
+            stream.bit_rate = bitrate
+        pcm = np.clip(audio, -1, 1)
+        frame_size = 1024
+        fmt = stream.codec_context.format.name if stream.codec_context.format else "s16"
+        for start in range(0, len(pcm), frame_size):
+            chunk = pcm[start : start + frame_size]
+            if fmt.startswith("s16"):
+                data = np.round(chunk * 32767).astype(np.int16)[None, :]
+                frame = av.AudioFrame.from_ndarray(data, format="s16", layout="mono")
+            else:
+                frame = av.AudioFrame.from_ndarray(
+                    chunk.astype(np.float32)[None, :], format="fltp", layout="mono"
+                )
+            frame.sample_rate = out_rate
+            frame.pts = start
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def edited(folder: Path, name: str, start: float, seconds: float, edit: str) -> tuple[Path, float]:
+    """`seconds` of `name` from `start`, edited: (file, library seconds per query second)."""
+    change, suffix, scale = EDITS[edit]
+    audio = change(samples(name, start, seconds * scale + 0.5))[: int(seconds * RATE)]
+    return write(folder / f"{name}-{edit}.{suffix}", audio), scale

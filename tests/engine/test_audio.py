@@ -1,0 +1,171 @@
+"""Audio fingerprints on real recordings: edited excerpts are found and placed, unrelated audio is not,
+and unusable inputs give a clear error or an empty result."""
+
+from __future__ import annotations
+
+import tracemalloc
+import wave
+
+import numpy as np
+import pytest
+
+from dnaportal.engine import MediaError, MediaInput
+from dnaportal.engine.audio import RATE, AudioFingerprinter, analyse
+from dnaportal.engine.base import unpack_arrays
+from tests import audio_clips
+from tests.audio_clips import EDITS, edited, samples, write
+
+LIBRARY = ("hungarian-dance", "vibe-ace", "sugar-plum")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("audio")
+
+
+@pytest.fixture(scope="module")
+def index(folder):
+    fingerprinter = AudioFingerprinter()
+    built = fingerprinter.new_index()
+    for name in LIBRARY:
+        path = write(folder / f"{name}.flac", samples(name))
+        built.add(name, fingerprinter.for_storage(fingerprinter.extract(MediaInput(path=path))))
+    return built
+
+
+def search(index, path):
+    return index.search(AudioFingerprinter().extract(MediaInput(path=path)))
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_it_finds_and_locates_an_edited_excerpt(index, folder, edit):
+    path, scale = edited(folder, "sugar-plum", 40.0, 10.0, edit)
+    matches = search(index, path)
+    assert matches and matches[0].key == "sugar-plum", matches
+    [segment] = matches[0].segments["audio"]
+    assert segment.start == pytest.approx(0, abs=0.5)
+    assert segment.end == pytest.approx(10, abs=0.5)
+    assert segment.master_start == pytest.approx(40, abs=0.5)
+    assert segment.master_end == pytest.approx(40 + 10 * scale, abs=0.5)
+    assert all(m.key == "sugar-plum" for m in matches)
+
+
+@pytest.mark.parametrize("name", ["fishin", audio_clips.SPEECH])
+def test_unrelated_audio_does_not_match(index, folder, name):
+    path = write(folder / "unrelated.wav", samples(name, 1.0, 12.0))
+    assert search(index, path) == []
+
+
+def test_a_query_holding_two_passages_from_two_items_reports_both(index, folder):
+    joined = np.concatenate([samples("vibe-ace", 20.0, 8.0), samples("hungarian-dance", 10.0, 8.0)])
+    matches = {m.key: m for m in search(index, write(folder / "two-passages.wav", joined))}
+    assert set(matches) == {"vibe-ace", "hungarian-dance"}
+    [first] = matches["vibe-ace"].segments["audio"]
+    [second] = matches["hungarian-dance"].segments["audio"]
+    assert (first.start, first.end, first.master_start) == pytest.approx((0, 8, 20), abs=0.5)
+    assert (second.start, second.end, second.master_start) == pytest.approx((8, 16, 10), abs=0.5)
+
+
+def test_removed_items_are_no_longer_found(folder):
+    fingerprinter = AudioFingerprinter()
+    built = fingerprinter.new_index()
+    for name in ("vibe-ace", "hungarian-dance"):
+        built.add(name, fingerprinter.extract(MediaInput(path=write(folder / f"{name}.wav", samples(name)))))
+    query = write(folder / "q.wav", samples("vibe-ace", 5.0, 10.0))
+    assert [m.key for m in search(built, query)] == ["vibe-ace"]
+    built.remove("vibe-ace")
+    assert search(built, query) == [] and len(built) == 1
+
+
+def _tone(seconds=10.0, hz=1000.0):
+    return (
+        0.5 * np.sin(2 * np.pi * hz * np.arange(int(seconds * audio_clips.RATE)) / audio_clips.RATE)
+    ).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "name, audio",
+    [
+        ("silence", np.zeros(10 * audio_clips.RATE, np.float32)),
+        ("tone-1khz", _tone()),
+        ("dc", np.full(10 * audio_clips.RATE, 0.5, np.float32)),
+        (
+            "clipped-noise",
+            np.sign(np.random.default_rng(3).standard_normal(10 * audio_clips.RATE)).astype(np.float32),
+        ),
+    ],
+)
+def test_inputs_without_content_give_an_empty_result(index, folder, name, audio):
+    assert search(index, write(folder / f"{name}.wav", audio)) == []
+
+
+def test_a_tone_in_the_library_does_not_match_a_tone_query(folder):
+    fingerprinter = AudioFingerprinter()
+    built = fingerprinter.new_index()
+    built.add("tone", fingerprinter.extract(MediaInput(path=write(folder / "tone.wav", _tone(30.0)))))
+    assert search(built, write(folder / "tone-q.wav", _tone(10.0))) == []
+
+
+def test_a_zero_length_file_is_refused(folder):
+    path = folder / "no-samples.wav"
+    with wave.open(str(path), "wb") as out:  # a valid header and not one sample
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(44100)
+    with pytest.raises(MediaError) as caught:
+        AudioFingerprinter().extract(MediaInput(path=path))
+    assert caught.value.code == "InvalidFile.Empty"
+
+
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (b"", "InvalidFile.Empty"),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt garbage that is not a header" * 3, "InvalidFile.Corrupt"),
+        (bytes(range(256)) * 64, "InvalidFile.Corrupt"),
+    ],
+)
+def test_corrupt_files_are_refused_with_a_code(folder, content, code):
+    path = folder / "corrupt.wav"
+    path.write_bytes(content)
+    with pytest.raises(MediaError) as caught:
+        AudioFingerprinter().extract(MediaInput(path=path))
+    assert caught.value.code == code
+
+
+def test_a_truncated_file_keeps_what_decodes(index, folder):
+    path, _ = edited(folder, "sugar-plum", 40.0, 10.0, "mp3_32k")
+    data = path.read_bytes()
+    cut = folder / "truncated.mp3"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    matches = search(index, cut)
+    assert matches and matches[0].key == "sugar-plum"
+
+
+def test_a_file_without_audio_is_refused_for_audio_but_empty_for_video(folder):
+    from tests import clips
+
+    video = clips.cut(folder, "dog", 0.0, 2.0).path
+    with pytest.raises(MediaError) as caught:
+        AudioFingerprinter().extract(MediaInput(path=video))
+    assert caught.value.code == "InvalidFile.NoAudioStream"
+    fingerprint = AudioFingerprinter(required=False).extract(MediaInput(path=video))
+    assert len(unpack_arrays(fingerprint)["codes"]) == 0
+
+
+def _peak_memory(minutes: int) -> tuple[int, int]:
+    block = np.random.default_rng(0).standard_normal(30 * RATE).astype(np.float32) * 0.1
+    tracemalloc.start()
+    result = analyse((block for _ in range(minutes * 2)), query=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return len(result["codes"]), peak
+
+
+def test_long_audio_is_analysed_in_bounded_memory():
+    codes, peak_short = _peak_memory(10)
+    assert codes == pytest.approx(600 / 0.032, rel=0.01)
+    codes, peak_long = _peak_memory(120)
+    assert codes == pytest.approx(7200 / 0.032, rel=0.01)
+    # Two hours of samples are 230 MB as float32; only their codes (3 bytes per 32 ms) accumulate.
+    assert peak_long - peak_short < 0.7e6 * 2, (peak_short, peak_long)

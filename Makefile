@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test lint format worker migrate superuser token bench bench-image-text bench-video clean
+.PHONY: run test lint format worker migrate superuser token bench bench-image-text bench-video bench-audio clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ superuser: migrate
 token: migrate
 	$(PY) manage.py drf_create_token $(USER)
 
-bench: bench-image-text bench-video
+bench: bench-image-text bench-video bench-audio
 
 ## Image and text quality on the shared corpus: seed 1234 (the one tuned on) and 99 (held out).
 BENCH_SEEDS ?= 1234 99
@@ -65,3 +65,12 @@ bench-video: $(STAMP)
 	$(PY) -m bench.eval_video bench/data/video-bench-11 --name "issue #3 benchmark (bench/build_video_bench.py, seed 11, held out)" --out docs/eval/video-bench-seed11.md
 	taskset -c 0 $(PY) -m bench.speed_video | tee docs/eval/video-speed.md
 	$(PY) -m bench.scale_video 10 100 1000 | tee docs/eval/video-scale.md
+
+## Audio: the shared audio-bench corpus with our queries, seed 21 (tuned on) and 22 (held out);
+## speed on one core; latency and memory at 100 and 1,000 library hours.
+bench-audio: $(STAMP)
+	bash bench/build_audio_bench.sh bench/data 21 22
+	$(PY) -m bench.eval_audio bench/data/audio-seed21 --out docs/eval/audio-seed21.md
+	$(PY) -m bench.eval_audio bench/data/audio-seed22 --out docs/eval/audio-seed22.md
+	taskset -c 0 $(PY) -m bench.speed_audio bench/data/audio | tee docs/eval/audio-speed.md
+	$(PY) -m bench.scale_audio bench/data/audio-seed21 100 1000 | tee docs/eval/audio-scale.md

@@ -63,7 +63,8 @@ def predict(bench: Path, queries: list[dict], index, fingerprinter) -> list[dict
             row.update(
                 pred_item=best.key,
                 pred_offset_s=f"{segment.master_start - scale * segment.start:.3f}",
-                score=f"{best.similarity:.4f}",
+                # Evidence: similarity x seconds, what the engine's own threshold is on.
+                score=f"{segment.similarity * (segment.end - segment.start):.4f}",
                 seconds=f"{segment.end - segment.start:.2f}",
                 similarity=f"{segment.similarity:.4f}",
             )

@@ -140,3 +140,25 @@ def edited(folder: Path, name: str, start: float, seconds: float, edit: str) -> 
     change, suffix, scale = EDITS[edit]
     audio = change(samples(name, start, seconds * scale + 0.5))[: int(seconds * RATE)]
     return write(folder / f"{name}-{edit}.{suffix}", audio), scale
+
+
+def video_with_sound(path: Path, frames, fps: int, audio: np.ndarray) -> Path:
+    """An H.264 + AAC mp4 of RGB `frames` and mono `audio` (at RATE)."""
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        video.options = {"preset": "ultrafast"}
+        sound = container.add_stream("aac", rate=RATE, layout="mono")
+        sound.bit_rate = 96_000
+        for index, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        for start in range(0, len(audio), 1024):
+            chunk = np.clip(audio[start : start + 1024], -1, 1).astype(np.float32)[None, :]
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = RATE, start
+            container.mux(sound.encode(frame))
+        container.mux(video.encode(None))
+        container.mux(sound.encode(None))
+    return path

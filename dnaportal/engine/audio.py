@@ -16,6 +16,7 @@ engine/audio_index.py finds and aligns them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ WEAK_BITS = 3  # the least certain bits of a query code, kept for flipping
 KEY_BITS = 12  # bits 0-11 of a code (the lower bands, where music is loudest) go into index keys
 
 
+@lru_cache(maxsize=32)
 def band_matrix(scale: float = 1.0) -> np.ndarray:
     """(frequency bins, BANDS) triangular weights on a log-frequency axis, centres times `scale`."""
     ratio = (HIGH_HZ / LOW_HZ) ** (1 / (BANDS - 1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tracemalloc
 import wave
 
+import av
 import numpy as np
 import pytest
 
@@ -169,3 +170,30 @@ def test_long_audio_is_analysed_in_bounded_memory():
     assert codes == pytest.approx(7200 / 0.032, rel=0.01)
     # Two hours of samples are 230 MB as float32; only their codes (3 bytes per 32 ms) accumulate.
     assert peak_long - peak_short < 0.7e6 * 2, (peak_short, peak_long)
+
+
+@pytest.mark.slow
+def test_a_ten_hour_file_is_fingerprinted_in_bounded_memory(tmp_path):
+    """Slow (about 3 minutes): run with `pytest -m slow`."""
+    minute = samples("sugar-plum", 30.0, 60.0)
+    path = tmp_path / "ten-hours.flac"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("flac", rate=audio_clips.RATE, layout="mono")
+        pcm = np.round(np.clip(minute, -1, 1) * 32767).astype(np.int16)
+        pts = 0
+        for _ in range(600):
+            for start in range(0, len(pcm), 4096):
+                frame = av.AudioFrame.from_ndarray(
+                    pcm[None, start : start + 4096], format="s16", layout="mono"
+                )
+                frame.sample_rate, frame.pts = audio_clips.RATE, pts
+                pts += frame.samples
+                container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    tracemalloc.start()
+    fingerprint = AudioFingerprinter().extract(MediaInput(path=path))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert fingerprint.meta["duration"] == pytest.approx(36000, abs=1)
+    # The decoded samples alone would be 1.15 GB at 8 kHz; the codes with their query variants ~45 MB.
+    assert peak < 200e6, peak

@@ -76,6 +76,7 @@ EDITS = {
     "speed+5": (lambda a: _resample(a, 1.05), "wav", 1.05),
     "speed-5": (lambda a: _resample(a, 0.95), "wav", 0.95),
     "pitch+1": (lambda a: _pitch(a, 1.0), "wav", 1.0),
+    "pitch-1": (lambda a: _pitch(a, -1.0), "wav", 1.0),
     "tempo+5": (lambda a: _tempo(a, 1.05), "wav", 1.05),
     "phone": (lambda a: _noise(_band(a, 300, 3400), 10.0), "wav", 1.0),
 }

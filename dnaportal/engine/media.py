@@ -128,7 +128,7 @@ def iter_video_luma(path: Path, fps: float):
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise MediaError(f"The file is not a video this portal can read: {exc}") from exc
+        raise MediaError(f"The file is not a video this portal can read: {_reason(exc)}") from exc
     with container:
         if not container.streams.video:
             raise MediaError("The file has no video stream.", "InvalidFile.NoVideoStream")
@@ -160,10 +160,15 @@ def iter_video_luma(path: Path, fps: float):
                 yield seconds, _luma(frame)
         except av.error.FFmpegError as exc:
             if decoded == 0:
-                raise MediaError(f"The video could not be decoded: {exc}") from exc
+                raise MediaError(f"The video could not be decoded: {_reason(exc)}") from exc
             # A truncated file: keep what decoded cleanly.
         if decoded == 0:
             raise MediaError("The video has no decodable frames.", "InvalidFile.Corrupt")
+
+
+def _reason(exc: Exception) -> str:
+    """FFmpeg's reason without the file name (a worker's temporary path means nothing to a client)."""
+    return getattr(exc, "strerror", None) or type(exc).__name__
 
 
 def _read_check(path: Path) -> int:
@@ -205,7 +210,7 @@ def iter_audio_blocks(path: Path, rate: int, *, required: bool = True):
             container.close()
             container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise MediaError(f"The file is not audio this portal can read: {exc}") from exc
+        raise MediaError(f"The file is not audio this portal can read: {_reason(exc)}") from exc
     with container:
         if not container.streams.audio:
             if required:
@@ -240,7 +245,7 @@ def iter_audio_blocks(path: Path, rate: int, *, required: bool = True):
                 pending.append(out.to_ndarray().reshape(-1))
         except av.error.FFmpegError as exc:
             if decoded == 0:
-                raise MediaError(f"The audio could not be decoded: {exc}") from exc
+                raise MediaError(f"The audio could not be decoded: {_reason(exc)}") from exc
             # A truncated file: keep what decoded cleanly.
         if decoded == 0 and required:
             if packets == 0:

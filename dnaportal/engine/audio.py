@@ -186,7 +186,7 @@ class AudioFingerprinter(Fingerprinter):
 
     def _fingerprint(self, arrays: dict[str, np.ndarray], duration: float) -> Fingerprint:
         # An audio job's input is described by its sound; a video's duration comes from its pictures.
-        meta = {"duration": round(duration, 3), "sample_rate": RATE} if self.required and duration else {}
+        meta = {"duration": round(duration, 3)} if self.required and duration else {}
         return Fingerprint(self.name, self.version, pack_arrays(**arrays), meta)
 
     def for_storage(self, fingerprint: Fingerprint) -> Fingerprint:

@@ -20,6 +20,7 @@ import numpy as np
 
 from dnaportal.engine.align import hough_runs
 from dnaportal.engine.base import Fingerprint, Index, Match, Segment, unpack_arrays
+from dnaportal.engine.sorted_runs import SortedRuns
 from dnaportal.engine.video import (
     CONFIDENT_FIRM_BITS,
     FIRST_GRID_COLUMN,
@@ -82,16 +83,13 @@ class _Rows:
         return self.size * 8
 
 
-class _Keys:
-    """(hash in robust bit order, row) pairs in sorted runs, merged like a binary counter: adding a
-    video sorts only its own rows, and every row is re-sorted O(log n) times over the life of the
-    index."""
+class _Keys(SortedRuns):
+    """(hash in robust bit order, row) pairs in sorted runs (engine/sorted_runs.py)."""
 
     def __init__(self) -> None:
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
-        self.size = 0
+        super().__init__(key_dtype=np.uint64)
 
-    def add(self, codes: np.ndarray, base: int) -> None:
+    def add_codes(self, codes: np.ndarray, base: int) -> None:
         """File `codes` (a video's hashes, frame by frame) under their keys. Crop-grid parts are
         filed for every GRID_KEY_EVERY-th frame only: a copy needs a few seeds, not one per frame,
         and the grid is most of the hashes (verification still compares all of them)."""
@@ -102,19 +100,7 @@ class _Keys:
         # The run holds the reordered hashes themselves, sorted: a lookup reads its candidates'
         # hashes where it found them instead of gathering them from all over the rows (at 1,000
         # hours that gather was most of the query time).
-        keys = robust_order(codes.reshape(-1)[at])
-        order = np.argsort(keys, kind="stable")
-        self.runs.append((keys[order], (base + at[order]).astype(np.uint32)))
-        self.size += len(at)
-        while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
-            (keys_a, rows_a), (keys_b, rows_b) = self.runs[-2], self.runs.pop()
-            keys = np.concatenate([keys_a, keys_b])
-            rows = np.concatenate([rows_a, rows_b])
-            order = np.argsort(keys, kind="stable")
-            self.runs[-1] = (keys[order], rows[order])
-
-    def nbytes(self) -> int:
-        return sum(keys.nbytes + rows.nbytes for keys, rows in self.runs)
+        self.add(robust_order(codes.reshape(-1)[at]), base + at)
 
 
 class VideoIndex(Index):
@@ -191,7 +177,7 @@ class VideoIndex(Index):
         self._items.append(item)
         self._bases = np.append(self._bases, item.base)
         self._alive = np.append(self._alive, True)
-        self._keys.add(codes, item.base)
+        self._keys.add_codes(codes, item.base)
 
     def remove(self, key: Hashable) -> None:
         slot = self._slot_of.pop(key, None)

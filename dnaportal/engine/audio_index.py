@@ -158,7 +158,9 @@ class AudioIndex(Index):
         matches.sort(key=lambda m: -m.similarity)
         return matches[:limit]
 
-    def _candidates(self, codes, weak, valid) -> list[tuple[int, int, int]]:
+    def _candidates(
+        self, codes: np.ndarray, weak: np.ndarray, valid: np.ndarray
+    ) -> list[tuple[int, int, int]]:
         frames, variants = codes.shape
         at = np.flatnonzero(valid[: frames - KEY_GAP] & valid[KEY_GAP:])
         if len(at) == 0:
@@ -208,7 +210,9 @@ class AudioIndex(Index):
             candidates.append((slot, bin_ * VOTE_BIN + VOTE_BIN, variant))
         return candidates
 
-    def _verify(self, codes, valid, slot, centre, variant):
+    def _verify(
+        self, codes: np.ndarray, valid: np.ndarray, slot: int, centre: int, variant: int
+    ) -> list[tuple[float, Segment]]:
         item = self._items[slot]
         library = self._codes[item.base : item.base + item.length]
         library_valid = self._valid[item.base : item.base + item.length]
@@ -257,7 +261,7 @@ class AudioIndex(Index):
         per_code[query_at[usable]] = errors[usable] / 16
         return list(self._stretches(per_code, origin, scale, frames))
 
-    def _stretches(self, per_code, offset, scale, frames):
+    def _stretches(self, per_code: np.ndarray, offset: float, scale: float, frames: int):
         known = ~np.isnan(per_code)
         window = np.ones(SMOOTH_CODES, np.float32)
         sums = np.convolve(np.where(known, per_code, 0), window, mode="same")

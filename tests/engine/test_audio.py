@@ -197,3 +197,13 @@ def test_a_ten_hour_file_is_fingerprinted_in_bounded_memory(tmp_path):
     assert fingerprint.meta["duration"] == pytest.approx(36000, abs=1)
     # The decoded samples alone would be 1.15 GB at 8 kHz; the codes with their query variants ~45 MB.
     assert peak < 200e6, peak
+
+
+def test_audio_over_the_length_limit_is_refused(folder, monkeypatch):
+    from dnaportal.engine import media
+
+    monkeypatch.setattr(media, "MAX_AUDIO_SECONDS", 5)  # the real limit is 12 hours
+    path = write(folder / "too-long.wav", samples("vibe-ace", 0.0, 10.0))
+    with pytest.raises(MediaError) as caught:
+        AudioFingerprinter().extract(MediaInput(path=path))
+    assert caught.value.code == "InvalidFile.TooLarge"

@@ -3,7 +3,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from dnaportal import views
-from jobs.api import JobViewSet
+from jobs import pages as job_pages
+from jobs.api import JobViewSet, MatchViewSet
+from libraries import pages as library_pages
 from libraries.api import LibraryMediaViewSet, LibraryViewSet
 
 libraries = LibraryViewSet.as_view({"get": "list", "post": "create"})
@@ -13,6 +15,8 @@ media_item = LibraryMediaViewSet.as_view({"get": "retrieve", "delete": "destroy"
 jobs = JobViewSet.as_view({"get": "list", "post": "create"})
 job = JobViewSet.as_view({"get": "retrieve"})
 job_cancel = JobViewSet.as_view({"post": "cancel"})
+match = MatchViewSet.as_view({"get": "retrieve"})
+match_review = MatchViewSet.as_view({"post": "review"})
 
 api_v1 = [
     path("libraries/", libraries, name="library-list"),
@@ -27,11 +31,38 @@ api_v1 = [
     path("jobs/", jobs, name="job-list"),
     path("jobs/<str:pk>/", job, name="job-detail"),
     path("jobs/<str:pk>/cancel/", job_cancel, name="job-cancel"),
+    path("matches/<str:pk>/", match, name="match-detail"),
+    path("matches/<str:pk>/review/", match_review, name="match-review"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 
+pages = [
+    path("", views.dashboard, name="home"),
+    path("libraries/", library_pages.library_list, name="library-list-page"),
+    path("libraries/new/", library_pages.library_create, name="library-create-page"),
+    path("libraries/<uuid:library_id>/", library_pages.library_detail, name="library-page"),
+    path("libraries/<uuid:library_id>/edit/", library_pages.library_edit, name="library-edit-page"),
+    path("libraries/<uuid:library_id>/delete/", library_pages.library_delete, name="library-delete-page"),
+    path("items/<uuid:media_id>/", library_pages.item_detail, name="item-page"),
+    path("items/<uuid:media_id>/delete/", library_pages.item_delete, name="item-delete-page"),
+    path("items/<uuid:media_id>/file", library_pages.item_file, name="item-file"),
+    path("items/<uuid:media_id>/thumb", library_pages.item_thumb, name="item-thumb"),
+    path("items/<uuid:media_id>/waveform", library_pages.item_waveform, name="item-waveform"),
+    path("submit/", job_pages.submit, name="submit-page"),
+    path("jobs/", job_pages.job_list, name="job-list-page"),
+    path("jobs/<str:job_id>/", job_pages.job_detail, name="job-page"),
+    path("jobs/<str:job_id>/cancel/", job_pages.job_cancel, name="job-cancel-page"),
+    path("jobs/<str:job_id>/file", job_pages.job_file, name="job-file"),
+    path("jobs/<str:job_id>/thumb", job_pages.job_thumb, name="job-thumb"),
+    path("jobs/<str:job_id>/waveform", job_pages.job_waveform, name="job-waveform"),
+    path("matches/<int:match_id>/", job_pages.match_review, name="match-page"),
+    path("matches/<int:match_id>/decide/", job_pages.match_decide, name="match-decide"),
+    path("review/", job_pages.review_queue, name="review-queue-page"),
+    path("audit/", job_pages.audit_log, name="audit-page"),
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    *pages,
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

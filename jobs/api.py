@@ -6,8 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dnaportal.pagination import Pages
-from jobs import selectors, services
-from jobs.serializers import JobCreatedSerializer, JobCreateSerializer, JobSerializer
+from jobs import review, selectors, services
+from jobs.serializers import (
+    JobCreatedSerializer,
+    JobCreateSerializer,
+    JobSerializer,
+    MatchDetailSerializer,
+    ReviewSerializer,
+)
 from libraries.selectors import get_library
 
 
@@ -54,3 +60,21 @@ class JobViewSet(viewsets.ViewSet):
     def cancel(self, request, pk=None):
         job = services.cancel_job(job=selectors.get_job(pk))
         return Response(JobSerializer(selectors.get_job(job.id)).data)
+
+
+class MatchViewSet(viewsets.ViewSet):
+    """A match with its review state; reviewers (moderators and admins) post decisions to it."""
+
+    serializer_class = MatchDetailSerializer
+
+    def retrieve(self, request, pk=None):
+        return Response(MatchDetailSerializer(review.get_match(pk)).data)
+
+    @extend_schema(request=ReviewSerializer, responses=MatchDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        serializer = ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        match = review.get_match(pk)
+        review.decide_match(match=match, user=request.user, **serializer.validated_data)
+        return Response(MatchDetailSerializer(review.get_match(match.id)).data)

@@ -141,6 +141,31 @@ class Match(models.Model):
     def __str__(self) -> str:
         return f"{self.primary_key} ~ {self.global_similarity:.2f}"
 
+    @property
+    def segment_count(self) -> int:
+        return len(self.video_segments) + len(self.audio_segments) + len(self.text_segments)
+
+
+class ReviewEvent(models.Model):
+    """One decision on a match, kept forever: the audit log. A changed decision is a new event."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="review_events")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="review_events"
+    )
+    # Kept as text so the log still names the reviewer after the account is deleted.
+    username = models.CharField(max_length=150)
+    decision = models.CharField(max_length=10, choices=ReviewStatus.choices)
+    previous = models.CharField(max_length=10, choices=ReviewStatus.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.previous} -> {self.decision} on match {self.match_id}"
+
 
 class CallbackAttempt(models.Model):
     """Every delivery attempt of a job's result to its callback URL."""

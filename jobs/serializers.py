@@ -92,6 +92,19 @@ class MatchSerializer(serializers.ModelSerializer):
         ]
 
 
+class MatchDetailSerializer(MatchSerializer):
+    job = serializers.UUIDField(source="job_id", format="hex")
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta(MatchSerializer.Meta):
+        fields = [*MatchSerializer.Meta.fields, "job", "reviewed_by", "reviewed_at", "review_note"]
+
+
+class ReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["confirmed", "dismissed", "escalated"])
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class CallbackAttemptSerializer(serializers.Serializer):
     attempt = serializers.IntegerField()
     status_code = serializers.IntegerField(allow_null=True)

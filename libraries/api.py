@@ -5,6 +5,7 @@ from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from dnaportal.pagination import Pages
+from dnaportal.roles import Role
 from libraries import selectors, services
 from libraries.serializers import LibrarySerializer, LibraryUpdateSerializer, MediaSerializer
 
@@ -12,6 +13,7 @@ from libraries.serializers import LibrarySerializer, LibraryUpdateSerializer, Me
 class LibraryViewSet(viewsets.ViewSet):
     serializer_class = LibrarySerializer
     lookup_value_regex = "[^/]+"
+    write_role = Role.ADMIN
 
     def list(self, request):
         paginator = Pages()

@@ -3,6 +3,7 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -20,9 +21,31 @@ def _isolated_storage(settings, tmp_path):
     yield
 
 
+def make_user(username: str, role: str | None) -> object:
+    """An account holding one role (a group made by the roles migration), or none."""
+    user = get_user_model().objects.create_user(username, password=f"pw-{username}-123")
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 @pytest.fixture
 def user(db):
-    return get_user_model().objects.create_user("alice", password="pw-alice-123")
+    """The API tests' client account: an admin, so every endpoint is open to it."""
+    return make_user("alice", "admin")
+
+
+@pytest.fixture
+def api_as(db):
+    """An API client holding a token of a fresh account with the given role."""
+
+    def client(role: str | None) -> APIClient:
+        account = make_user(f"{role or 'norole'}-user", role)
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=account).key}")
+        return api
+
+    return client
 
 
 @pytest.fixture

@@ -1,0 +1,308 @@
+"""Job pages: submit, the jobs list, a job's page, its input file, the match review page, the review
+queue and the audit log. Thin: they call the same selectors and services as the API."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dnaportal.engine.media import read_text
+from dnaportal.errors import ApiError
+from dnaportal.pages import add_api_error, json_error, paginate, query_without_page, wants_json
+from dnaportal.previews import preview_response
+from dnaportal.roles import Role, has_role, role_required
+from dnaportal.serve import ranged_file_response
+from jobs import review, selectors, services
+from jobs.forms import AuditFilterForm, DecisionForm, JobFilterForm, ReviewFilterForm, SubmitForm
+from jobs.inputs import InputError, resolve_import_path
+from jobs.models import InputType, Job, ReviewStatus
+from jobs.timeline import bars, highlight
+
+
+def _job(job_id) -> Job:
+    try:
+        return selectors.get_job(job_id)
+    except ApiError as exc:
+        raise Http404(exc.message) from exc
+
+
+def _match(match_id):
+    try:
+        return review.get_match(match_id)
+    except ApiError as exc:
+        raise Http404(exc.message) from exc
+
+
+# Submit --------------------------------------------------------------------------------------------
+
+
+def _submit_all(form: SubmitForm, request) -> list[Job]:
+    """One job per file (or one for the URL or text), all or none."""
+    data = form.cleaned_data
+    common = {
+        "library": data["library"],
+        "media_type": data["media_type"],
+        "save_type": data["save_type"],
+        "user": request.user,
+        "request_id": getattr(request, "request_id", ""),
+    }
+    key = (data.get("primary_key") or "").strip()
+    jobs: list[Job] = []
+    try:
+        with transaction.atomic():
+            if data["files"]:
+                for upload in data["files"]:
+                    name = Path(upload.name or "upload").name
+                    file_key = key if len(data["files"]) == 1 and key else f"{key}{name}"
+                    jobs.append(services.submit_job(primary_key=file_key[:128], upload=upload, **common))
+            elif data.get("url"):
+                jobs.append(services.submit_job(primary_key=key, url=data["url"], **common))
+            else:
+                jobs.append(services.submit_job(primary_key=key, text=data["text"], **common))
+    except ApiError:
+        # The rows rolled back; the uploads already copied to storage must go too.
+        for job in jobs:
+            if job.input_file:
+                job.input_file.delete(save=False)
+        raise
+    return jobs
+
+
+@role_required(Role.MODERATOR)
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    initial = {}
+    if library_id := request.GET.get("library"):
+        initial["library"] = library_id
+    form = SubmitForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                jobs = _submit_all(form, request)
+            except ApiError as exc:
+                if wants_json(request):
+                    return json_error(exc, request)
+                add_api_error(form, exc)
+            else:
+                if len(jobs) == 1:
+                    location = reverse("job-page", args=[jobs[0].id.hex])
+                else:
+                    location = reverse("job-list-page") + "?ids=" + ",".join(j.id.hex for j in jobs)
+                if wants_json(request):
+                    return JsonResponse({"location": location, "jobs": [j.id.hex for j in jobs]}, status=201)
+                return HttpResponseRedirect(location)
+        elif wants_json(request):
+            first = next(iter(form.errors.items()))
+            field = "" if first[0] == "__all__" else f"{first[0]}: "
+            return JsonResponse(
+                {"code": "InvalidParameter", "message": f"{field}{first[1][0]}", "request_id": ""}, status=400
+            )
+    libraries = {lib.id.hex: lib.media_type for lib in form.fields["library"].queryset}
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "library_kinds": libraries, "max_upload": settings.MAX_UPLOAD_BYTES}
+    return render(request, "jobs/submit.html", context, status=status)
+
+
+# Jobs ----------------------------------------------------------------------------------------------
+
+
+def _day_start(day) -> str:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone()).isoformat()
+
+
+@role_required(Role.VIEWER)
+def job_list(request):
+    form = JobFilterForm(request.GET or None)
+    error = ""
+    jobs = Job.objects.none()
+    if form.is_valid() or not request.GET:
+        data = form.cleaned_data if request.GET else {}
+        params = {"ids": request.GET.get("ids", "")}
+        if data.get("status"):
+            params["status"] = data["status"]
+        if data.get("library"):
+            params["library"] = data["library"].id.hex
+        if data.get("created_after"):
+            params["created_after"] = _day_start(data["created_after"])
+        if data.get("created_before"):  # the "to" day is included
+            params["created_before"] = _day_start(data["created_before"] + timedelta(days=1))
+        try:
+            jobs = selectors.filter_jobs({k: v for k, v in params.items() if v})
+        except ApiError as exc:
+            error = exc.message
+        jobs = jobs.annotate(match_count=Count("matches"))
+        if data.get("has_matches") == "yes":
+            jobs = jobs.filter(match_count__gt=0)
+        elif data.get("has_matches") == "no":
+            jobs = jobs.filter(match_count=0)
+    context = {
+        "form": form,
+        "page": paginate(request, jobs),
+        "query": query_without_page(request),
+        "error": error,
+    }
+    return render(request, "jobs/list.html", context)
+
+
+@role_required(Role.VIEWER)
+def job_detail(request, job_id):
+    job = _job(job_id)
+    context = {"job": job, "matches": job.matches.all(), "attempts": job.callback_attempts.all()}
+    return render(request, "jobs/detail.html", context)
+
+
+@role_required(Role.MODERATOR)
+@require_POST
+def job_cancel(request, job_id):
+    job = _job(job_id)
+    try:
+        services.cancel_job(job=job)
+    except ApiError:
+        pass  # it started or ended meanwhile; the page shows what it is now
+    return HttpResponseRedirect(reverse("job-page", args=[job.id.hex]))
+
+
+def job_source(job: Job):
+    """The job's input as stored: a FieldFile, a Path under the import root, or None (inline text)."""
+    if job.input_file:
+        return job.input_file
+    if job.input_type == InputType.PATH:
+        try:
+            return resolve_import_path(job.input_path, settings.IMPORT_ROOT)
+        except InputError:
+            return None
+    return None
+
+
+@role_required(Role.VIEWER)
+def job_file(request, job_id):
+    job = _job(job_id)
+    source = job_source(job)
+    if source is None:
+        raise Http404("This job has no input file.")
+    if isinstance(source, Path):
+        return ranged_file_response(request, open(source, "rb"), source.stat().st_size, source.name)  # noqa: SIM115
+    return ranged_file_response(request, source.open("rb"), source.size, source.name)
+
+
+@role_required(Role.VIEWER)
+def job_thumb(request, job_id):
+    return preview_response(request, job_source(_job(job_id)), "thumb")
+
+
+@role_required(Role.VIEWER)
+def job_waveform(request, job_id):
+    return preview_response(request, job_source(_job(job_id)), "waveform")
+
+
+# Review --------------------------------------------------------------------------------------------
+
+
+def _query_text(job: Job) -> str:
+    if job.input_type == InputType.TEXT:
+        return job.input_text
+    source = job_source(job)
+    if source is None:
+        return ""
+    try:
+        if isinstance(source, Path):
+            return read_text(source)
+        with source.open("rb") as handle:
+            from dnaportal.engine.media import decode_text
+
+            return decode_text(handle.read())
+    except Exception:  # noqa: BLE001 - a page shows what it can; the job already holds the result
+        return ""
+
+
+@role_required(Role.VIEWER)
+def match_review(request, match_id):
+    match = _match(match_id)
+    job, item = match.job, match.media
+    kind = "text" if job.media_type in ("text", "asr") else job.media_type
+    context = {
+        "match": match,
+        "job": job,
+        "item": item,
+        "kind": kind,
+        "form": DecisionForm(initial={"next": "queue"}),
+        "can_decide": has_role(request.user, Role.MODERATOR),
+        "next_match": review.next_in_queue(match),
+        "events": match.review_events.select_related("user")[:50],
+        "has_query_file": job_source(job) is not None,
+    }
+    if kind in ("video", "audio"):
+        placed, q_len, m_len = bars(match, job.input_meta.get("duration"), item.duration if item else None)
+        context.update({"bars": placed, "query_length": q_len, "master_length": m_len})
+    elif kind == "text":
+        q_spans, m_spans = [], []
+        for number, s in enumerate(sorted(match.text_segments, key=lambda s: s["start"]), start=1):
+            q_spans.append((number, s["start"], s["end"], s["similarity"]))
+            m_spans.append((number, s["master_start"], s["master_end"], s["similarity"]))
+        context["query_pieces"] = highlight(_query_text(job), q_spans)
+        context["master_pieces"] = highlight(item.text if item else "", m_spans)
+        context["text_segments"] = [
+            {"number": n, **s} for n, s in enumerate(sorted(match.text_segments, key=lambda s: s["start"]), 1)
+        ]
+    return render(request, "jobs/review.html", context)
+
+
+@role_required(Role.MODERATOR)
+@require_POST
+def match_decide(request, match_id):
+    match = _match(match_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseRedirect(reverse("match-page", args=[match.id]) + "?error=decision")
+    review.decide_match(
+        match=match, user=request.user, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"]
+    )
+    after = form.cleaned_data.get("next")
+    if after == "queue":
+        following = review.next_in_queue(match)
+        if following is not None:
+            return HttpResponseRedirect(reverse("match-page", args=[following.id]))
+        return HttpResponseRedirect(reverse("review-queue-page"))
+    if after and url_has_allowed_host_and_scheme(after, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(after)
+    return HttpResponseRedirect(reverse("match-page", args=[match.id]))
+
+
+@role_required(Role.VIEWER)
+def review_queue(request):
+    form = ReviewFilterForm(request.GET or None)
+    matches = review.review_queue()
+    if form.is_valid():
+        matches = review.review_queue(
+            library=form.cleaned_data.get("library"), min_similarity=form.cleaned_data.get("min_similarity")
+        )
+    context = {"form": form, "page": paginate(request, matches), "query": query_without_page(request)}
+    return render(request, "jobs/queue.html", context)
+
+
+@role_required(Role.VIEWER)
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None)
+    events = review.audit_log()
+    if form.is_valid():
+        data = form.cleaned_data
+        events = review.audit_log(decision=data.get("decision") or "", library=data.get("library"))
+        if data.get("user"):
+            events = events.filter(username=data["user"])
+    context = {
+        "form": form,
+        "page": paginate(request, events),
+        "query": query_without_page(request),
+        "statuses": dict(ReviewStatus.choices),
+    }
+    return render(request, "jobs/audit.html", context)

@@ -1,0 +1,151 @@
+"""Library pages: list, create, edit, delete, a library's items, an item's page and its file."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Sum
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from dnaportal.errors import ApiError
+from dnaportal.pages import add_api_error, paginate, query_without_page
+from dnaportal.previews import preview_response
+from dnaportal.roles import Role, role_required
+from dnaportal.serve import ranged_file_response
+from jobs.models import Match
+from libraries import selectors, services
+from libraries.forms import LibraryForm
+from libraries.models import Library, Media
+
+
+def _library(library_id) -> Library:
+    try:
+        return selectors.get_library(library_id)
+    except ApiError as exc:
+        raise Http404(exc.message) from exc
+
+
+def _item(media_id) -> Media:
+    try:
+        return Media.objects.select_related("library", "saved_by_job").get(id=uuid.UUID(str(media_id)))
+    except (ValueError, Media.DoesNotExist) as exc:
+        raise Http404("No such library item.") from exc
+
+
+@role_required(Role.VIEWER)
+def library_list(request):
+    libraries = selectors.libraries().annotate(seconds=Sum("media__duration"))
+    return render(request, "libraries/list.html", {"libraries": libraries})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def library_create(request):
+    form = LibraryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            library = services.create_library(user=request.user, **form.cleaned_data)
+        except ApiError as exc:
+            add_api_error(form, exc)
+        else:
+            return HttpResponseRedirect(reverse("library-page", args=[library.id.hex]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "libraries/form.html", {"form": form, "library": None}, status=status)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def library_edit(request, library_id):
+    library = _library(library_id)
+    initial = {f: getattr(library, f) for f in ("name", "description", "duplicate_threshold")}
+    form = LibraryForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_library(library=library, **form.cleaned_data)
+        except ApiError as exc:
+            add_api_error(form, exc)
+        else:
+            return HttpResponseRedirect(reverse("library-page", args=[library.id.hex]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "libraries/form.html", {"form": form, "library": library}, status=status)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def library_delete(request, library_id):
+    library = _library(library_id)
+    if request.method == "POST":
+        services.delete_library(library=library)
+        return HttpResponseRedirect(reverse("library-list-page"))
+    return render(request, "libraries/delete.html", {"library": library})
+
+
+@role_required(Role.VIEWER)
+def library_detail(request, library_id):
+    library = _library(library_id)
+    items = library.media.order_by("-created_at", "id")
+    search = request.GET.get("q", "").strip()
+    if search:
+        items = items.filter(primary_key__icontains=search)
+    kinds = sorted(set(library.media.values_list("media_type", flat=True)))
+    kind = request.GET.get("kind", "")
+    if kind:
+        items = items.filter(media_type=kind)
+    hours = (library.media.aggregate(s=Sum("duration"))["s"] or 0) / 3600
+    context = {
+        "library": library,
+        "page": paginate(request, items),
+        "query": query_without_page(request),
+        "search": search,
+        "kinds": kinds,
+        "kind": kind,
+        "hours": hours,
+    }
+    return render(request, "libraries/detail.html", context)
+
+
+@role_required(Role.VIEWER)
+def item_detail(request, media_id):
+    item = _item(media_id)
+    fingerprints = [
+        {"name": fp.fingerprinter, "version": fp.version, "bytes": len(fp.data), "created_at": fp.created_at}
+        for fp in item.fingerprints.all()
+    ]
+    matches = Match.objects.filter(media=item).select_related("job").order_by("-created_at")[:20]
+    context = {"item": item, "library": item.library, "fingerprints": fingerprints, "matches": matches}
+    return render(request, "libraries/item.html", context)
+
+
+@role_required(Role.MODERATOR)
+@require_http_methods(["GET", "POST"])
+def item_delete(request, media_id):
+    item = _item(media_id)
+    if request.method == "POST":
+        library_id = item.library_id
+        services.delete_media(media=item)
+        return HttpResponseRedirect(reverse("library-page", args=[library_id.hex]))
+    return render(request, "libraries/item_delete.html", {"item": item, "library": item.library})
+
+
+@role_required(Role.VIEWER)
+def item_file(request, media_id):
+    item = _item(media_id)
+    if not item.file:
+        raise Http404("This item has no stored file.")
+    handle = item.file.open("rb")
+    return ranged_file_response(request, handle, item.file.size, item.file.name)
+
+
+@role_required(Role.VIEWER)
+def item_thumb(request, media_id):
+    item = _item(media_id)
+    return preview_response(request, item.file, "thumb")
+
+
+@role_required(Role.VIEWER)
+def item_waveform(request, media_id):
+    item = _item(media_id)
+    return preview_response(request, item.file, "waveform")

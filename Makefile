@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test lint format worker migrate superuser token bench bench-image-text bench-video bench-audio clean
+.PHONY: run test browser test-browser screenshots lint format worker migrate superuser token bench bench-image-text bench-video bench-audio clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,21 @@ migrate: $(STAMP)
 run: migrate
 	$(PY) manage.py runportal --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+## Debian's chromium + chromedriver for the browser tests (installed once; skipped with a reason if impossible).
+browser:
+	@bash tests/install_browser.sh
+
+## Browser tests only, keeping their screenshots in artifacts/screenshots/; `make screenshots` also copies
+## the review pages' screenshots into docs/screenshots/.
+test-browser: $(STAMP) browser
+	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
+
+screenshots: test-browser
+	mkdir -p docs/screenshots
+	cp artifacts/screenshots/review-*.png docs/screenshots/
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

@@ -51,9 +51,13 @@ class Portal:
         self.processes: list[subprocess.Popen] = []
         self.token = ""
 
-    def manage(self, *args: str) -> str:
+    def manage(self, *args: str, env: dict[str, str] | None = None) -> str:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=REPO, env=self.env, capture_output=True, text=True
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
         )
         assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
         return result.stdout

@@ -1,0 +1,116 @@
+"""The review page for audio, image and text matches, and the pages a viewer may and may not use."""
+
+import pytest
+
+PLAYER_TIMES = """
+const q = document.getElementById('query-player'), m = document.getElementById('master-player');
+return [q.currentTime, m.currentTime, q.seeking || m.seeking, q.readyState, m.readyState];
+"""
+
+
+def test_an_audio_match_shows_waveforms_with_bars_and_seeks_both_players(browser, match_ids):
+    browser.sign_in("mod")
+    browser.open(f"/matches/{match_ids['audio']}/")
+    browser.wait(lambda: len(browser.find_all(".timeline.has-wave")) == 2, "both waveforms")
+    bar = browser.find(".timeline[data-side=master] .seg")
+    assert float(bar.get_attribute("data-master-start")) == pytest.approx(60, abs=0.5)
+    assert float(bar.get_attribute("data-start")) == pytest.approx(0, abs=0.5)
+    assert "similarity" in bar.get_attribute("aria-label")
+    # A waveform is drawn: the canvas holds dark pixels, not an empty bitmap.
+    inked = browser.js(
+        "const c = document.querySelector('.timeline[data-side=master] canvas');"
+        "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n / (c.width * c.height);"
+    )
+    assert inked > 0.05
+    browser.wait(
+        lambda: browser.js(PLAYER_TIMES)[3] >= 1 and browser.js(PLAYER_TIMES)[4] >= 1, "audio metadata"
+    )
+    bar.click()
+    start, master_start = (
+        float(bar.get_attribute("data-start")),
+        float(bar.get_attribute("data-master-start")),
+    )
+
+    def settled():
+        q, m, seeking, *_ = browser.js(PLAYER_TIMES)
+        return not seeking and abs(q - start) < 0.05 and abs(m - master_start) < 0.05
+
+    browser.wait(settled, "both audio players at the segment")
+    browser.screenshot("review-audio")
+
+
+def test_an_image_match_shows_both_images_and_the_similarity(browser, match_ids, portal):
+    browser.sign_in("mod")
+    browser.open(f"/matches/{match_ids['image']}/")
+    images = browser.find_all(".review-image img")
+    assert len(images) == 2
+    browser.wait(
+        lambda: all(browser.js("return arguments[0].naturalWidth", img) > 0 for img in images), "images"
+    )
+    status, match = portal.request("GET", f"/api/v1/matches/{match_ids['image']}/")
+    assert status == 200, match
+    shown = browser.find("[data-testid=global-similarity]").text
+    assert shown == f"{match['global_similarity']:.2f}" and match["global_similarity"] > 0.5
+    browser.screenshot("review-image")
+
+
+def test_a_text_match_marks_the_same_passages_in_the_same_colour_on_both_sides(browser, match_ids):
+    browser.sign_in("mod")
+    browser.open(f"/matches/{match_ids['text']}/")
+    query_marks = browser.find_all("#query-text mark")
+    master_marks = browser.find_all("#master-text mark")
+    assert query_marks and master_marks
+    numbers = {m.get_attribute("data-seg") for m in query_marks}
+    assert numbers == {m.get_attribute("data-seg") for m in master_marks}
+    for number in numbers:
+        q = browser.find(f"#q-seg-{number}")
+        m = browser.find(f"#m-seg-{number}")
+        assert q.value_of_css_property("background-color") == m.value_of_css_property("background-color")
+        assert len(q.text) > 100 and q.text[:40] == m.text[:40]  # the same words on both sides
+    browser.find_all(".seg-row")[-1].click()
+    browser.wait(lambda: browser.find_all("#master-text mark.selected"), "the passage to be selected")
+    browser.screenshot("review-text")
+
+
+def test_a_viewer_sees_a_match_but_has_no_decision_buttons(browser, match_ids):
+    browser.sign_in("viewer")
+    browser.open(f"/matches/{match_ids['image']}/")
+    assert not browser.find_all("#decision-form")
+    assert "needs the moderator role" in browser.find(".decide").text
+    nav = browser.find("header nav").text
+    assert "Submit" not in nav and "Review queue" in nav
+    browser.open("/submit/")
+    assert "Not allowed" in browser.find("h1").text
+
+
+def test_the_pages_fit_a_laptop_and_a_phone(browser, match_ids, portal):
+    browser.sign_in("admin")
+    pages = {
+        "dashboard": "/",
+        "libraries": "/libraries/",
+        "jobs": "/jobs/",
+        "queue": "/review/",
+        "audit": "/audit/",
+        "submit": "/submit/",
+        "review-audio-narrow": f"/matches/{match_ids['audio']}/",
+        "review-text-narrow": f"/matches/{match_ids['text']}/",
+    }
+    for width, height in ((1280, 800), (390, 844)):
+        browser.driver.set_window_size(width, height)
+        assert browser.js("return document.documentElement.clientWidth") == width
+        for name, path in pages.items():
+            browser.open(path)
+            assert browser.find("header nav"), name
+            assert browser.overflow_x() <= 0, f"{name} is wider than a {width} px window"
+            if width == 390 or not name.endswith("narrow"):
+                browser.screenshot(f"{name.replace('-narrow', '')}-{width}")
+    # The library page with its items, and an item's page.
+    browser.driver.set_window_size(1280, 800)
+    browser.open("/libraries/")
+    browser.find("table a[href^='/libraries/']").click()
+    browser.wait(lambda: browser.find_all("table a[href^='/items/']"), "the items")
+    browser.screenshot("library")
+    browser.find("table a[href^='/items/']").click()
+    browser.wait(lambda: "Fingerprints" in browser.find("main").text, "the item page")
+    browser.screenshot("item")

@@ -21,7 +21,7 @@ def content_type_for(name: str) -> tuple[str, bool]:
     guessed = mimetypes.guess_type(name)[0] or ""
     if guessed.startswith(INLINE_TYPES):
         return guessed, True
-    if guessed.startswith("text/"):
+    if guessed == "text/plain":
         return "text/plain; charset=utf-8", True
     return "application/octet-stream", False
 

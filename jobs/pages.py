@@ -140,7 +140,8 @@ def job_list(request):
             jobs = selectors.filter_jobs({k: v for k, v in params.items() if v})
         except ApiError as exc:
             error = exc.message
-        jobs = jobs.annotate(match_count=Count("matches"))
+        # Meta.ordering does not apply to grouped queries: order explicitly.
+        jobs = jobs.annotate(match_count=Count("matches")).order_by("-created_at", "id")
         if data.get("has_matches") == "yes":
             jobs = jobs.filter(match_count__gt=0)
         elif data.get("has_matches") == "no":

@@ -94,7 +94,7 @@ def library_detail(request, library_id):
     kind = request.GET.get("kind", "")
     if kind:
         items = items.filter(media_type=kind)
-    hours = (library.media.aggregate(s=Sum("duration"))["s"] or 0) / 3600
+    seconds = library.media.aggregate(s=Sum("duration"))["s"] or 0
     context = {
         "library": library,
         "page": paginate(request, items),
@@ -102,7 +102,7 @@ def library_detail(request, library_id):
         "search": search,
         "kinds": kinds,
         "kind": kind,
-        "hours": hours,
+        "seconds": seconds,
     }
     return render(request, "libraries/detail.html", context)
 

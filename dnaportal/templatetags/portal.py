@@ -19,8 +19,13 @@ def clock(seconds) -> str:
 
 @register.filter
 def hours(seconds) -> str:
-    """Seconds as hours with one decimal ('0.0 h' for none)."""
-    return f"{(float(seconds or 0)) / 3600:.1f} h"
+    """A library's total playing time: '–' for none, minutes under an hour, else hours."""
+    seconds = float(seconds or 0)
+    if seconds <= 0:
+        return "–"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 @register.filter

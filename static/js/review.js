@@ -172,6 +172,10 @@
       if (!player) return;
       player.addEventListener("error", function () {
         player.classList.add("undecodable");
+        var note = document.createElement("p");
+        note.className = "player-note";
+        note.textContent = "This browser cannot play this file; frames along the selected segment are shown below the timelines.";
+        player.parentNode.insertBefore(note, player.nextSibling);
         if (!current && segments.length) select(read(segments[0]));
         showThumbs();
       });

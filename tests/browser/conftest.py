@@ -172,8 +172,37 @@ def _video_with_sound(folder: Path, name: str, start: float, seconds: float | No
     return audio_clips.video_with_sound(folder / name, picked, fps, sound)
 
 
-def submit_api(portal, library_id: str, key: str, media_type: str, save_type: str, path: Path) -> dict:
-    body = {"library": library_id, "primary_key": key, "media_type": media_type, "save_type": save_type}
+def undecodable_in_browsers(folder: Path) -> Path:
+    """Seconds 3-8 of 'blocks' as MPEG-4 Part 2 in AVI: FFmpeg reads it, no browser plays it."""
+    import av
+
+    from tests import clips
+
+    times, frames = clips.decode("blocks")
+    with av.open(str(folder / "blocks-3s.avi"), "w") as container:
+        stream = container.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        stream.bit_rate = 1_500_000
+        for index in range(125):
+            wanted = 3.0 + index / 25
+            nearest = min(range(len(times)), key=lambda i: abs(times[i] - wanted))
+            frame = av.VideoFrame.from_ndarray(frames[nearest], format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return folder / "blocks-3s.avi"
+
+
+def submit_api(
+    portal, library_id: str, key: str, media_type: str, save_type: str, path: Path, **extra
+) -> dict:
+    body = {
+        "library": library_id,
+        "primary_key": key,
+        "media_type": media_type,
+        "save_type": save_type,
+        **extra,
+    }
     status, created = portal.request("POST", "/api/v1/jobs/", body, files={"file": path})
     assert status == 201, created
     job = portal.wait_for_job(created["id"], timeout=120)
@@ -229,6 +258,7 @@ def seeded(portal, tmp_path_factory):
         "audio": audio_clips.edited(folder, "sugar-plum", 60.0, 12.0, "mp3_32k")[0],
         "image": media.write_image(folder, "balloons.jpg", "jpeg25"),
         "text": quoted,
+        "avi": undecodable_in_browsers(folder),
     }
     return {"libraries": libraries, "queries": queries, "folder": folder}
 

@@ -1,0 +1,56 @@
+"""A job's page follows the job without a reload by hand; a video no browser can decode is reviewed
+on two strips of frames taken at the same instants of the segment."""
+
+from tests.browser.conftest import submit_api
+
+
+def test_a_job_page_updates_itself_when_the_job_changes(browser, portal, seeded):
+    body = {
+        "library": seeded["libraries"]["image"],
+        "primary_key": "parked",
+        "media_type": "image",
+        "save_type": "nosave",
+        "pipeline": "nobody-serves-this",  # no worker takes it: it waits until we act
+    }
+    status, created = portal.request(
+        "POST", "/api/v1/jobs/", body, files={"file": seeded["queries"]["image"]}
+    )
+    assert status == 201, created
+    browser.sign_in("viewer")
+    browser.open(f"/jobs/{created['id']}/")
+    assert browser.find("#job-status").text == "Queuing"
+    assert browser.find("#job-progress")
+    status, _ = portal.request("POST", f"/api/v1/jobs/{created['id']}/cancel/")
+    assert status == 200
+    browser.wait(
+        lambda: browser.find("#job-status").text == "Cancelled", "the page to show the new status", 15
+    )
+    assert not browser.find_all("#job-progress")  # finished: re-rendered by the server
+
+
+def test_an_undecodable_video_is_reviewed_on_mirrored_frame_strips(browser, portal, seeded):
+    job = submit_api(
+        portal, seeded["libraries"]["video"], "avi-upload", "video", "nosave", seeded["queries"]["avi"]
+    )
+    [match] = job["result"]["matches"]
+    browser.sign_in("mod")
+    browser.open(f"/matches/{match['id']}/")
+    browser.wait(lambda: browser.find_all("#query-player.undecodable"), "the browser to give up on the AVI")
+    strip = browser.wait(lambda: browser.find_all("#thumbs:not([hidden])"), "the frame strips")[0]
+    query_frames = strip.find_elements("css selector", "#thumbs-query img")
+    master_frames = strip.find_elements("css selector", "#thumbs-master img")
+    assert len(query_frames) == len(master_frames) == 6
+    bar = browser.find(".timeline[data-side=master] .seg.track-video")
+    master_start, master_end = (
+        float(bar.get_attribute("data-master-start")),
+        float(bar.get_attribute("data-master-end")),
+    )
+    first_time = float(master_frames[0].get_attribute("src").split("t=")[1])
+    assert master_start <= first_time <= master_end
+    browser.wait(
+        lambda: all(
+            browser.js("return arguments[0].naturalWidth", img) == 160 for img in query_frames + master_frames
+        ),
+        "every frame to load",
+    )
+    browser.screenshot("review-video-frames")

@@ -66,19 +66,14 @@ def role_required(needed: Role):
 
 
 class RolePermission(BasePermission):
-    """API: reads need viewer; writes need the view's `write_role` (moderator unless it says more).
-
-    A view can name a role per action with `action_roles = {"create": Role.ADMIN, ...}`.
-    """
+    """API: reads need viewer; writes need the view's `write_role` (moderator unless it says more)."""
 
     message = "Your account has no role that allows this."
 
     def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS:
-            needed = Role.VIEWER
-        else:
-            roles = getattr(view, "action_roles", {})
-            needed = roles.get(getattr(view, "action", None), getattr(view, "write_role", Role.MODERATOR))
+        needed = (
+            Role.VIEWER if request.method in SAFE_METHODS else getattr(view, "write_role", Role.MODERATOR)
+        )
         return has_role(request.user, needed)
 
 

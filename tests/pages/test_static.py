@@ -2,7 +2,6 @@
 
 import re
 
-from django.conf import settings
 from django.core.management import call_command
 
 from tests.media import REPO

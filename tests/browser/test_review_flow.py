@@ -34,6 +34,7 @@ def test_it_takes_a_moderator_from_upload_to_an_audited_decision(browser, seeded
     Select(browser.find("#id_save_type")).select_by_value("nosave")
     browser.find("#id_primary_key").send_keys("upload-blocks")
     browser.find("#id_files").send_keys(str(seeded["queries"]["video"]))
+    assert not browser.find("#upload-progress").is_displayed()  # shown only while uploading
     browser.screenshot("submit")
     browser.find("#submit-form button[type=submit]").click()
 

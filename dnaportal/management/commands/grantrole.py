@@ -37,4 +37,7 @@ class Command(BaseCommand):
         user.groups.remove(*role_groups)
         if role != "none":
             user.groups.add(Group.objects.get_or_create(name=role)[0])
+        # Admins use the Django admin too; any other role takes that away (a superuser is always an admin).
+        user.is_staff = user.is_superuser = role == Role.ADMIN.group
+        user.save(update_fields=["is_staff", "is_superuser"])
         self.stdout.write(f"{username}: {role}")

@@ -34,7 +34,7 @@ test-browser: $(STAMP) browser
 
 screenshots: test-browser
 	mkdir -p docs/screenshots
-	cp artifacts/screenshots/review-*.png docs/screenshots/
+	cp artifacts/screenshots/review-*.png artifacts/screenshots/dashboard-1280.png artifacts/screenshots/audit.png docs/screenshots/
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

@@ -5,6 +5,7 @@ file; storage may be remote, so a stored file is copied to a temporary one first
 from __future__ import annotations
 
 import hashlib
+import math
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -42,9 +43,11 @@ def preview_response(request, source, kind: str):
     try:
         if kind == "thumb":
             try:
-                seconds = max(0.0, float(request.GET.get("t", "0")))
+                seconds = float(request.GET.get("t", "0"))
             except ValueError:
                 seconds = 0.0
+            # inf, nan and absurd times would overflow the seek; past the end gives a coded 422 anyway.
+            seconds = min(max(seconds, 0.0), 48 * 3600.0) if math.isfinite(seconds) else 0.0
             with local_path(source) as path:
                 data = frame_jpeg(path, seconds)
             response = HttpResponse(data, content_type="image/jpeg")

@@ -41,19 +41,26 @@ def library_list(request):
     return render(request, "libraries/list.html", {"libraries": libraries})
 
 
+def _library_form_page(request, form: LibraryForm, library: Library | None, save):
+    """Create and edit share one page: validate, call the service, show its error on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ApiError as exc:
+            add_api_error(form, exc)
+        else:
+            return HttpResponseRedirect(reverse("library-page", args=[saved.id.hex]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "libraries/form.html", {"form": form, "library": library}, status=status)
+
+
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def library_create(request):
     form = LibraryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            library = services.create_library(user=request.user, **form.cleaned_data)
-        except ApiError as exc:
-            add_api_error(form, exc)
-        else:
-            return HttpResponseRedirect(reverse("library-page", args=[library.id.hex]))
-    status = 400 if request.method == "POST" else 200
-    return render(request, "libraries/form.html", {"form": form, "library": None}, status=status)
+    return _library_form_page(
+        request, form, None, lambda data: services.create_library(user=request.user, **data)
+    )
 
 
 @role_required(Role.ADMIN)
@@ -62,15 +69,9 @@ def library_edit(request, library_id):
     library = _library(library_id)
     initial = {f: getattr(library, f) for f in ("name", "description", "duplicate_threshold")}
     form = LibraryForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_library(library=library, **form.cleaned_data)
-        except ApiError as exc:
-            add_api_error(form, exc)
-        else:
-            return HttpResponseRedirect(reverse("library-page", args=[library.id.hex]))
-    status = 400 if request.method == "POST" else 200
-    return render(request, "libraries/form.html", {"form": form, "library": library}, status=status)
+    return _library_form_page(
+        request, form, library, lambda data: services.update_library(library=library, **data)
+    )
 
 
 @role_required(Role.ADMIN)

@@ -75,3 +75,17 @@ def test_previews_of_a_file_that_is_not_media_give_a_coded_error(as_role, stored
         response = as_role("viewer").get(f"/jobs/{job.id.hex}/{kind}")
         assert response.status_code == 422
         assert response.json()["code"].startswith("InvalidFile.")
+
+
+def test_odd_thumbnail_times_never_break_the_page(as_role, stored_job, tmp_path):
+    job = stored_job("dog.mp4", clips.cut(tmp_path, "dog", 1.0, 2.0).path.read_bytes())
+    viewer = as_role("viewer")
+    start = viewer.get(f"/jobs/{job.id.hex}/thumb?t=0").content
+    last = viewer.get(f"/jobs/{job.id.hex}/thumb?t=1.96").content
+    assert start != last
+    for t in ("abc", "nan", "-5", "inf", "-inf"):  # read as the start
+        response = viewer.get(f"/jobs/{job.id.hex}/thumb?t={t}")
+        assert response.status_code == 200 and response.content == start, t
+    for t in ("1e12", "3600"):  # past the end: the last frame, not a 500
+        response = viewer.get(f"/jobs/{job.id.hex}/thumb?t={t}")
+        assert response.status_code == 200 and response.content == last, t

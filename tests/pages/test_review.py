@@ -96,3 +96,30 @@ def test_the_review_page_of_a_deleted_library_item_still_shows_the_result(make_m
 
 def test_an_unknown_match_is_a_404_page(as_role):
     assert as_role("viewer").get("/matches/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("body", [{"decision": "approve"}, {}, {"decision": "confirmed", "note": "x" * 2001}])
+def test_a_bad_decision_on_the_page_records_nothing_and_says_why(make_match, as_role, body):
+    match = make_match()
+    moderator = as_role("moderator")
+    response = moderator.post(f"/matches/{match.id}/decide/", body)
+    assert response.status_code == 302
+    page = moderator.get(response["Location"]).content.decode()
+    assert "Nothing was recorded" in page
+    assert not ReviewEvent.objects.exists()
+    match.refresh_from_db()
+    assert match.review_status == "pending"
+
+
+def test_the_review_api_refuses_bad_decisions_and_unknown_matches(make_match, api):
+    match = make_match()
+    bad = api.post(f"/api/v1/matches/{match.id}/review/", {"decision": "approve"}, format="json")
+    assert bad.status_code == 400 and bad.json()["code"] == "InvalidParameter.Decision"
+    long = api.post(
+        f"/api/v1/matches/{match.id}/review/", {"decision": "dismissed", "note": "x" * 2001}, format="json"
+    )
+    assert long.status_code == 400 and long.json()["code"] == "InvalidParameter.Note"
+    for missing in ("999999", "abc"):
+        response = api.post(f"/api/v1/matches/{missing}/review/", {"decision": "confirmed"}, format="json")
+        assert response.status_code == 404 and response.json()["code"] == "ResourceNotFound.Match"
+    assert not ReviewEvent.objects.exists()

@@ -156,6 +156,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ALLOWED_PRIVATE_NETWORKS = env_list("DNAPORTAL_ALLOWED_PRIVATE_NETWORKS", "")
 DOWNLOAD_TIMEOUT_SECONDS = env_int("DNAPORTAL_DOWNLOAD_TIMEOUT", 60)
 CALLBACK_SECRET = os.environ.get("DNAPORTAL_CALLBACK_SECRET") or SECRET_KEY
+# How clients reach this portal (e.g. https://dna.example.com): links inside callbacks sent by workers.
+PUBLIC_URL = os.environ.get("DNAPORTAL_PUBLIC_URL", "")
+
+# An S3-compatible object store for `oss://bucket/object` and Tencent CI object-key inputs (MinIO, Ceph,
+# AWS S3, OSS or COS through their S3 APIs). Unset: such inputs are read from the import root instead.
+S3_ENDPOINT = os.environ.get("DNAPORTAL_S3_ENDPOINT", "")
+S3_ACCESS_KEY = os.environ.get("DNAPORTAL_S3_ACCESS_KEY", "")
+S3_SECRET_KEY = os.environ.get("DNAPORTAL_S3_SECRET_KEY", "")
+S3_REGION = os.environ.get("DNAPORTAL_S3_REGION", "us-east-1")
+S3_BUCKET = os.environ.get("DNAPORTAL_S3_BUCKET", "")
+
+# Cloud-compatible APIs (docs/compat.md): requests per second per client and action, as the
+# references' QPS limits (500/s for MPS QueryFpShotJobList), and the MPS JSON list shape.
+COMPAT_QPS = env_int("DNAPORTAL_COMPAT_QPS", 500)
+MPS_LIST_STYLE = os.environ.get("DNAPORTAL_MPS_LIST_STYLE", "flat")
 
 # Jobs: a job whose worker stops reporting for this long is considered lost and is retried.
 JOB_TIMEOUT_SECONDS = env_int("DNAPORTAL_JOB_TIMEOUT", 1800)
@@ -215,6 +230,14 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # One cache for every web server: API rate limits and previews are shared, not per process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": Q_CLUSTER["name"],
+        }
+    }
 else:
     Q_CLUSTER["orm"] = "default"
 

@@ -64,6 +64,8 @@ pages = [
 urlpatterns = [
     *pages,
     path("api/v1/", include(api_v1)),
+    # Drop-in shapes of the cloud DNA APIs (docs/compat.md).
+    path("api/", include("dnaportal.compat.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
 ]

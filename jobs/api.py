@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from dnaportal.pagination import Pages
 from jobs import review, selectors, services
+from jobs.objects import split_object
 from jobs.serializers import (
     JobCreatedSerializer,
     JobCreateSerializer,
@@ -14,7 +15,7 @@ from jobs.serializers import (
     MatchDetailSerializer,
     ReviewSerializer,
 )
-from libraries.selectors import get_library
+from libraries.selectors import find_media, get_library
 
 
 class JobViewSet(viewsets.ViewSet):
@@ -33,19 +34,25 @@ class JobViewSet(viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         given = data.get("input") or {}
+        kind, reference = given.get("type"), given.get("media", "")
+        object_bucket, object_key = split_object(reference) if kind == "object" else ("", "")
         job = services.submit_job(
             library=get_library(data["library"], http_status=status.HTTP_400_BAD_REQUEST),
             primary_key=data["primary_key"],
             media_type=data["media_type"],
             save_type=data["save_type"],
             upload=data.get("file"),
-            url=given.get("media", "") if given.get("type") == "url" else "",
-            path=given.get("media", "") if given.get("type") == "path" else "",
+            url=reference if kind == "url" else "",
+            path=reference if kind == "path" else "",
+            object_bucket=object_bucket,
+            object_key=object_key,
+            source_media=find_media(reference) if kind == "media" else None,
             text=data.get("text"),
             user_data=data["user_data"],
             priority=data["priority"],
             pipeline=data["pipeline"],
             callback_url=data["callback_url"],
+            callback_format=data["callback_format"],
             user=request.user,
             request_id=request.request_id,
         )

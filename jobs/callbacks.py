@@ -1,7 +1,9 @@
-"""Result callbacks: POST the finished job as JSON, signed, retried with backoff, every attempt kept.
+"""Result callbacks: POST the finished job, signed, retried with backoff, every attempt kept.
 
+Body: the native job as JSON (or XML, root <Callback>) for native jobs; for jobs submitted through a
+cloud-style API, that API's shape in the format the job asked for (docs/compat.md).
 Signature: header `X-DNAPortal-Signature: sha256=<hex HMAC-SHA256 of the raw body>` keyed with
-DNAPORTAL_CALLBACK_SECRET; `X-DNAPortal-Timestamp` is the send time (also inside the signed body).
+DNAPORTAL_CALLBACK_SECRET; `X-DNAPortal-Timestamp` is the send time (Unix seconds, not signed).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from jobs.inputs import InputError, check_url, open_connection
-from jobs.models import CallbackAttempt, Job
+from jobs.models import ApiStyle, CallbackAttempt, CallbackFormat, Job
 
 log = logging.getLogger(__name__)
 
@@ -49,22 +51,35 @@ def schedule_callback(job_id, attempt: int) -> None:
         )
 
 
-def payload(job: Job) -> bytes:
-    from jobs.serializers import JobSerializer
+def payload(job: Job) -> tuple[bytes, str]:
+    """(body, content type) in the job's API style and callback format."""
+    from dnaportal.compat import xml
 
-    body = {
-        "event": "job.finished",
-        "sent_at": timezone.now().isoformat(),
-        "job": JobSerializer(job).data,
-    }
-    return json.dumps(body, separators=(",", ":"), default=str).encode()
+    if job.api_style == ApiStyle.NATIVE:
+        from jobs.serializers import JobSerializer
+
+        root = "Callback"
+        content = {
+            "event": "job.finished",
+            "sent_at": timezone.now().isoformat(),
+            "job": JobSerializer(job).data,
+        }
+    else:
+        from dnaportal.compat.callbacks import body
+
+        root, content = body(job)
+    if job.callback_format == CallbackFormat.XML:
+        return xml.render(root, json.loads(json.dumps(content, default=str))), "application/xml"
+    return json.dumps(content, separators=(",", ":"), default=str).encode(), "application/json"
 
 
 def deliver(job_id: str, attempt: int) -> bool:
-    job = Job.objects.filter(id=job_id).first()
+    from jobs.selectors import jobs_with_results
+
+    job = jobs_with_results().filter(id=job_id).first()
     if job is None or not job.callback_url:
         return False
-    body = payload(job)
+    body, content_type = payload(job)
     record = CallbackAttempt(job=job, attempt=attempt, url=job.callback_url)
     retry = True
     try:
@@ -76,9 +91,10 @@ def deliver(job_id: str, attempt: int) -> bool:
                 target.request_path,
                 body=body,
                 headers={
-                    "Content-Type": "application/json",
+                    "Content-Type": content_type,
                     "User-Agent": "DNA-Portal/1",
                     "X-DNAPortal-Signature": sign(body),
+                    "X-DNAPortal-Timestamp": str(int(timezone.now().timestamp())),
                     "X-DNAPortal-Job": job.id.hex,
                 },
             )

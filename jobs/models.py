@@ -41,6 +41,28 @@ class InputType(models.TextChoices):
     URL = "url", "HTTP(S) URL"
     PATH = "path", "Path under the import root"
     TEXT = "text", "Inline text"
+    MEDIA = "media", "An item already in the portal"
+    OBJECT = "object", "Object in the object store"
+
+
+class ApiStyle(models.TextChoices):
+    """Which API a job came through: its callbacks take that API's shape (docs/compat.md)."""
+
+    NATIVE = "native", "DNA Portal API"
+    ICE = "ice", "Alibaba Cloud ICE"
+    MPS = "mps", "Alibaba Cloud MPS"
+    CI = "ci", "Tencent Cloud CI"
+
+
+class CallbackFormat(models.TextChoices):
+    JSON = "json", "JSON"
+    XML = "xml", "XML"
+
+
+class Operation(models.TextChoices):
+    FINGERPRINT = "fingerprint", "Fingerprint, search and save"
+    # Tencent CI's DeleteFingerPrint: removes a library item, recorded as a job so it reads back.
+    DELETE = "delete", "Delete a library item"
 
 
 def job_input_path(job: "Job", filename: str) -> str:
@@ -62,11 +84,22 @@ class Job(models.Model):
     input_path = models.CharField(max_length=1024, blank=True)
     input_text = models.TextField(blank=True)
     input_name = models.CharField(max_length=255, blank=True)
+    input_media = models.ForeignKey(
+        "libraries.Media", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Object store inputs: bucket (empty for the store's default) and key.
+    input_bucket = models.CharField(max_length=63, blank=True)
+    input_key = models.CharField(max_length=1024, blank=True)
+    operation = models.CharField(max_length=12, choices=Operation.choices, default=Operation.FINGERPRINT)
 
     user_data = models.CharField(max_length=128, blank=True)
     priority = models.PositiveSmallIntegerField(default=0)
     pipeline = models.CharField(max_length=64, blank=True)
     callback_url = models.URLField(max_length=2048, blank=True)
+    callback_format = models.CharField(
+        max_length=4, choices=CallbackFormat.choices, default=CallbackFormat.JSON
+    )
+    api_style = models.CharField(max_length=8, choices=ApiStyle.choices, default=ApiStyle.NATIVE)
 
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUING)
     error_code = models.CharField(max_length=64, blank=True)

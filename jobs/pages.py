@@ -177,6 +177,8 @@ def job_source(job: Job):
     """The job's input as stored: a FieldFile, a Path under the import root, or None (inline text)."""
     if job.input_file:
         return job.input_file
+    if job.input_type == InputType.MEDIA and job.input_media is not None and job.input_media.file:
+        return job.input_media.file
     if job.input_type == InputType.PATH:
         try:
             return resolve_import_path(job.input_path, settings.IMPORT_ROOT)
@@ -212,6 +214,8 @@ def job_waveform(request, job_id):
 def _query_text(job: Job) -> str:
     if job.input_type == InputType.TEXT:
         return job.input_text
+    if job.input_type == InputType.MEDIA and job.input_media is not None and not job.input_media.file:
+        return job.input_media.text
     source = job_source(job)
     if source is None:
         return ""

@@ -17,7 +17,7 @@ from dnaportal.engine import EngineError, Fingerprinter, MediaError, MediaInput,
 from dnaportal.engine import Fingerprint as EngineFingerprint
 from dnaportal.engine.media import read_text
 from dnaportal.errors import ApiError, Codes
-from jobs import services
+from jobs import objects, services
 from jobs.inputs import InputError, download, resolve_import_path
 from jobs.models import InputType, Job, Match, SaveType
 from libraries.indexes import library_index
@@ -122,7 +122,20 @@ def _materialise(job: Job, workdir: Path) -> tuple[MediaInput, Path | None]:
     path: Path | None = None
     if job.input_type == InputType.TEXT:
         return MediaInput(text=job.input_text), None
-    if job.input_type == InputType.UPLOAD:
+    if job.input_type == InputType.MEDIA:
+        item = job.input_media
+        if item is None:
+            raise InputError(Codes.INPUT_NOT_FOUND, "The library item this job reads was deleted.")
+        if not item.file:
+            return MediaInput(text=item.text), None
+        path = workdir / "input"
+        with item.file.open("rb") as src, open(path, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    elif job.input_type == InputType.OBJECT:
+        path = workdir / "object"
+        objects.fetch_object(job.input_bucket, job.input_key, path)
+        _keep_fetched(job, path, job.input_name)
+    elif job.input_type == InputType.UPLOAD:
         path = workdir / "input"
         with job.input_file.open("rb") as src, open(path, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
@@ -137,13 +150,17 @@ def _materialise(job: Job, workdir: Path) -> tuple[MediaInput, Path | None]:
             timeout=settings.DOWNLOAD_TIMEOUT_SECONDS,
             allowed_networks=settings.ALLOWED_PRIVATE_NETWORKS,
         )
-        # Keep what was fetched, so reviewers see exactly what was checked.
-        with open(path, "rb") as handle:
-            job.input_file.save(name, File(handle), save=False)
-        Job.objects.filter(id=job.id).update(input_file=job.input_file.name)
+        _keep_fetched(job, path, name)
     if job.media_type in ("text", "asr"):
         return MediaInput(text=read_text(path)), None
     return MediaInput(path=path), path
+
+
+def _keep_fetched(job: Job, path: Path, name: str) -> None:
+    """Keep what was fetched, so reviewers see exactly what was checked."""
+    with open(path, "rb") as handle:
+        job.input_file.save(name, File(handle), save=False)
+    Job.objects.filter(id=job.id).update(input_file=job.input_file.name)
 
 
 def search_library(

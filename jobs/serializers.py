@@ -5,11 +5,11 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from jobs.models import Job, JobMediaType, JobStatus, Match, SaveType
+from jobs.models import CallbackFormat, Job, JobMediaType, JobStatus, Match, SaveType
 
 
 class InputSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["url", "path"])
+    type = serializers.ChoiceField(choices=["url", "path", "object", "media"])
     media = serializers.CharField(max_length=2048, trim_whitespace=False)
 
 
@@ -47,6 +47,7 @@ class JobCreateSerializer(serializers.Serializer):
     priority = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2)
     pipeline = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     callback_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=2048)
+    callback_format = serializers.ChoiceField(choices=CallbackFormat.choices, default=CallbackFormat.JSON)
 
     def validate_primary_key(self, value: str) -> str:
         if any(ord(c) < 32 for c in value) or value != value.strip():
@@ -137,6 +138,9 @@ class JobSerializer(serializers.ModelSerializer):
             "priority",
             "pipeline",
             "callback_url",
+            "callback_format",
+            "api_style",
+            "operation",
             "status",
             "code",
             "message",
@@ -154,7 +158,13 @@ class JobSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(InputSerializer)
     def get_input(self, job: Job) -> dict:
-        media = {"upload": job.input_name, "url": job.input_url, "path": job.input_path}
+        media = {
+            "upload": job.input_name,
+            "url": job.input_url,
+            "path": job.input_path,
+            "object": f"{job.input_bucket}/{job.input_key}" if job.input_bucket else job.input_key,
+            "media": job.input_media_id.hex if job.input_media_id else job.input_name,
+        }
         shown = media.get(job.input_type, "")
         if job.input_type == "text":
             shown = f"{len(job.input_text)} characters"

@@ -18,8 +18,9 @@ from rest_framework import status
 
 from dnaportal.engine import fingerprinters_for
 from dnaportal.errors import ApiError, Codes
+from jobs import objects
 from jobs.inputs import InputError, check_url, resolve_import_path
-from jobs.models import InputType, Job, JobStatus, SaveType
+from jobs.models import ApiStyle, CallbackFormat, InputType, Job, JobStatus, Operation, SaveType
 from libraries.models import Library, Media
 
 log = logging.getLogger(__name__)
@@ -55,14 +56,24 @@ def submit_job(
     url: str = "",
     path: str = "",
     text: str | None = None,
+    source_media: Media | None = None,
+    object_bucket: str = "",
+    object_key: str = "",
     user_data: str = "",
     priority: int = 0,
     pipeline: str = "",
     callback_url: str = "",
+    callback_format: str = CallbackFormat.JSON,
+    api_style: str = ApiStyle.NATIVE,
     user=None,
     request_id: str = "",
 ) -> Job:
-    """Validate a submission completely, store it, and queue it once the transaction commits."""
+    """Validate a submission completely, store it, and queue it once the transaction commits.
+
+    The input is exactly one of: an upload, a URL, a path under the import root, inline text, an item
+    already in the portal (`source_media`), or an object (`object_key`, with `object_bucket` or the
+    store's default bucket) read from the object store or, without one, from the import root.
+    """
     if not library.accepts(media_type):
         raise ApiError(
             "InvalidParameter.MediaType",
@@ -91,6 +102,8 @@ def submit_job(
     if priority not in (0, 1, 2):
         raise ApiError("InvalidParameter.Priority", "priority must be 0, 1 or 2.")
     check_callback_url(callback_url)
+    if callback_format not in CallbackFormat.values:
+        raise ApiError("InvalidParameter.CallbackFormat", "callback_format: json or xml.")
 
     job = Job(
         library=library,
@@ -101,14 +114,16 @@ def submit_job(
         priority=priority,
         pipeline=pipeline,
         callback_url=callback_url,
+        callback_format=callback_format,
+        api_style=api_style,
         request_id=request_id,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    sources = [upload is not None, bool(url), bool(path), text is not None]
-    if sum(sources) != 1:
+    sources = [upload is not None, bool(url), bool(path), text is not None, source_media is not None]
+    if sum(sources) + bool(object_key) != 1:
         raise ApiError(
             "MissingParameter.Input",
-            "Give exactly one input: a file upload, input {type: url|path, media}, or text.",
+            "Give exactly one input: a file upload, input {type: url|path|object|media, media}, or text.",
         )
     if upload is not None:
         if upload.size == 0:
@@ -128,6 +143,10 @@ def submit_job(
             raise _input_error(exc) from exc
         job.input_type, job.input_url = InputType.URL, url
         job.input_name = Path(url.split("?")[0]).name[:255]
+    elif object_key:
+        _set_object_input(job, object_bucket, object_key)
+    elif source_media is not None:
+        _set_media_input(job, source_media)
     elif path:
         try:
             resolve_import_path(path, settings.IMPORT_ROOT)
@@ -151,12 +170,86 @@ def submit_job(
     return job
 
 
+def _set_object_input(job: Job, bucket: str, key: str) -> None:
+    try:
+        objects.check_name(bucket, key)
+        if objects.store_configured():
+            objects.check_object(bucket, key)  # a missing object is refused now, not by the worker
+            job.input_type, job.input_bucket, job.input_key = InputType.OBJECT, bucket, key
+        else:
+            job.input_path = objects.import_path(bucket, key)
+            resolve_import_path(job.input_path, settings.IMPORT_ROOT)
+            job.input_type = InputType.PATH
+            job.input_bucket, job.input_key = bucket, key
+    except InputError as exc:
+        raise _input_error(exc) from exc
+    job.input_name = Path(key).name[:255]
+
+
+def _set_media_input(job: Job, media: Media) -> None:
+    kind = "text" if job.media_type == "asr" else job.media_type
+    if media.media_type != kind:
+        raise ApiError(
+            "InvalidParameter.MediaType",
+            f"Item {media.id.hex} is {media.media_type}; a {job.media_type} job cannot use it.",
+        )
+    job.input_type, job.input_media = InputType.MEDIA, media
+    job.input_name = (media.original_name or media.primary_key)[:255]
+
+
 def enqueue(pipeline: str = "") -> None:
     """Queue one unit of work for a pipeline. The worker that takes it runs the best queuing job."""
     from django_q.tasks import async_task
 
     options = {"cluster": pipeline} if pipeline else {}
     async_task("jobs.tasks.process_next_job", pipeline, task_name="dna-job", **options)
+
+
+def delete_item_job(
+    *,
+    media: Media,
+    user_data: str = "",
+    priority: int = 0,
+    callback_url: str = "",
+    callback_format: str = CallbackFormat.JSON,
+    api_style: str = ApiStyle.NATIVE,
+    user=None,
+    request_id: str = "",
+) -> Job:
+    """Delete a library item and record it as a finished job (Tencent CI's DeleteFingerPrint), so the
+    deletion reads back like any job and its callback fires like any job's."""
+    from libraries.services import delete_media
+
+    if len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
+        raise ApiError("InvalidParameter.UserData", f"user_data: at most {USER_DATA_MAX_BYTES} bytes.")
+    check_callback_url(callback_url)
+    now = timezone.now()
+    job = Job(
+        library=media.library,
+        primary_key=media.primary_key,
+        media_type=media.media_type,
+        save_type=SaveType.NOSAVE,
+        operation=Operation.DELETE,
+        input_type=InputType.MEDIA,
+        input_name=(media.original_name or media.primary_key)[:255],
+        input_meta={"deleted_media": media.id.hex},
+        user_data=user_data,
+        priority=priority,
+        callback_url=callback_url,
+        callback_format=callback_format,
+        api_style=api_style,
+        request_id=request_id,
+        created_by=user if user is not None and user.is_authenticated else None,
+        status=JobStatus.SUCCESS,
+        progress=100,
+        started_at=now,
+        finished_at=now,
+    )
+    with transaction.atomic():
+        job.save()
+        delete_media(media=media)
+        _after_finish(job.id)
+    return job
 
 
 def cancel_job(*, job: Job) -> Job:

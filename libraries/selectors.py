@@ -45,3 +45,11 @@ def get_media(library: Library, primary_key: str) -> Media:
             f"Library {library.name!r} holds no item with primary key {primary_key!r}.",
             status.HTTP_404_NOT_FOUND,
         ) from exc
+
+
+def find_media(media_id, *, http_status: int = status.HTTP_400_BAD_REQUEST) -> Media:
+    """An item by its id, whatever its library (an input named in a request body: 400 if unknown)."""
+    try:
+        return Media.objects.select_related("library").get(id=uuid.UUID(str(media_id)))
+    except (ValueError, Media.DoesNotExist) as exc:
+        raise ApiError(Codes.MEDIA_NOT_FOUND, f"Item {media_id!r} does not exist.", http_status) from exc

@@ -1,0 +1,135 @@
+"""Alibaba Cloud ICE at /api/ice/: each example of the references (alibaba-ice-SubmitDNAJob.txt,
+alibaba-ice-QueryDNAJobList.txt) replayed, every response field checked by name, type and nesting."""
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.compat import references
+from tests.compat.shape import assert_json_shape
+
+SUBMIT = "alibaba-ice-SubmitDNAJob.txt"
+QUERY = "alibaba-ice-QueryDNAJobList.txt"
+
+# VideoMatchInfo, VideoMatchSegment/AudioMatchSegment and TextMatchSegment as the QueryDNAJobList
+# reference's tables give them (String -> "", Double -> 0.0, Array of X -> [X]).
+TIMED = {"StartTime": 0.0, "EndTime": 0.0, "MasterStartTime": 0.0, "MasterEndTime": 0.0, "Similarity": 0.0}
+VIDEO_MATCH_INFO = {
+    "PrimaryKey": "",
+    "GlobalSimilarity": 0.0,
+    "VideoMatchSegments": [TIMED],
+    "AudioMatchSegments": [TIMED],
+    "TextMatchSegments": [{"Start": 0.0, "End": 0.0, "QueryText": "", "MasterText": "", "Similarity": 0.0}],
+}
+
+
+def _table_rows_are_in_the_reference():
+    body = references.text(QUERY)
+    for row in [
+        "PrimaryKeyString",
+        "GlobalSimilarityDouble",
+        "VideoMatchSegmentsArray of VideoMatchSegment",
+        "AudioMatchSegmentsArray of AudioMatchSegment",
+        "TextMatchSegmentsArray of TextMatchSegment",
+        "StartTimeDouble",
+        "EndTimeDouble",
+        "MasterStartTimeDouble",
+        "MasterEndTimeDouble",
+        "SimilarityDouble",
+        "StartDouble",
+        "EndDouble",
+        "QueryTextString",
+        "MasterTextString",
+    ]:
+        assert row in body, row
+
+
+def submit_example(db_id: str, media: str, input_type: str = "Media") -> dict:
+    """The reference's request parameter examples, with the placeholder ids swapped for real ones."""
+    example = references.examples(
+        SUBMIT,
+        {
+            "Config": '{"SaveType": "save","MediaType":"video"}',
+            "TemplateId": "S00000101-100060",
+            "UserData": "userData",
+            "PrimaryKey": "3ca84a39a9024f19853b21be9cf9****",
+        },
+    )
+    return {
+        **example,
+        "PrimaryKey": example["PrimaryKey"].replace("****", "0001"),
+        "DBId": db_id,
+        "Input": json.dumps({"Type": input_type, "Media": media}),
+    }
+
+
+@pytest.fixture
+def saved_item(api, video_library):
+    listed = api.get(f"/api/v1/libraries/{video_library['id']}/media/").json()["results"]
+    return listed[0]
+
+
+def test_it_answers_submit_dna_job_like_the_reference(rpc, video_library, saved_item):
+    answer = rpc("ice", "SubmitDNAJob", **submit_example(video_library["id"], saved_item["id"]))
+    assert_json_shape(answer, references.json_after(SUBMIT, "JSON format"))
+    assert len(answer["JobId"]) == 32 and answer["RequestId"]
+
+
+def test_it_answers_query_dna_job_list_like_the_reference(rpc, api, client, video_library, saved_item):
+    job_id = rpc("ice", "SubmitDNAJob", **submit_example(video_library["id"], saved_item["id"]))["JobId"]
+    answer = rpc("ice", "QueryDNAJobList", JobIds=job_id)
+    assert_json_shape(answer, references.json_after(QUERY, "JSON format"))
+    [job] = answer["JobList"]
+    assert job["Id"] == job_id and job["Status"] == "Success"
+    assert job["DBId"] == video_library["id"] and job["PrimaryKey"] == "3ca84a39a9024f19853b21be9cf90001"
+    assert json.loads(job["Config"]) == {"SaveType": "save", "MediaType": "video"}
+    assert job["Input"] == {"Type": "Media", "Media": saved_item["id"]}
+    assert job["UserData"] == "userData" and job["Code"] == "" and job["Message"] == ""
+    assert job["CreationTime"].endswith("Z") and job["FinishTime"] >= job["CreationTime"]
+    # The same job through the native API: same id, same library, same result.
+    native = api.get(f"/api/v1/jobs/{job_id}/").json()
+    assert native["api_style"] == "ice" and native["saved"] is False  # a duplicate: `save` did not store it
+    [match] = native["result"]["matches"]
+
+    # DNAResult is a URL returning the array of VideoMatchInfo, readable without the token.
+    url = urlsplit(job["DNAResult"])
+    result = client.get(f"{url.path}?{url.query}")
+    assert result.status_code == 200, result.content
+    infos = result.json()
+    seen = set()
+    assert_json_shape(infos, [VIDEO_MATCH_INFO], seen=seen)
+    assert {"$[].VideoMatchSegments", "$[].AudioMatchSegments"} <= seen
+    [info] = infos
+    assert info["PrimaryKey"] == "dog-with-music" and info["GlobalSimilarity"] == match["global_similarity"]
+    assert info["VideoMatchSegments"][0]["MasterStartTime"] == match["video_segments"][0]["master_start"]
+    _table_rows_are_in_the_reference()
+
+
+def test_the_text_match_segments_follow_the_reference(rpc, text_library, place):
+    library, body = text_library
+    place("books-bucket/query.txt", text=body[1000:3000])
+    params = submit_example(library["id"], "oss://books-bucket/query.txt", input_type="OSS")
+    params["Config"] = json.dumps({"SaveType": "nosave", "MediaType": "text"})
+    job_id = rpc("ice", "SubmitDNAJob", **params)["JobId"]
+    [job] = rpc("ice", "QueryDNAJobList", JobIds=job_id)["JobList"]
+    assert job["Status"] == "Success", job
+    assert job["Input"] == {"Type": "OSS", "Media": "oss://books-bucket/query.txt"}
+    response = rpc_get(job["DNAResult"])
+    seen = set()
+    assert_json_shape(response, [VIDEO_MATCH_INFO], seen=seen)
+    assert "$[].TextMatchSegments" in seen
+    [segment] = response[0]["TextMatchSegments"]
+    query = body[1000:3000]
+    assert segment["QueryText"] == query[int(segment["Start"]) : int(segment["End"])]
+    assert (segment["End"] - segment["Start"]) > 0.9 * len(query)
+    assert segment["MasterText"][:500] in body and segment["MasterText"][:500] in query
+
+
+def rpc_get(url: str):
+    from django.test import Client
+
+    parts = urlsplit(url)
+    response = Client().get(f"{parts.path}?{parts.query}")
+    assert response.status_code == 200, response.content
+    return response.json()

@@ -173,3 +173,32 @@ def server():
     yield f"http://127.0.0.1:{httpd.server_address[1]}", routes
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def receiver():
+    """A local endpoint for callbacks: (url, [(headers, body)], status codes to answer next)."""
+    received = []
+    replies = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(replies.pop(0) if replies else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", received, replies
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    settings.ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]

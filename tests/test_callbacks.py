@@ -2,41 +2,9 @@
 
 import hashlib
 import hmac
-import http.server
 import json
-import threading
-
-import pytest
 
 from jobs.models import CallbackAttempt
-
-
-@pytest.fixture
-def receiver():
-    received = []
-    replies = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((dict(self.headers), body))
-            self.send_response(replies.pop(0) if replies else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", received, replies
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture
-def allow_loopback(settings):
-    settings.ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
 
 
 def test_it_posts_the_signed_result(

@@ -24,8 +24,9 @@ def _kind(value) -> str:
 
 def assert_json_shape(actual, expected, path="$", extra=frozenset(), seen=None, optional=frozenset()):
     """Every field of `expected` is in `actual` with the same kind, recursively; `actual` has no
-    fields the example lacks except those named in `extra`; fields in `optional` may be absent. Lists: each element is checked against
-    the example's first element; `seen` collects the paths of lists that had elements to check."""
+    fields the example lacks except those named in `extra`; fields in `optional` may be absent.
+    Lists: each element is checked against the example's first element; `seen` collects the paths of
+    lists that had elements to check."""
     assert _kind(actual) == _kind(expected), (
         f"{path}: {_kind(actual)} where the reference has {_kind(expected)}"
     )

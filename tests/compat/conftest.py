@@ -40,7 +40,8 @@ def ci(client, token, run_commit_hooks):
             response = send(client.post, path, body, content_type="application/xml", **headers)
         else:
             response = client.get(path, **headers)
-        assert response.status_code == expect, response.content.decode()
+        if expect is not None:
+            assert response.status_code == expect, response.content.decode()
         assert response["Content-Type"].startswith("application/xml")
         return ElementTree.fromstring(response.content)
 

@@ -31,6 +31,8 @@ USER_DATA_MAX_BYTES = 128
 
 def _input_error(exc: InputError) -> ApiError:
     http = status.HTTP_403_FORBIDDEN if exc.code.startswith("Forbidden") else status.HTTP_400_BAD_REQUEST
+    if not exc.permanent:  # e.g. the object store is down: try again later
+        http = status.HTTP_503_SERVICE_UNAVAILABLE
     return ApiError(exc.code, exc.message, http)
 
 

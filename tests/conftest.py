@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests import audio_clips, clips
 from tests import media as test_media
 
 
@@ -202,3 +203,17 @@ def receiver():
 @pytest.fixture
 def allow_loopback(settings):
     settings.ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+
+
+@pytest.fixture(scope="session")
+def compat_media(tmp_path_factory):
+    """A 10 s video with music, a copy of its seconds 2-7 (picture and sound), and a corrupt file."""
+    folder = tmp_path_factory.mktemp("compat")
+    _, dog = clips.decode("dog")
+    sound = audio_clips.samples("sugar-plum", 30.0, 10.0)
+    original = audio_clips.video_with_sound(folder / "dog-with-music.mp4", dog[:250], 25, sound)
+    rate = audio_clips.RATE
+    copy = audio_clips.video_with_sound(folder / "copy.mp4", dog[50:175], 25, sound[2 * rate : 7 * rate])
+    corrupt = folder / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500)
+    return {"original": original, "copy": copy, "corrupt": corrupt}

@@ -4,7 +4,7 @@ from xml.etree import ElementTree
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tests import audio_clips, clips, media
+from tests import media
 from tests.conftest import make_user
 
 
@@ -46,20 +46,6 @@ def ci(client, token, run_commit_hooks):
         return ElementTree.fromstring(response.content)
 
     return call
-
-
-@pytest.fixture(scope="session")
-def compat_media(tmp_path_factory):
-    """A 10 s video with music, a copy of its seconds 2-7 (picture and sound), and a corrupt file."""
-    folder = tmp_path_factory.mktemp("compat")
-    _, dog = clips.decode("dog")
-    sound = audio_clips.samples("sugar-plum", 30.0, 10.0)
-    original = audio_clips.video_with_sound(folder / "dog-with-music.mp4", dog[:250], 25, sound)
-    rate = audio_clips.RATE
-    copy = audio_clips.video_with_sound(folder / "copy.mp4", dog[50:175], 25, sound[2 * rate : 7 * rate])
-    corrupt = folder / "corrupt.mp4"
-    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500)
-    return {"original": original, "copy": copy, "corrupt": corrupt}
 
 
 @pytest.fixture

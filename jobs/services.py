@@ -259,7 +259,9 @@ def cancel_job(*, job: Job) -> Job:
         status=JobStatus.CANCELLED, finished_at=timezone.now()
     )
     job.refresh_from_db()
-    if not changed:
+    if changed:
+        _after_finish(job.id)  # a cancelled job is finished too: its callback says so
+    else:
         raise ApiError(
             Codes.INCORRECT_JOB_STATUS,
             f"Only queuing jobs can be cancelled; this job is {job.status}.",

@@ -18,7 +18,7 @@ from dnaportal.errors import ApiError
 from dnaportal.roles import Role, has_role
 from jobs import selectors as job_selectors
 from jobs import services as job_services
-from jobs.models import Job, JobStatus, Operation, SaveType
+from jobs.models import InputType, Job, JobStatus, Operation, SaveType
 from libraries import selectors as library_selectors
 
 RULES = {"GetFingerPrint": SaveType.FORCESAVE, "FindSimilarVideo": SaveType.NOSAVE}
@@ -43,6 +43,8 @@ def _native_error(exc: ApiError) -> CiError:
         return CiError("ResourceConflict", f"{exc.error_code}: {exc.message}", 409)
     if exc.status_code == 413:
         return CiError("EntityTooLarge", exc.message, 413)
+    if exc.status_code == 503:
+        return CiError("ServiceUnavailable", f"{exc.error_code}: {exc.message}", 503)
     return CiError("InvalidArgument", f"{exc.error_code}: {exc.message}", exc.status_code)
 
 
@@ -131,9 +133,9 @@ def jobs_detail(job: Job) -> dict:
         "QueueId": job.pipeline or "default",
         "Tag": "DNA",
         "Input": {
-            "BucketId": bucket or settings.S3_BUCKET,
+            "BucketId": (bucket or settings.S3_BUCKET) if job.input_type == InputType.OBJECT else bucket,
             "Object": key or job.input_url or job.input_name,
-            "Region": settings.S3_REGION if settings.S3_ENDPOINT else "",
+            "Region": settings.S3_REGION if job.input_type == InputType.OBJECT else "",
         },
         "Operation": operation,
     }
@@ -169,7 +171,7 @@ def _submit(request, user, body: dict) -> Job:
     if callback == "no":
         callback = ""
     callback_type = _text(body, "CallBackType") or "URL"
-    if callback_type != "URL":
+    if callback_type != "URL" or "CallBackMqConfig" in body:
         raise CiError("InvalidArgument", "CallBackType: only URL callbacks are supported.")
     callback_format = (_text(body, "CallBackFormat") or "XML").upper()
     if callback_format not in ("JSON", "XML"):

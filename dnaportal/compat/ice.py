@@ -60,8 +60,10 @@ def create_db(call: Call) -> dict:
     if model not in MODELS:
         raise RpcError("InvalidParameter.Model", f"Model: one of {', '.join(MODELS)}.")
     name = call.required("Name")
-    if len(name) > 128 or len(call.get("Description")) > 1024:
-        raise RpcError("InvalidParameter.Name", "Name: at most 128 characters; Description: at most 1024.")
+    if len(name) > 128:
+        raise RpcError("InvalidParameter.Name", "Name: at most 128 characters.")
+    if len(call.get("Description")) > 1024:
+        raise RpcError("InvalidParameter.Description", "Description: at most 1024 characters.")
     library = library_services.create_library(
         name=name, description=call.get("Description"), media_type=MODELS[model], user=call.user
     )

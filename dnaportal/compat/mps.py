@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 
@@ -167,8 +168,12 @@ def list_page(call: Call) -> dict:
         ("EndOfJobCreatedTimeRange", "created_before"),
     ):
         if value := call.get(name):
-            if not value.endswith("Z") or "T" not in value:
-                raise RpcError(f"InvalidParameter.{name}", f"{name}: ISO 8601 UTC, YYYY-MM-DDThh:mm:ssZ.")
+            try:
+                datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+            except ValueError as exc:
+                raise RpcError(
+                    f"InvalidParameter.{name}", f"{name}: ISO 8601 UTC, YYYY-MM-DDThh:mm:ssZ."
+                ) from exc
             params[native] = value
     if "PipelineId" in call.params:
         params["pipeline"] = call.get("PipelineId")

@@ -138,6 +138,11 @@ def test_a_client_over_its_rate_gets_a_throttling_error(client, token, settings)
         ),
         ({"Action": "QueryDNAJobList", "JobIds": ",".join(["x"] * 11)}, 400, "InvalidParameter.JobIds"),
         ({"Action": "CreateDNADB", "Name": "n", "Model": "Hologram"}, 400, "InvalidParameter.Model"),
+        (
+            {"Action": "CreateDNADB", "Name": "n", "Description": "d" * 1025},
+            400,
+            "InvalidParameter.Description",
+        ),
         ({"Action": "DeleteDNADB", "DBId": "nope"}, 404, "InvalidParameter.ResourceNotFound"),
         ({"Action": "ListDNAFiles", "DBId": "nope"}, 404, "InvalidParameter.ResourceNotFound"),
         ({"Action": "ListDNADB", "Format": "YAML"}, 400, "InvalidParameter.Format"),
@@ -262,6 +267,13 @@ def test_ci_request_fields_are_checked(ci, video_library, place, compat_media):
     for fields, code in [
         ({"JobLevel": "7"}, "InvalidArgument"),
         ({"CallBackType": "TDMQ"}, "InvalidArgument"),
+        (
+            {
+                "CallBackType": "URL</CallBackType><CallBackMqConfig><MqRegion>x</MqRegion>"
+                "</CallBackMqConfig><CallBackType>URL"
+            },
+            "InvalidArgument",
+        ),
         ({"CallBackFormat": "YAML"}, "InvalidArgument"),
         ({"Object": "clips/missing.mp4"}, "InvalidArgument"),
         ({"Object": "../outside.mp4"}, "AccessDenied"),

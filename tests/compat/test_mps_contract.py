@@ -134,6 +134,7 @@ def test_it_pages_and_filters_by_state_and_creation_time(rpc, jobs):
         ({"MaximumPageSize": "101"}, "InvalidParameter.MaximumPageSize"),
         ({"State": "Done"}, "InvalidParameter.State"),
         ({"StartOfJobCreatedTimeRange": "yesterday"}, "InvalidParameter.StartOfJobCreatedTimeRange"),
+        ({"EndOfJobCreatedTimeRange": "2026-13-01T00:00:00Z"}, "InvalidParameter.EndOfJobCreatedTimeRange"),
         ({"NextPageToken": "forged"}, "InvalidParameter.NextPageToken"),
         ({"JobIds": ",".join(["a"] * 11)}, "InvalidParameter.JobIds"),
     ],

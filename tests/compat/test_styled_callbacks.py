@@ -140,3 +140,17 @@ def test_a_native_job_can_ask_for_an_xml_callback(
     root = ElementTree.fromstring(body)
     assert root.tag == "Callback" and root.findtext("event") == "job.finished"
     assert root.findtext("job/result/matches/primary_key") == "dog-with-music"
+
+
+def test_a_cancelled_job_calls_back_too(
+    allow_loopback, receiver, ci, api, run_commit_hooks, video_library, copy_object
+):
+    url, received, _ = receiver
+    body = _ci_request(video_library["id"], url, "JSON")
+    job_id = ci("POST", "/api/ci/jobs", body, run=False).findtext("JobsDetail/JobId")
+    assert run_commit_hooks(api.post, f"/api/v1/jobs/{job_id}/cancel/").status_code == 200
+    [(headers, raw)] = received
+    detail = json.loads(raw)["JobsDetail"]
+    assert (
+        detail["State"] == "Cancel" and detail["JobId"] == job_id and "DNAResult" not in detail["Operation"]
+    )

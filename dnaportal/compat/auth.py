@@ -22,16 +22,15 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 
+from dnaportal.compat.errors import CompatError
+
 # Alibaba accepts timestamps within 15 minutes of its clock; a nonce may not repeat in that window.
 CLOCK_SKEW = timedelta(minutes=15)
 
 
-class AuthFailed(Exception):
+class AuthFailed(CompatError):
     def __init__(self, code: str, message: str, http_status: int = 401):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.http_status = http_status
+        super().__init__(code, message, http_status)
 
 
 def _token_user(key: str):

@@ -8,12 +8,15 @@ DeleteFingerPrint = delete item VideoId, recorded as a finished job. VideoId is 
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from dnaportal.compat import limits, shapes, xml
-from dnaportal.compat.auth import AuthFailed, cos_user
+from dnaportal.compat.auth import cos_user
+from dnaportal.compat.errors import CompatError
 from dnaportal.errors import ApiError
 from dnaportal.roles import Role, has_role
 from jobs import selectors as job_selectors
@@ -26,12 +29,8 @@ DELETE = "DeleteFingerPrint"
 MAX_BODY = 64 * 1024
 
 
-class CiError(Exception):
-    def __init__(self, code: str, message: str, http_status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.http_status = http_status
+class CiError(CompatError):
+    pass
 
 
 def _native_error(exc: ApiError) -> CiError:
@@ -209,41 +208,41 @@ def _submit(request, user, body: dict) -> Job:
     )
 
 
-@csrf_exempt
-def jobs(request):
-    try:
-        if request.method != "POST":
-            raise CiError("MethodNotAllowed", "POST a <Request> to submit a DNA job.", 405)
-        user = _caller(request, Role.MODERATOR, "CreateMediaJobs")
-        if len(request.body) > MAX_BODY:
-            raise CiError("EntityTooLarge", f"The XML body is over {MAX_BODY} bytes.", 413)
+def _answers_in_xml(view):
+    """Every failure of a CI view becomes a Tencent <Error>; nothing escapes as a 500."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
         try:
-            root, body = xml.parse(request.body)
-        except xml.XmlError as exc:
-            raise CiError("MalformedXML", str(exc)) from exc
-        if root != "Request":
-            raise CiError("MalformedXML", "The body's root element must be <Request>.")
-        job = _submit(request, user, body)
-        return _xml("Response", {"JobsDetail": jobs_detail(job_selectors.get_job(job.id))}, request)
-    except CiError as exc:
-        return _error(request, exc)
-    except AuthFailed as exc:
-        return _error(request, CiError(exc.code, exc.message, exc.http_status))
-    except ApiError as exc:
-        return _error(request, _native_error(exc))
+            return view(request, *args, **kwargs)
+        except CompatError as exc:
+            return _error(request, CiError(exc.code, exc.message, exc.http_status))
+        except ApiError as exc:
+            return _error(request, _native_error(exc))
+
+    return csrf_exempt(wrapper)
 
 
-@csrf_exempt
-def job(request, job_id: str):
+@_answers_in_xml
+def jobs(request):
+    if request.method != "POST":
+        raise CiError("MethodNotAllowed", "POST a <Request> to submit a DNA job.", 405)
+    user = _caller(request, Role.MODERATOR, "CreateMediaJobs")
+    if len(request.body) > MAX_BODY:
+        raise CiError("EntityTooLarge", f"The XML body is over {MAX_BODY} bytes.", 413)
     try:
-        if request.method != "GET":
-            raise CiError("MethodNotAllowed", "GET reads a job.", 405)
-        _caller(request, Role.VIEWER, "DescribeMediaJob")
-        found = job_selectors.get_job(job_id)
-        return _xml("Response", {"JobsDetail": jobs_detail(found)}, request)
-    except CiError as exc:
-        return _error(request, exc)
-    except AuthFailed as exc:
-        return _error(request, CiError(exc.code, exc.message, exc.http_status))
-    except ApiError as exc:
-        return _error(request, _native_error(exc))
+        root, body = xml.parse(request.body)
+    except xml.XmlError as exc:
+        raise CiError("MalformedXML", str(exc)) from exc
+    if root != "Request":
+        raise CiError("MalformedXML", "The body's root element must be <Request>.")
+    job = _submit(request, user, body)
+    return _xml("Response", {"JobsDetail": jobs_detail(job_selectors.get_job(job.id))}, request)
+
+
+@_answers_in_xml
+def job(request, job_id: str):
+    if request.method != "GET":
+        raise CiError("MethodNotAllowed", "GET reads a job.", 405)
+    _caller(request, Role.VIEWER, "DescribeMediaJob")
+    return _xml("Response", {"JobsDetail": jobs_detail(job_selectors.get_job(job_id))}, request)

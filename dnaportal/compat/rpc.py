@@ -12,17 +12,14 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from dnaportal.compat import limits, xml
-from dnaportal.compat.auth import AuthFailed, rpc_user
+from dnaportal.compat.auth import rpc_user
+from dnaportal.compat.errors import CompatError
 from dnaportal.errors import ApiError
 from dnaportal.roles import Role, has_role
 
 
-class RpcError(Exception):
-    def __init__(self, code: str, message: str, http_status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.http_status = http_status
+class RpcError(CompatError):
+    pass
 
 
 @dataclass
@@ -136,9 +133,7 @@ def endpoint(product: str, actions: dict[str, Action]):
                 raise RpcError("Throttling.User", "Request was denied due to user flow control.", 429)
             body = {"RequestId": request.request_id, **action.handler(Call(request, params, user))}
             return respond(request, body, fmt, f"{name}Response")
-        except RpcError as exc:
-            return error_response(request, fmt, exc.code, exc.message, exc.http_status)
-        except AuthFailed as exc:
+        except CompatError as exc:
             return error_response(request, fmt, exc.code, exc.message, exc.http_status)
         except ApiError as exc:
             return error_response(request, fmt, _code_for(exc), exc.message, exc.status_code)

@@ -2,22 +2,29 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+# What running needs, and what testing needs on top (each installed once per change of pyproject.toml).
+RUN_STAMP := $(VENV)/.run-stamp
+STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
 
 .PHONY: run test browser test-browser screenshots lint format worker migrate superuser token bench bench-image-text bench-video bench-audio clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-migrate: $(STAMP)
+migrate: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 
-## Web server + worker cluster in one foreground process group (Ctrl-C stops both).
-run: migrate
+## Web server + worker cluster in one foreground process group (Ctrl-C stops both). It sets the data
+## directory up (database, import root, secret key) on its first start.
+run: $(RUN_STAMP)
 	$(PY) manage.py runportal --port $(PORT)
 
 test: $(STAMP) browser
@@ -39,21 +46,22 @@ screenshots: test-browser
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 ## An extra worker cluster (run on other machines against the same DATABASE_URL / REDIS_URL).
-worker: migrate
+worker: $(RUN_STAMP)
 	$(PY) manage.py qcluster
 
-superuser: migrate
+superuser: $(RUN_STAMP)
 	$(PY) manage.py createsuperuser
 
-## make token USER=alice
-token: migrate
-	$(PY) manage.py drf_create_token $(USER)
+## An API token for an account of the portal: make token USER=alice ("Generated token <key> for user alice").
+token: $(RUN_STAMP)
+	@$(PY) manage.py drf_create_token $(USER)
 
 bench: bench-image-text bench-video bench-audio
 

@@ -19,8 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from dnaportal.engine.audio import AudioFingerprinter
-from dnaportal.engine.base import Fingerprint
+from engine.audio.fingerprinter import AudioFingerprinter
+from engine.base import Fingerprint, MediaInput
 
 SCORER = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "audio-bench" / "score.py"
 
@@ -34,7 +34,7 @@ def library_fingerprints(bench: Path, fingerprinter: AudioFingerprinter) -> dict
     for row in rows:
         stored = cache / f"{row['id']}.npz"
         if not stored.exists():
-            fingerprint = fingerprinter.extract_path(bench / row["path"], query=False)
+            fingerprint = fingerprinter.extract(MediaInput(path=bench / row["path"]), query=False)
             stored.with_suffix(".part").write_bytes(fingerprint.data)
             os.replace(stored.with_suffix(".part"), stored)
         found[row["id"]] = Fingerprint(fingerprinter.name, fingerprinter.version, stored.read_bytes())
@@ -45,7 +45,7 @@ def predict(bench: Path, queries: list[dict], index, fingerprinter) -> list[dict
     rows = []
     for number, query in enumerate(queries):
         began = time.perf_counter()
-        matches = index.search(fingerprinter.extract_path(bench / query["path"]), limit=5)
+        matches = index.search(fingerprinter.extract(MediaInput(path=bench / query["path"])), limit=5)
         latency = time.perf_counter() - began
         row = {
             "qid": query["qid"],
@@ -59,10 +59,10 @@ def predict(bench: Path, queries: list[dict], index, fingerprinter) -> list[dict
         if matches:
             best = matches[0]
             segment = max(best.segments["audio"], key=lambda s: (s.similarity, s.end - s.start))
-            scale = (segment.master_end - segment.master_start) / max(segment.end - segment.start, 1e-9)
+            scale = (segment.library_end - segment.library_start) / max(segment.end - segment.start, 1e-9)
             row.update(
                 pred_item=best.key,
-                pred_offset_s=f"{segment.master_start - scale * segment.start:.3f}",
+                pred_offset_s=f"{segment.library_start - scale * segment.start:.3f}",
                 # Evidence: similarity x seconds, what the engine's own threshold is on.
                 score=f"{segment.similarity * (segment.end - segment.start):.4f}",
                 seconds=f"{segment.end - segment.start:.2f}",

@@ -31,9 +31,9 @@ from bench.metrics import (
     search_timed,
     segment_scores,
 )
-from dnaportal.engine import MediaInput
-from dnaportal.engine.image import ImageFingerprinter
-from dnaportal.engine.text import TextFingerprinter
+from engine.base import MediaInput
+from engine.image.fingerprinter import ImageFingerprinter
+from engine.text.fingerprinter import TextFingerprinter
 
 
 def _load(corpus: Path) -> dict:

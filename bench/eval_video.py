@@ -28,8 +28,8 @@ from bench.metrics import (
     search_timed,
     segment_scores,
 )
-from dnaportal.engine import MediaInput
-from dnaportal.engine.video import VideoFingerprinter
+from engine.base import MediaInput
+from engine.video.fingerprinter import VideoFingerprinter
 
 
 def evaluate(bench: Path, truth: dict) -> dict:

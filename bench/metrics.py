@@ -93,7 +93,7 @@ def med(values: list[float]) -> float:
 def predicted_boxes(matches, track: str) -> dict:
     """Engine matches -> {library key: [boxes]} for one segment track ("video", "text", ...)."""
     return {
-        m.key: [(s.start, s.end, s.master_start, s.master_end) for s in m.segments[track]] for m in matches
+        m.key: [(s.start, s.end, s.library_start, s.library_end) for s in m.segments[track]] for m in matches
     }
 
 
@@ -115,7 +115,7 @@ def query_pairs(predicted: dict, expected: dict) -> list[tuple[list[Box], list[B
 def search_timed(index, make_fingerprint: Callable, search_times: list[float]) -> tuple[list, bool]:
     """(matches, refused): fingerprint a query and search, timing the search only. A query the
     fingerprinter refuses (MediaError) has no matches."""
-    from dnaportal.engine import MediaError
+    from engine.base import MediaError
 
     try:
         fingerprint = make_fingerprint()

@@ -27,9 +27,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from bench.eval_audio import library_fingerprints  # noqa: E402
-from dnaportal.engine.audio import RATE, AudioFingerprinter, analyse  # noqa: E402
-from dnaportal.engine.base import Fingerprint, pack_arrays, unpack_arrays  # noqa: E402
-from dnaportal.engine.media import iter_audio_blocks  # noqa: E402
+from engine.audio.codes import RATE, analyse  # noqa: E402
+from engine.audio.fingerprinter import AudioFingerprinter  # noqa: E402
+from engine.base import Fingerprint, MediaInput, pack_arrays, unpack_arrays  # noqa: E402
+from engine.decode import sound_samples  # noqa: E402
 
 CONDITIONS = ("clean", "wn0", "mp3_32k", "speed_p5")
 SPEEDS = (1.0, 0.9, 1.1)
@@ -45,7 +46,7 @@ def distractors(bench: Path, rows: list[dict]) -> list[dict[str, np.ndarray]]:
             stored = cache / f"rev{int(speed * 100)}_{row['id']}.npz"
             if not stored.exists():
                 if audio is None:
-                    audio = np.concatenate(list(iter_audio_blocks(bench / row["path"], RATE)))[::-1]
+                    audio = sound_samples(bench / row["path"], RATE)[::-1]
                 played = np.interp(np.arange(0, len(audio) - 1, speed), np.arange(len(audio)), audio)
                 arrays = analyse([played.astype(np.float32)], query=False)
                 stored.write_bytes(pack_arrays(**arrays))
@@ -100,7 +101,7 @@ def main() -> None:
         total, alone, right = [], [], 0
         for query in queries:
             began = time.perf_counter()
-            fingerprint = fingerprinter.extract_path(bench / query["path"])
+            fingerprint = fingerprinter.extract(MediaInput(path=bench / query["path"]))
             searched = time.perf_counter()
             matches = index.search(fingerprint, limit=5)
             done = time.perf_counter()

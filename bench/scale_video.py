@@ -18,8 +18,9 @@ from statistics import median
 
 import numpy as np
 
-from dnaportal.engine.base import Fingerprint, pack_arrays
-from dnaportal.engine.video import CROP_VARIANTS, SAMPLE_FPS, VideoFingerprinter
+from engine.base import Fingerprint, pack_arrays
+from engine.video.fingerprinter import VideoFingerprinter
+from engine.video.frames import CROP_VARIANTS, SAMPLE_FPS
 
 VARIANTS = 1 + len(CROP_VARIANTS)
 ITEM_SECONDS = 600
@@ -79,7 +80,7 @@ def main(hours_list: list[float]) -> None:
             found = (
                 bool(matches)
                 and matches[0].key == "target"
-                and abs(matches[0].segments["video"][0].master_start - 200) < 1
+                and abs(matches[0].segments["video"][0].library_start - 200) < 1
             )
         index.remove("target")
         memory = index.memory_bytes()

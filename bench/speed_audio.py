@@ -4,9 +4,9 @@ Usage: taskset -c 0 python -m bench.speed_audio BENCH_DIR [--files N]
 
 Takes the first N library files of the audio benchmark (FLAC, 44.1 kHz) and, for each, times:
 - plain decoding: PyAV / FFmpeg decoding every packet, no resampling (what any player must do);
-- decode + resample to 8 kHz mono: the engine's decoder path alone (engine/media.py);
-- a library fingerprint (AudioFingerprinter.extract_path(query=False)), decode included;
-- a query fingerprint (extract_path(query=True): 9 band-scale variants and weak bits), decode included.
+- decode + resample to 8 kHz mono: the engine's decoder path alone (engine/decode.py);
+- a library fingerprint (AudioFingerprinter.extract(query=False)), decode included;
+- a query fingerprint (extract(query=True): 9 band-scale variants and weak bits), decode included.
 Speeds are seconds of audio per second of wall time ("x realtime"); run pinned to one core.
 """
 
@@ -24,8 +24,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import av  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dnaportal.engine.audio import RATE, AudioFingerprinter  # noqa: E402
-from dnaportal.engine.media import iter_audio_blocks  # noqa: E402
+from engine.audio.codes import RATE  # noqa: E402
+from engine.audio.fingerprinter import AudioFingerprinter  # noqa: E402
+from engine.base import MediaInput, Need, Sink, Source  # noqa: E402
+from engine.decode import Want, decode_streams  # noqa: E402
 
 
 def plain_decode(path: Path) -> None:
@@ -36,9 +38,13 @@ def plain_decode(path: Path) -> None:
             pass
 
 
-def engine_decode(path: Path) -> None:
-    for _ in iter_audio_blocks(path, RATE):
+class _Drop(Sink):
+    def feed(self, seconds, chunk) -> None:
         pass
+
+
+def engine_decode(path: Path) -> None:
+    decode_streams(path, [Want(Source.SOUND, _Drop(), Need.REQUIRED, RATE)])
 
 
 def main() -> None:
@@ -54,9 +60,11 @@ def main() -> None:
     steps = {
         "plain decode (no resampling)": plain_decode,
         "decode + resample to 8 kHz mono": engine_decode,
-        "library fingerprint, decode included": lambda p: fingerprinter.extract_path(p, query=False),
-        "query fingerprint (9 variants), decode included": lambda p: fingerprinter.extract_path(
-            p, query=True
+        "library fingerprint, decode included": lambda p: fingerprinter.extract(
+            MediaInput(path=p), query=False
+        ),
+        "query fingerprint (9 variants), decode included": lambda p: fingerprinter.extract(
+            MediaInput(path=p), query=True
         ),
     }
     spent = dict.fromkeys(steps, 0.0)

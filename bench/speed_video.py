@@ -19,8 +19,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import av  # noqa: E402
 
-from dnaportal.engine import MediaInput  # noqa: E402
-from dnaportal.engine.video import VideoFingerprinter  # noqa: E402
+from engine.base import MediaInput  # noqa: E402
+from engine.video.fingerprinter import VideoFingerprinter  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 GALLERY = REPO.parent / "shared" / "corpus" / "media" / "facebookresearch__sam2" / "demo" / "data" / "gallery"

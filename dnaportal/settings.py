@@ -1,10 +1,11 @@
 """DNA Portal settings. Every setting comes from an environment variable; README.md lists them all."""
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
+
+from dnaportal import datadir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,26 +26,14 @@ def env_list(name: str, default: str) -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
-DATA_DIR = Path(os.environ.get("DNAPORTAL_DATA_DIR") or BASE_DIR / "var").resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-IMPORT_ROOT = Path(os.environ.get("DNAPORTAL_IMPORT_ROOT") or DATA_DIR / "import").resolve()
+# Created by what sets a portal up (`migrate`, `runportal`, a web server), never on import: see datadir.py.
+DATA_DIR = datadir.data_dir()
+IMPORT_ROOT = datadir.import_root()
 
 DEBUG = env_bool("DEBUG", False)
 
 
-def _secret_key() -> str:
-    # A fresh install works without configuration: generate a key once and keep it in the data dir.
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+SECRET_KEY = datadir.secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -60,16 +49,18 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_q",
-    "dnaportal",
+    "core",
     "libraries",
     "jobs",
+    "compat",
+    "dnaportal",
 ]
 
 MIDDLEWARE = [
-    "dnaportal.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "dnaportal.middleware.UploadSizeLimitMiddleware",
+    "core.middleware.UploadSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dnaportal.roles.context",
+                "core.roles.context",
             ],
         },
     },
@@ -126,7 +117,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 STORAGES = {
@@ -186,10 +176,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "dnaportal.roles.RolePermission",
+        "core.roles.RolePermission",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "dnaportal.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -204,8 +194,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {
-        "LibraryMediaType": "libraries.models.MediaType",
-        "JobMediaType": "jobs.models.JobMediaType",
+        "MediaKind": "core.kinds.MediaKind",
     },
 }
 

@@ -19,6 +19,7 @@ match = MatchViewSet.as_view({"get": "retrieve"})
 match_review = MatchViewSet.as_view({"post": "review"})
 
 api_v1 = [
+    path("", views.api_root, name="api-root"),
     path("libraries/", libraries, name="library-list"),
     path("libraries/<str:pk>/", library, name="library-detail"),
     path("libraries/<str:library_pk>/media/", media_list, name="media-list"),
@@ -65,11 +66,11 @@ urlpatterns = [
     *pages,
     path("api/v1/", include(api_v1)),
     # Drop-in shapes of the cloud DNA APIs (docs/compat.md).
-    path("api/", include("dnaportal.compat.urls")),
+    path("api/", include("compat.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
 
-handler400 = "dnaportal.errors.json_400"
-handler404 = "dnaportal.errors.json_404"
-handler500 = "dnaportal.errors.json_500"
+handler400 = "core.errors.json_400"
+handler404 = "core.errors.json_404"
+handler500 = "core.errors.json_500"

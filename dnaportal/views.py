@@ -1,17 +1,22 @@
-"""The dashboard: what is in the libraries, how jobs went lately, what waits for review, and whether
-the workers are alive."""
+"""The dashboard (what is in the libraries, how jobs went lately, what waits for review, and whether
+the workers are alive) and the API's root (where each endpoint is)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
+from core.roles import Role, role_required
 from dnaportal.health import worker_health
-from dnaportal.roles import Role, role_required
 from jobs.models import Job, JobStatus, Match, ReviewStatus
 from libraries.selectors import libraries
 
@@ -68,3 +73,32 @@ def dashboard(request):
         "health": worker_health(),
     }
     return render(request, "dashboard.html", context)
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request):
+    """What the API offers, for a newcomer's first request: every endpoint, the schema and the docs.
+    The endpoints themselves need a token (Authorization: Token ...)."""
+
+    def link(name: str, *placeholders: str) -> str:
+        return unquote(request.build_absolute_uri(reverse(name, args=placeholders)))
+
+    return Response(
+        {
+            "libraries": link("library-list"),
+            "library": link("library-detail", "{library_id}"),
+            "library_media": link("media-list", "{library_id}"),
+            "jobs": link("job-list"),
+            "job": link("job-detail", "{job_id}"),
+            "match": link("match-detail", "{match_id}"),
+            "schema": link("schema"),
+            "cloud_styles": {
+                "alibaba_ice": link("ice-rpc"),
+                "alibaba_mps": link("mps-rpc"),
+                "tencent_ci": link("ci-jobs"),
+            },
+            "authentication": "Authorization: Token <token>  (make one with: make token USER=<name>)",
+            "docs": "docs/api.md in the source tree",
+        }
+    )

@@ -5,7 +5,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from dnaportal.pagination import Pages
+from core.pagination import Pages
 from jobs import review, selectors, services
 from jobs.objects import split_object
 from jobs.serializers import (

@@ -1,7 +1,8 @@
 """Result callbacks: POST the finished job, signed, retried with backoff, every attempt kept.
 
 Body: the native job as JSON (or XML, root <Callback>) for native jobs; for jobs submitted through a
-cloud-style API, that API's shape in the format the job asked for (docs/compat.md).
+cloud-style API, that API's shape in the format the job asked for (docs/compat.md), made by the shaper
+the cloud-style app registered for it (register_shaper; jobs does not import compat).
 Signature: header `X-DNAPortal-Signature: sha256=<hex HMAC-SHA256 of the raw body>` keyed with
 DNAPORTAL_CALLBACK_SECRET; `X-DNAPortal-Timestamp` is the send time (Unix seconds, not signed).
 """
@@ -12,17 +13,38 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
+from core import xml
 from jobs.inputs import InputError, check_url, open_connection
-from jobs.models import ApiStyle, CallbackAttempt, CallbackFormat, Job
+from jobs.models import CallbackAttempt, CallbackFormat, Job
+from jobs.selectors import jobs_with_results
+from jobs.serializers import JobSerializer
 
 log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = [0, 30, 120, 600, 1800, 3600]
+
+# API style -> function(job) -> (XML root element, content) of that style's callback body.
+Shaper = Callable[[Job], tuple[str, dict]]
+_shapers: dict[str, Shaper] = {}
+
+
+def register_shaper(api_style: str, shaper: Shaper) -> None:
+    """Let an API style shape the callbacks of the jobs submitted through it."""
+    _shapers[api_style] = shaper
+
+
+def native_body(job: Job) -> tuple[str, dict]:
+    return "Callback", {
+        "event": "job.finished",
+        "sent_at": timezone.now().isoformat(),
+        "job": JobSerializer(job).data,
+    }
 
 
 def sign(body: bytes) -> str:
@@ -53,29 +75,13 @@ def schedule_callback(job_id, attempt: int) -> None:
 
 def payload(job: Job) -> tuple[bytes, str]:
     """(body, content type) in the job's API style and callback format."""
-    from dnaportal.compat import xml
-
-    if job.api_style == ApiStyle.NATIVE:
-        from jobs.serializers import JobSerializer
-
-        root = "Callback"
-        content = {
-            "event": "job.finished",
-            "sent_at": timezone.now().isoformat(),
-            "job": JobSerializer(job).data,
-        }
-    else:
-        from dnaportal.compat.callbacks import body
-
-        root, content = body(job)
+    root, content = _shapers.get(job.api_style, native_body)(job)
     if job.callback_format == CallbackFormat.XML:
         return xml.render(root, json.loads(json.dumps(content, default=str))), "application/xml"
     return json.dumps(content, separators=(",", ":"), default=str).encode(), "application/json"
 
 
 def deliver(job_id: str, attempt: int) -> bool:
-    from jobs.selectors import jobs_with_results
-
     job = jobs_with_results().filter(id=job_id).first()
     if job is None or not job.callback_url:
         return False

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from jobs.models import JobMediaType, JobStatus, ReviewStatus, SaveType
+from core.kinds import MediaKind
+from jobs.models import JobStatus, ReviewStatus, SaveType
 from libraries.models import Library
 
 
@@ -24,7 +25,7 @@ class MultipleFileField(forms.FileField):
 
 class SubmitForm(forms.Form):
     library = forms.ModelChoiceField(queryset=Library.objects.all(), empty_label="Choose a library")
-    media_type = forms.ChoiceField(choices=JobMediaType.choices, label="Media kind")
+    media_type = forms.ChoiceField(choices=MediaKind.choices, label="Media kind")
     save_type = forms.ChoiceField(choices=SaveType.choices, initial=SaveType.SAVE)
     primary_key = forms.CharField(
         max_length=128,

@@ -5,15 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from dnaportal.files import stored_name
-
-
-class JobMediaType(models.TextChoices):
-    VIDEO = "video", "Video"
-    AUDIO = "audio", "Audio"
-    IMAGE = "image", "Image"
-    TEXT = "text", "Text"
-    ASR = "asr", "Speech (ASR text)"
+from core import kinds
+from core.files import stored_name
 
 
 class SaveType(models.TextChoices):
@@ -75,7 +68,7 @@ class Job(models.Model):
         "libraries.Library", null=True, on_delete=models.SET_NULL, related_name="jobs"
     )
     primary_key = models.CharField(max_length=128)
-    media_type = models.CharField(max_length=8, choices=JobMediaType.choices)
+    media_type = models.CharField(max_length=8, choices=kinds.choices)
     save_type = models.CharField(max_length=10, choices=SaveType.choices, default=SaveType.SAVE)
 
     input_type = models.CharField(max_length=8, choices=InputType.choices)
@@ -112,6 +105,8 @@ class Job(models.Model):
     )
     # Facts about the query learnt while decoding (duration, width, characters...).
     input_meta = models.JSONField(default=dict, blank=True)
+    # What could not be used of the input (damaged packets skipped, a sound track that does not decode).
+    notes = models.JSONField(default=list, blank=True)
 
     request_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
@@ -154,9 +149,9 @@ class Match(models.Model):
     # Kept even when the library item is deleted later, so the result still reads the same.
     primary_key = models.CharField(max_length=128)
     global_similarity = models.FloatField()
-    video_segments = models.JSONField(default=list, blank=True)
-    audio_segments = models.JSONField(default=list, blank=True)
-    text_segments = models.JSONField(default=list, blank=True)
+    # Matched stretches per track ("video", "audio", "text": see the engine's registry), each
+    # {start, end, library_start, library_end, similarity} (+ query_text, library_text for text).
+    segments = models.JSONField(default=dict, blank=True)
 
     review_status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
@@ -174,9 +169,13 @@ class Match(models.Model):
     def __str__(self) -> str:
         return f"{self.primary_key} ~ {self.global_similarity:.2f}"
 
+    def track(self, name: str) -> list[dict]:
+        """The segments of one track (empty when the match has none there)."""
+        return self.segments.get(name, [])
+
     @property
     def segment_count(self) -> int:
-        return len(self.video_segments) + len(self.audio_segments) + len(self.text_segments)
+        return sum(len(track) for track in self.segments.values())
 
 
 class ReviewEvent(models.Model):

@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dnaportal.engine.media import read_text
-from dnaportal.errors import ApiError
-from dnaportal.pages import add_api_error, json_error, paginate, query_without_page, wants_json
-from dnaportal.previews import preview_response
-from dnaportal.roles import Role, has_role, role_required
-from dnaportal.serve import ranged_file_response
+from core.errors import ApiError
+from core.kinds import library_kind, library_kind_map
+from core.pages import add_api_error, json_error, paginate, query_without_page, wants_json
+from core.previews import preview_response
+from core.roles import Role, has_role, role_required
+from core.serve import ranged_file_response
+from engine.text.reading import decode_text, read_text
 from jobs import review, selectors, services
 from jobs.forms import AuditFilterForm, DecisionForm, JobFilterForm, ReviewFilterForm, SubmitForm
 from jobs.inputs import InputError, resolve_import_path
@@ -109,7 +110,12 @@ def submit(request):
             )
     libraries = {lib.id.hex: lib.media_type for lib in form.fields["library"].queryset}
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "library_kinds": libraries, "max_upload": settings.MAX_UPLOAD_BYTES}
+    context = {
+        "form": form,
+        "library_kinds": libraries,
+        "kind_libraries": library_kind_map(),
+        "max_upload": settings.MAX_UPLOAD_BYTES,
+    }
     return render(request, "jobs/submit.html", context, status=status)
 
 
@@ -223,8 +229,6 @@ def _query_text(job: Job) -> str:
         if isinstance(source, Path):
             return read_text(source)
         with source.open("rb") as handle:
-            from dnaportal.engine.media import decode_text
-
             return decode_text(handle.read())
     except Exception:  # noqa: BLE001 - a page shows what it can; the job already holds the result
         return ""
@@ -234,7 +238,7 @@ def _query_text(job: Job) -> str:
 def match_review(request, match_id):
     match = _match(match_id)
     job, item = match.job, match.media
-    kind = "text" if job.media_type in ("text", "asr") else job.media_type
+    kind = library_kind(job.media_type)  # how the page shows it
     context = {
         "match": match,
         "job": job,
@@ -247,19 +251,27 @@ def match_review(request, match_id):
         "has_query_file": job_source(job) is not None,
     }
     if kind in ("video", "audio"):
-        placed, q_len, m_len = bars(match, job.input_meta.get("duration"), item.duration if item else None)
-        context.update({"bars": placed, "query_length": q_len, "master_length": m_len})
+        placed, q_len, l_len = bars(
+            match.segments, job.input_meta.get("duration"), item.duration if item else None
+        )
+        context.update({"bars": placed, "query_length": q_len, "library_length": l_len})
     elif kind == "text":
-        q_spans, m_spans = [], []
-        for number, s in enumerate(sorted(match.text_segments, key=lambda s: s["start"]), start=1):
-            q_spans.append((number, s["start"], s["end"], s["similarity"]))
-            m_spans.append((number, s["master_start"], s["master_end"], s["similarity"]))
-        context["query_pieces"] = highlight(_query_text(job), q_spans)
-        context["master_pieces"] = highlight(item.text if item else "", m_spans)
-        context["text_segments"] = [
-            {"number": n, **s} for n, s in enumerate(sorted(match.text_segments, key=lambda s: s["start"]), 1)
-        ]
+        context.update(_passages(match, job, item))
     return render(request, "jobs/review.html", context)
+
+
+def _passages(match, job: Job, item) -> dict:
+    """Both texts with the matched passages marked in the same colour, and the passages' table."""
+    passages = sorted(match.track("text"), key=lambda s: s["start"])
+    q_spans = [(n, s["start"], s["end"], s["similarity"]) for n, s in enumerate(passages, start=1)]
+    l_spans = [
+        (n, s["library_start"], s["library_end"], s["similarity"]) for n, s in enumerate(passages, start=1)
+    ]
+    return {
+        "query_pieces": highlight(_query_text(job), q_spans),
+        "library_pieces": highlight(item.text if item else "", l_spans),
+        "text_segments": [{"number": n, **s} for n, s in enumerate(passages, start=1)],
+    }
 
 
 @role_required(Role.MODERATOR)

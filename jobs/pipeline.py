@@ -6,17 +6,18 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from dnaportal.engine import EngineError, Fingerprinter, MediaError, MediaInput, fingerprinters_for
-from dnaportal.engine import Fingerprint as EngineFingerprint
-from dnaportal.engine.media import read_text
-from dnaportal.errors import ApiError, Codes
+from core.errors import ApiError, Codes
+from core.kinds import accepts_inline_text
+from engine import registry
+from engine.base import EngineError, Fingerprint, MediaError, MediaInput
+from engine.extract import Extraction, fingerprint_input
+from engine.text.reading import read_text
 from jobs import objects, services
 from jobs.inputs import InputError, download, resolve_import_path
 from jobs.models import InputType, Job, Match, SaveType
@@ -29,13 +30,6 @@ log = logging.getLogger(__name__)
 # Matched passages are stored with their text up to this length; offsets always give the full range.
 SEGMENT_TEXT_LIMIT = 2000
 MATCH_LIMIT = 50
-
-
-@dataclass
-class FoundMatch:
-    media: Media
-    similarity: float
-    segments: dict[str, list[dict]] = field(default_factory=dict)
 
 
 def run_job(job: Job) -> None:
@@ -63,97 +57,94 @@ def _run(job: Job, workdir: Path) -> None:
     if library is None:
         raise ApiError(Codes.LIBRARY_NOT_FOUND, "The job's library was deleted before it ran.")
     media_input, source_path = _materialise(job, workdir)
-    fingerprinters = fingerprinters_for(job.media_type)
+    save_type = SaveType(job.save_type)
     # Long decodes report progress, which keeps the job's heartbeat fresh (the lease stays ours).
-    fingerprints = [
-        fp.extract(media_input, lambda seconds: services.heartbeat(job, 10)) for fp in fingerprinters
-    ]
+    extraction = fingerprint_input(
+        job.media_type,
+        media_input,
+        query=save_type.searches,
+        progress=lambda seconds: services.heartbeat(job, 10),
+    )
     if not services.heartbeat(job, 50):
         return
-    found: list[FoundMatch] = []
-    if SaveType(job.save_type).searches:
-        found = search_library(library, fingerprinters, fingerprints, media_input.text)
+    found = search_library(library, extraction.fingerprints, media_input.text) if save_type.searches else []
     if not services.heartbeat(job, 80):
         return
-    save_type = SaveType(job.save_type)
-    duplicate = any(m.similarity >= library.duplicate_threshold for m in found)
+    duplicate = any(match.global_similarity >= library.duplicate_threshold for match in found)
     should_save = save_type in (SaveType.FORCESAVE, SaveType.ONLYSAVE) or (
         save_type == SaveType.SAVE and not duplicate
     )
-    meta: dict = {}
-    for fingerprint in fingerprints:
-        meta.update(fingerprint.meta)
     with transaction.atomic():
         # Fence: only the worker that still holds this attempt may write the result.
         if not services.held_by_worker(job).select_for_update().exists():
             return
         Match.objects.filter(job=job).delete()
-        Match.objects.bulk_create(
-            Match(
-                job=job,
-                library=library,
-                media=m.media,
-                primary_key=m.media.primary_key,
-                global_similarity=m.similarity,
-                video_segments=m.segments.get("video", []),
-                audio_segments=m.segments.get("audio", []),
-                text_segments=m.segments.get("text", []),
-            )
-            for m in found
-        )
+        for match in found:
+            match.job = job
+        Match.objects.bulk_create(found)
         saved = None
         if should_save:
-            saved = save_media(
-                library=library,
-                primary_key=job.primary_key,
-                media_type=job.media_type,
-                fingerprints=fingerprints,
-                path=source_path if media_input.text is None else None,
-                text=media_input.text,
-                original_name=job.input_name,
-                job=job,
-                replace=save_type == SaveType.FORCESAVE,
-            )
-        services.finish_job(job, saved_media=saved, input_meta=meta)
+            saved = _save(job, extraction, media_input, source_path, replace=save_type == SaveType.FORCESAVE)
+        services.finish_job(job, saved_media=saved, input_meta=extraction.meta, notes=extraction.notes)
+
+
+def _save(job: Job, extraction: Extraction, media: MediaInput, path: Path | None, *, replace: bool) -> Media:
+    return save_media(
+        library=job.library,
+        primary_key=job.primary_key,
+        media_type=job.media_type,
+        fingerprints=extraction.fingerprints,
+        meta=extraction.meta,
+        path=path if media.text is None else None,
+        text=media.text,
+        original_name=job.input_name,
+        job=job,
+        replace=replace,
+    )
 
 
 def _materialise(job: Job, workdir: Path) -> tuple[MediaInput, Path | None]:
     """The job's input as a local file (or text), whatever its source."""
-    path: Path | None = None
     if job.input_type == InputType.TEXT:
         return MediaInput(text=job.input_text), None
+    if job.input_type == InputType.MEDIA and job.input_media is not None and not job.input_media.file:
+        return MediaInput(text=job.input_media.text), None
+    path = _local_file(job, workdir)
+    if accepts_inline_text(job.media_type):
+        return MediaInput(text=read_text(path)), None
+    return MediaInput(path=path), path
+
+
+def _local_file(job: Job, workdir: Path) -> Path:
     if job.input_type == InputType.MEDIA:
-        item = job.input_media
-        if item is None:
+        if job.input_media is None:
             raise InputError(Codes.INPUT_NOT_FOUND, "The library item this job reads was deleted.")
-        if not item.file:
-            return MediaInput(text=item.text), None
-        path = workdir / "input"
-        with item.file.open("rb") as src, open(path, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    elif job.input_type == InputType.OBJECT:
+        return _copy(job.input_media.file, workdir / "input")
+    if job.input_type == InputType.OBJECT:
         path = workdir / "object"
         objects.fetch_object(job.input_bucket, job.input_key, path)
         _keep_fetched(job, path, job.input_name)
-    elif job.input_type == InputType.UPLOAD:
-        path = workdir / "input"
-        with job.input_file.open("rb") as src, open(path, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    elif job.input_type == InputType.PATH:
-        path = resolve_import_path(job.input_path, settings.IMPORT_ROOT)
-    elif job.input_type == InputType.URL:
-        path = workdir / "download"
-        name = download(
-            job.input_url,
-            path,
-            max_bytes=settings.MAX_UPLOAD_BYTES,
-            timeout=settings.DOWNLOAD_TIMEOUT_SECONDS,
-            allowed_networks=settings.ALLOWED_PRIVATE_NETWORKS,
-        )
-        _keep_fetched(job, path, name)
-    if job.media_type in ("text", "asr"):
-        return MediaInput(text=read_text(path)), None
-    return MediaInput(path=path), path
+        return path
+    if job.input_type == InputType.UPLOAD:
+        return _copy(job.input_file, workdir / "input")
+    if job.input_type == InputType.PATH:
+        return resolve_import_path(job.input_path, settings.IMPORT_ROOT)
+    path = workdir / "download"
+    name = download(
+        job.input_url,
+        path,
+        max_bytes=settings.MAX_UPLOAD_BYTES,
+        timeout=settings.DOWNLOAD_TIMEOUT_SECONDS,
+        allowed_networks=settings.ALLOWED_PRIVATE_NETWORKS,
+    )
+    _keep_fetched(job, path, name)
+    return path
+
+
+def _copy(stored, path: Path) -> Path:
+    with stored.open("rb") as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    return path
 
 
 def _keep_fetched(job: Job, path: Path, name: str) -> None:
@@ -164,35 +155,49 @@ def _keep_fetched(job: Job, path: Path, name: str) -> None:
 
 
 def search_library(
-    library: Library,
-    fingerprinters: list[Fingerprinter],
-    fingerprints: list[EngineFingerprint],
-    query_text: str | None = None,
-) -> list[FoundMatch]:
+    library: Library, fingerprints: list[Fingerprint], query_text: str | None = None
+) -> list[Match]:
+    """The library items the fingerprints match, as unsaved matches (best first): one per item, with
+    the highest similarity any fingerprinter gave it and the segments of every track."""
     merged: dict = {}
-    for fingerprinter, fingerprint in zip(fingerprinters, fingerprints, strict=True):
-        for match in library_index(library, fingerprinter).search(fingerprint, MATCH_LIMIT):
-            current = merged.setdefault(match.key, {"similarity": 0.0, "segments": {}})
-            current["similarity"] = max(current["similarity"], match.similarity)
-            for track, segments in match.segments.items():
+    for fingerprint in fingerprints:
+        fingerprinter = registry.named(fingerprint.fingerprinter)
+        for hit in library_index(library, fingerprinter).search(fingerprint, MATCH_LIMIT):
+            current = merged.setdefault(hit.key, {"similarity": 0.0, "segments": {}})
+            current["similarity"] = max(current["similarity"], hit.similarity)
+            for track, segments in hit.segments.items():
                 current["segments"].setdefault(track, []).extend(segments)
-    media = Media.objects.in_bulk(list(merged))
+    items = Media.objects.in_bulk(list(merged))
     found = []
     for key, result in merged.items():
-        item = media.get(key)
+        item = items.get(key)
         if item is None:  # deleted since the index was synced
             continue
-        segments = {}
-        for track, items in result["segments"].items():
-            rows = [segment.as_dict() for segment in sorted(items, key=lambda s: s.start)]
-            if track == "text":
-                for row in rows:
-                    row["query_text"] = _clip(query_text or "", row["start"], row["end"])
-                    row["master_text"] = _clip(item.text, row["master_start"], row["master_end"])
-            segments[track] = rows
-        found.append(FoundMatch(item, round(result["similarity"], 4), segments))
-    found.sort(key=lambda m: -m.similarity)
+        segments = {
+            track: _rows(track, found_segments, query_text, item)
+            for track, found_segments in result["segments"].items()
+        }
+        found.append(
+            Match(
+                library=library,
+                media=item,
+                primary_key=item.primary_key,
+                global_similarity=round(result["similarity"], 4),
+                segments=segments,
+            )
+        )
+    found.sort(key=lambda match: -match.global_similarity)
     return found
+
+
+def _rows(track: str, segments: list, query_text: str | None, item: Media) -> list[dict]:
+    """Segments as stored, in query order; passages of text tracks carry their text on both sides."""
+    rows = [segment.as_dict() for segment in sorted(segments, key=lambda s: s.start)]
+    if registry.track(track).unit == "characters":
+        for row in rows:
+            row["query_text"] = _clip(query_text or "", row["start"], row["end"])
+            row["library_text"] = _clip(item.text, row["library_start"], row["library_end"])
+    return rows
 
 
 def _clip(text: str, start: float, end: float) -> str:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import status
 
-from dnaportal.errors import ApiError, Codes
+from core.errors import ApiError, Codes
 from jobs.models import Match, ReviewEvent, ReviewStatus
 
 DECISIONS = (ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED, ReviewStatus.ESCALATED)

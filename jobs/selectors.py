@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.dateparse import parse_datetime
 from rest_framework import status
 
-from dnaportal.errors import ApiError, Codes
+from core.errors import ApiError, Codes
 from jobs.models import CallbackAttempt, Job, JobStatus, Match
 
 MAX_IDS = 100

@@ -5,7 +5,10 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from jobs.models import CallbackFormat, Job, JobMediaType, JobStatus, Match, SaveType
+from core.kinds import MediaKind
+from engine import registry
+from engine.base import Track
+from jobs.models import CallbackFormat, Job, JobStatus, Match, SaveType
 
 
 class InputSerializer(serializers.Serializer):
@@ -38,7 +41,7 @@ class JSONObjectField(serializers.Field):
 class JobCreateSerializer(serializers.Serializer):
     library = serializers.CharField(max_length=64)
     primary_key = serializers.CharField(max_length=128)
-    media_type = serializers.ChoiceField(choices=JobMediaType.choices)
+    media_type = serializers.ChoiceField(choices=MediaKind.choices)
     save_type = serializers.ChoiceField(choices=SaveType.choices, default=SaveType.SAVE)
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
     input = JSONObjectField(InputSerializer(), required=False)
@@ -58,39 +61,45 @@ class JobCreateSerializer(serializers.Serializer):
 
 
 class SegmentSerializer(serializers.Serializer):
+    """A matched stretch. The API calls the library side `master_*`, as the cloud APIs do."""
+
     start = serializers.FloatField()
     end = serializers.FloatField()
-    master_start = serializers.FloatField()
-    master_end = serializers.FloatField()
+    master_start = serializers.FloatField(source="library_start")
+    master_end = serializers.FloatField(source="library_end")
     similarity = serializers.FloatField()
 
 
 class TextSegmentSerializer(SegmentSerializer):
     query_text = serializers.CharField()
-    master_text = serializers.CharField()
+    master_text = serializers.CharField(source="library_text")
+
+
+def segments_field(track: Track) -> serializers.ListSerializer:
+    """`<track>_segments`: the match's segments on one track (an empty list when it has none)."""
+    shape = TextSegmentSerializer if track.unit == "characters" else SegmentSerializer
+    return shape(many=True, read_only=True, source=f"segments.{track.name}", default=list)
 
 
 class MatchSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True)
     library = serializers.UUIDField(source="library_id", format="hex")
     media = serializers.UUIDField(source="media_id", format="hex")
-    video_segments = SegmentSerializer(many=True)
-    audio_segments = SegmentSerializer(many=True)
-    text_segments = TextSegmentSerializer(many=True)
 
     class Meta:
         model = Match
-        fields = [
-            "id",
-            "primary_key",
-            "library",
-            "media",
-            "global_similarity",
-            "video_segments",
-            "audio_segments",
-            "text_segments",
-            "review_status",
-        ]
+        fields = ["id", "primary_key", "library", "media", "global_similarity", "review_status"]
+
+    def get_fields(self):
+        """The model's fields with one `<track>_segments` list per track the engine registers, after
+        the global similarity."""
+        fields = super().get_fields()
+        ordered = {}
+        for name, field in fields.items():
+            ordered[name] = field
+            if name == "global_similarity":
+                ordered.update({f"{t.name}_segments": segments_field(t) for t in registry.tracks()})
+        return ordered
 
 
 class MatchDetailSerializer(MatchSerializer):
@@ -149,6 +158,7 @@ class JobSerializer(serializers.ModelSerializer):
             "saved",
             "saved_media",
             "input_meta",
+            "notes",
             "created_at",
             "started_at",
             "finished_at",

@@ -16,12 +16,14 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework import status
 
-from dnaportal.engine import fingerprinters_for
-from dnaportal.errors import ApiError, Codes
+from core import kinds
+from core.errors import ApiError, Codes
 from jobs import objects
+from jobs.callbacks import schedule_callback
 from jobs.inputs import InputError, check_url, resolve_import_path
 from jobs.models import ApiStyle, CallbackFormat, InputType, Job, JobStatus, Operation, SaveType
 from libraries.models import Library, Media
+from libraries.services import delete_media
 
 log = logging.getLogger(__name__)
 
@@ -61,31 +63,60 @@ def submit_job(
     source_media: Media | None = None,
     object_bucket: str = "",
     object_key: str = "",
-    user_data: str = "",
-    priority: int = 0,
-    pipeline: str = "",
-    callback_url: str = "",
-    callback_format: str = CallbackFormat.JSON,
-    api_style: str = ApiStyle.NATIVE,
     user=None,
-    request_id: str = "",
+    **delivery,
 ) -> Job:
     """Validate a submission completely, store it, and queue it once the transaction commits.
 
     The input is exactly one of: an upload, a URL, a path under the import root, inline text, an item
     already in the portal (`source_media`), or an object (`object_key`, with `object_bucket` or the
     store's default bucket) read from the object store or, without one, from the import root.
+    `delivery` holds how the job is run and answered: user_data, priority, pipeline, callback_url,
+    callback_format, api_style, request_id (see _new_job).
     """
+    _check_kind(library, media_type)
+    _check_key_free(library, primary_key, save_type)
+    job = _new_job(library=library, primary_key=primary_key, media_type=media_type, user=user, **delivery)
+    job.save_type = save_type
+    sources = [upload is not None, bool(url), bool(path), text is not None, source_media is not None]
+    if sum(sources) + bool(object_key) != 1:
+        raise ApiError(
+            "MissingParameter.Input",
+            "Give exactly one input: a file upload, input {type: url|path|object|media, media}, or text.",
+        )
+    if upload is not None:
+        _set_upload_input(job, upload)
+    elif url:
+        _set_url_input(job, url)
+    elif object_key:
+        _set_object_input(job, object_bucket, object_key)
+    elif source_media is not None:
+        _set_media_input(job, source_media)
+    elif path:
+        _set_path_input(job, path)
+    else:
+        _set_text_input(job, text)
+    with transaction.atomic():
+        if upload is not None:
+            job.input_file.save(job.input_name, upload, save=False)
+        job.save()
+        transaction.on_commit(lambda: enqueue(job.pipeline))
+    return job
+
+
+def _check_kind(library: Library, media_type: str) -> None:
     if not library.accepts(media_type):
         raise ApiError(
             "InvalidParameter.MediaType",
             f"Library {library.name!r} holds {library.media_type}; a {media_type} job cannot use it.",
         )
-    if not fingerprinters_for(media_type):
+    if not kinds.can_fingerprint(media_type):
         raise ApiError(
-            Codes.UNSUPPORTED_MEDIA_TYPE,
-            f"This portal cannot fingerprint {media_type} media yet.",
+            Codes.UNSUPPORTED_MEDIA_TYPE, f"This portal cannot fingerprint {media_type} media yet."
         )
+
+
+def _check_key_free(library: Library, primary_key: str, save_type: str) -> None:
     if save_type in (SaveType.SAVE, SaveType.ONLYSAVE):
         if Media.objects.filter(library=library, primary_key=primary_key).exists():
             raise ApiError(
@@ -94,6 +125,23 @@ def submit_job(
                 "use save type forcesave to replace it, or nosave to only search.",
                 status.HTTP_409_CONFLICT,
             )
+
+
+def _new_job(
+    *,
+    library: Library,
+    primary_key: str,
+    media_type: str,
+    user=None,
+    user_data: str = "",
+    priority: int = 0,
+    pipeline: str = "",
+    callback_url: str = "",
+    callback_format: str = CallbackFormat.JSON,
+    api_style: str = ApiStyle.NATIVE,
+    request_id: str = "",
+) -> Job:
+    """An unsaved job with what every job has, checked: who asked, how to run it, how to answer."""
     if len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
         raise ApiError(
             "InvalidParameter.UserData",
@@ -106,12 +154,10 @@ def submit_job(
     check_callback_url(callback_url)
     if callback_format not in CallbackFormat.values:
         raise ApiError("InvalidParameter.CallbackFormat", "callback_format: json or xml.")
-
-    job = Job(
+    return Job(
         library=library,
         primary_key=primary_key,
         media_type=media_type,
-        save_type=save_type,
         user_data=user_data,
         priority=priority,
         pipeline=pipeline,
@@ -121,55 +167,43 @@ def submit_job(
         request_id=request_id,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    sources = [upload is not None, bool(url), bool(path), text is not None, source_media is not None]
-    if sum(sources) + bool(object_key) != 1:
-        raise ApiError(
-            "MissingParameter.Input",
-            "Give exactly one input: a file upload, input {type: url|path|object|media, media}, or text.",
-        )
-    if upload is not None:
-        if upload.size == 0:
-            raise ApiError(Codes.FILE_EMPTY, "The uploaded file is empty (0 bytes).")
-        if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise ApiError(
-                Codes.FILE_TOO_LARGE,
-                f"The file is {upload.size} bytes; the limit is {settings.MAX_UPLOAD_BYTES}.",
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
-        job.input_type = InputType.UPLOAD
-        job.input_name = Path(upload.name or "upload").name[:255]
-    elif url:
-        try:
-            check_url(url, settings.ALLOWED_PRIVATE_NETWORKS)
-        except InputError as exc:
-            raise _input_error(exc) from exc
-        job.input_type, job.input_url = InputType.URL, url
-        job.input_name = Path(url.split("?")[0]).name[:255]
-    elif object_key:
-        _set_object_input(job, object_bucket, object_key)
-    elif source_media is not None:
-        _set_media_input(job, source_media)
-    elif path:
-        try:
-            resolve_import_path(path, settings.IMPORT_ROOT)
-        except InputError as exc:
-            raise _input_error(exc) from exc
-        job.input_type, job.input_path = InputType.PATH, path
-        job.input_name = Path(path).name[:255]
-    else:
-        if media_type not in ("text", "asr") or not text.strip():
-            raise ApiError(
-                "InvalidParameter.Text",
-                "Inline text is for text jobs and must not be empty.",
-            )
-        job.input_type, job.input_text = InputType.TEXT, text
 
-    with transaction.atomic():
-        if upload is not None:
-            job.input_file.save(job.input_name, upload, save=False)
-        job.save()
-        transaction.on_commit(lambda: enqueue(job.pipeline))
-    return job
+
+def _set_upload_input(job: Job, upload: UploadedFile) -> None:
+    if upload.size == 0:
+        raise ApiError(Codes.FILE_EMPTY, "The uploaded file is empty (0 bytes).")
+    if upload.size > settings.MAX_UPLOAD_BYTES:
+        raise ApiError(
+            Codes.FILE_TOO_LARGE,
+            f"The file is {upload.size} bytes; the limit is {settings.MAX_UPLOAD_BYTES}.",
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    job.input_type = InputType.UPLOAD
+    job.input_name = Path(upload.name or "upload").name[:255]
+
+
+def _set_url_input(job: Job, url: str) -> None:
+    try:
+        check_url(url, settings.ALLOWED_PRIVATE_NETWORKS)
+    except InputError as exc:
+        raise _input_error(exc) from exc
+    job.input_type, job.input_url = InputType.URL, url
+    job.input_name = Path(url.split("?")[0]).name[:255]
+
+
+def _set_path_input(job: Job, path: str) -> None:
+    try:
+        resolve_import_path(path, settings.IMPORT_ROOT)
+    except InputError as exc:
+        raise _input_error(exc) from exc
+    job.input_type, job.input_path = InputType.PATH, path
+    job.input_name = Path(path).name[:255]
+
+
+def _set_text_input(job: Job, text: str) -> None:
+    if not kinds.accepts_inline_text(job.media_type) or not text.strip():
+        raise ApiError("InvalidParameter.Text", "Inline text is for text jobs and must not be empty.")
+    job.input_type, job.input_text = InputType.TEXT, text
 
 
 def _set_object_input(job: Job, bucket: str, key: str) -> None:
@@ -189,8 +223,7 @@ def _set_object_input(job: Job, bucket: str, key: str) -> None:
 
 
 def _set_media_input(job: Job, media: Media) -> None:
-    kind = "text" if job.media_type == "asr" else job.media_type
-    if media.media_type != kind:
+    if media.media_type != kinds.library_kind(job.media_type):
         raise ApiError(
             "InvalidParameter.MediaType",
             f"Item {media.id.hex} is {media.media_type}; a {job.media_type} job cannot use it.",
@@ -207,46 +240,22 @@ def enqueue(pipeline: str = "") -> None:
     async_task("jobs.tasks.process_next_job", pipeline, task_name="dna-job", **options)
 
 
-def delete_item_job(
-    *,
-    media: Media,
-    user_data: str = "",
-    priority: int = 0,
-    callback_url: str = "",
-    callback_format: str = CallbackFormat.JSON,
-    api_style: str = ApiStyle.NATIVE,
-    user=None,
-    request_id: str = "",
-) -> Job:
+def delete_item_job(*, media: Media, user=None, **delivery) -> Job:
     """Delete a library item and record it as a finished job (Tencent CI's DeleteFingerPrint), so the
-    deletion reads back like any job and its callback fires like any job's."""
-    from libraries.services import delete_media
-
-    if len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
-        raise ApiError("InvalidParameter.UserData", f"user_data: at most {USER_DATA_MAX_BYTES} bytes.")
-    check_callback_url(callback_url)
-    now = timezone.now()
-    job = Job(
+    deletion reads back like any job and its callback fires like any job's. `delivery` as for
+    submit_job."""
+    job = _new_job(
         library=media.library,
         primary_key=media.primary_key,
         media_type=media.media_type,
-        save_type=SaveType.NOSAVE,
-        operation=Operation.DELETE,
-        input_type=InputType.MEDIA,
-        input_name=(media.original_name or media.primary_key)[:255],
-        input_meta={"deleted_media": media.id.hex},
-        user_data=user_data,
-        priority=priority,
-        callback_url=callback_url,
-        callback_format=callback_format,
-        api_style=api_style,
-        request_id=request_id,
-        created_by=user if user is not None and user.is_authenticated else None,
-        status=JobStatus.SUCCESS,
-        progress=100,
-        started_at=now,
-        finished_at=now,
+        user=user,
+        **delivery,
     )
+    now = timezone.now()
+    job.save_type, job.operation = SaveType.NOSAVE, Operation.DELETE
+    job.input_type, job.input_name = InputType.MEDIA, (media.original_name or media.primary_key)[:255]
+    job.input_meta = {"deleted_media": media.id.hex}
+    job.status, job.progress, job.started_at, job.finished_at = JobStatus.SUCCESS, 100, now, now
     with transaction.atomic():
         job.save()
         delete_media(media=media)
@@ -329,18 +338,17 @@ def requeue_job(job: Job, reason: str, code: str = Codes.INTERNAL_ERROR) -> bool
 
 
 def _after_finish(job_id) -> None:
-    from jobs.callbacks import schedule_callback
-
     transaction.on_commit(lambda: schedule_callback(job_id, attempt=1))
 
 
-def finish_job(job: Job, *, saved_media: Media | None, input_meta: dict) -> bool:
+def finish_job(job: Job, *, saved_media: Media | None, input_meta: dict, notes: list[str] = ()) -> bool:
     done = held_by_worker(job).update(
         status=JobStatus.SUCCESS,
         progress=100,
         saved=saved_media is not None,
         saved_media=saved_media,
         input_meta=input_meta,
+        notes=list(notes),
         finished_at=timezone.now(),
     )
     if done:

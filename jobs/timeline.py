@@ -6,56 +6,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TRACK_NAMES = {"video": "Picture", "audio": "Sound", "text": "Text"}
+from core.display import clock, similarity_colour
+from engine import registry
+from engine.base import Track
+
 MIN_BAR_PERCENT = 0.6  # a one-second match on a ten-hour timeline still shows
-
-
-def similarity_colour(similarity: float) -> str:
-    """Amber at 0.5 through red-orange to deep red at 1.0 (darker = closer copy); as an HSL colour."""
-    s = min(1.0, max(0.0, (similarity - 0.5) / 0.5))
-    hue = round(45 - 45 * s)
-    light = round(52 - 14 * s)
-    return f"hsl({hue} 90% {light}%)"
-
-
-def similarity_band(similarity: float) -> str:
-    if similarity >= 0.9:
-        return "very high"
-    if similarity >= 0.75:
-        return "high"
-    if similarity >= 0.6:
-        return "medium"
-    return "low"
 
 
 @dataclass
 class Bar:
     number: int
-    track: str
+    track: Track
     start: float
     end: float
-    master_start: float
-    master_end: float
+    library_start: float
+    library_end: float
     similarity: float
     query_left: float
     query_width: float
-    master_left: float
-    master_width: float
+    library_left: float
+    library_width: float
 
     @property
     def colour(self) -> str:
         return similarity_colour(self.similarity)
 
     @property
-    def track_name(self) -> str:
-        return TRACK_NAMES.get(self.track, self.track)
-
-    @property
     def label(self) -> str:
         return (
-            f"Segment {self.number} ({self.track_name.lower()}): "
+            f"Segment {self.number} ({self.track.label.lower()}): "
             f"query {clock(self.start)}–{clock(self.end)}, "
-            f"library {clock(self.master_start)}–{clock(self.master_end)}, "
+            f"library {clock(self.library_start)}–{clock(self.library_end)}, "
             f"similarity {self.similarity:.2f}"
         )
 
@@ -73,44 +54,26 @@ def timeline_length(duration: float | None, ends: list[float]) -> float:
     return float(duration) if duration else max(ends, default=0.0)
 
 
+def timed_tracks() -> list[Track]:
+    """The tracks whose segments are stretches of time (drawn as bars), from the engine's registry."""
+    return [track for track in registry.tracks() if track.unit == "seconds"]
+
+
 def bars(
-    match, query_duration: float | None, master_duration: float | None
+    segments: dict[str, list[dict]], query_duration: float | None, library_duration: float | None
 ) -> tuple[list[Bar], float, float]:
     """Every timed segment of a match as a bar on both timelines, in query order, numbered from 1."""
-    rows = [("video", s) for s in match.video_segments] + [("audio", s) for s in match.audio_segments]
-    rows.sort(key=lambda r: (r[1]["start"], r[0]))
+    rows = [(track, s) for track in timed_tracks() for s in segments.get(track.name, [])]
+    rows.sort(key=lambda r: (r[1]["start"], r[0].name))
     query_length = timeline_length(query_duration, [s["end"] for _, s in rows])
-    master_length = timeline_length(master_duration, [s["master_end"] for _, s in rows])
+    library_length = timeline_length(library_duration, [s["library_end"] for _, s in rows])
     placed = []
     for number, (track, s) in enumerate(rows, start=1):
         q_left, q_width = _place(s["start"], s["end"], query_length)
-        m_left, m_width = _place(s["master_start"], s["master_end"], master_length)
-        placed.append(
-            Bar(
-                number,
-                track,
-                s["start"],
-                s["end"],
-                s["master_start"],
-                s["master_end"],
-                s["similarity"],
-                q_left,
-                q_width,
-                m_left,
-                m_width,
-            )
-        )
-    return placed, query_length, master_length
-
-
-def clock(seconds: float) -> str:
-    """12.5 -> '0:12.5', 3725 -> '1:02:05.0'."""
-    seconds = max(0.0, float(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours >= 1:
-        return f"{int(hours)}:{int(minutes):02d}:{secs:04.1f}"
-    return f"{int(minutes)}:{secs:04.1f}"
+        l_left, l_width = _place(s["library_start"], s["library_end"], library_length)
+        times = (s["start"], s["end"], s["library_start"], s["library_end"])
+        placed.append(Bar(number, track, *times, s["similarity"], q_left, q_width, l_left, l_width))
+    return placed, query_length, library_length
 
 
 @dataclass

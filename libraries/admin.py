@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from libraries.models import Fingerprint, Library, Media
+from libraries.models import Library, Media, StoredFingerprint
 
 
 @admin.register(Library)
@@ -17,7 +17,7 @@ class MediaAdmin(admin.ModelAdmin):
     raw_id_fields = ["saved_by_job"]
 
 
-@admin.register(Fingerprint)
+@admin.register(StoredFingerprint)
 class FingerprintAdmin(admin.ModelAdmin):
     list_display = ["media", "fingerprinter", "version", "created_at"]
     exclude = ["data"]

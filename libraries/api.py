@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
-from dnaportal.pagination import Pages
-from dnaportal.roles import Role
+from core.pagination import Pages
+from core.roles import Role
 from libraries import selectors, services
 from libraries.serializers import LibrarySerializer, LibraryUpdateSerializer, MediaSerializer
 

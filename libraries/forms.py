@@ -2,13 +2,13 @@
 
 from django import forms
 
-from libraries.models import MediaType
+from core.kinds import library_choices
 
 
 class LibraryForm(forms.Form):
     name = forms.CharField(max_length=128)
     description = forms.CharField(max_length=1024, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    media_type = forms.ChoiceField(choices=MediaType.choices, label="Media kind")
+    media_type = forms.ChoiceField(choices=library_choices, label="Media kind")
     duplicate_threshold = forms.FloatField(
         min_value=0.0,
         max_value=1.0,

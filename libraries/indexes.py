@@ -10,9 +10,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from dnaportal.engine import Fingerprint as EngineFingerprint
-from dnaportal.engine import Fingerprinter, Index
-from libraries.models import Fingerprint, Library
+from engine.base import Fingerprint, Fingerprinter, Index
+from libraries.models import Library, StoredFingerprint
 
 LOAD_BATCH = 500
 
@@ -41,7 +40,7 @@ def library_index(library: Library, fingerprinter: Fingerprinter) -> Index:
 
 
 def _sync(cached: _Cached, library: Library, fingerprinter: Fingerprinter) -> None:
-    rows = Fingerprint.objects.filter(
+    rows = StoredFingerprint.objects.filter(
         library=library, fingerprinter=fingerprinter.name, version=fingerprinter.version
     )
     current = dict(rows.values_list("media_id", "id"))
@@ -52,7 +51,7 @@ def _sync(cached: _Cached, library: Library, fingerprinter: Fingerprinter) -> No
     for start in range(0, len(missing), LOAD_BATCH):
         batch = rows.filter(id__in=missing[start : start + LOAD_BATCH])
         for fp_id, media_id, data in batch.values_list("id", "media_id", "data"):
-            fingerprint = EngineFingerprint(fingerprinter.name, fingerprinter.version, bytes(data))
+            fingerprint = Fingerprint(fingerprinter.name, fingerprinter.version, bytes(data))
             cached.index.add(media_id, fingerprint)
             cached.loaded[media_id] = fp_id
 

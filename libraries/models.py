@@ -1,5 +1,6 @@
 """Libraries of fingerprinted media: Library, Media (one item under a client-given primary key), and
-the fingerprints that describe each item, with the fingerprinter name and version that made them."""
+the stored fingerprints that describe each item, with the fingerprinter name and version that made
+them."""
 
 import uuid
 
@@ -7,14 +8,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from dnaportal.files import stored_name
-
-
-class MediaType(models.TextChoices):
-    VIDEO = "video", "Video"
-    AUDIO = "audio", "Audio"
-    IMAGE = "image", "Image"
-    TEXT = "text", "Text"
+from core import kinds
+from core.files import stored_name
 
 
 def media_upload_path(media: "Media", filename: str) -> str:
@@ -25,7 +20,7 @@ class Library(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=128, unique=True)
     description = models.CharField(max_length=1024, blank=True)
-    media_type = models.CharField(max_length=8, choices=MediaType.choices)
+    media_type = models.CharField(max_length=8, choices=kinds.library_choices)
     # `save` jobs store their input only when no match reaches this global similarity.
     duplicate_threshold = models.FloatField(
         default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -43,22 +38,16 @@ class Library(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def accepts(self, job_media_type: str) -> bool:
-        """Which job media types this library can hold or be searched with."""
-        accepted = {
-            MediaType.VIDEO: {"video"},
-            MediaType.AUDIO: {"audio"},
-            MediaType.IMAGE: {"image"},
-            MediaType.TEXT: {"text", "asr"},
-        }
-        return job_media_type in accepted[MediaType(self.media_type)]
+    def accepts(self, kind: str) -> bool:
+        """Whether jobs of this media kind can search this library and be saved to it."""
+        return kinds.library_kind(kind) == self.media_type
 
 
 class Media(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="media")
     primary_key = models.CharField(max_length=128)
-    media_type = models.CharField(max_length=8, choices=MediaType.choices)
+    media_type = models.CharField(max_length=8, choices=kinds.library_choices)
     file = models.FileField(upload_to=media_upload_path, blank=True, max_length=255)
     text = models.TextField(blank=True)
     original_name = models.CharField(max_length=255, blank=True)
@@ -86,7 +75,9 @@ class Media(models.Model):
         return f"{self.library.name}/{self.primary_key}"
 
 
-class Fingerprint(models.Model):
+class StoredFingerprint(models.Model):
+    """A fingerprint as a library keeps it (engine.base.Fingerprint is the fingerprint itself)."""
+
     media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="fingerprints")
     # Denormalised so a library's index loads with one indexed query.
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")

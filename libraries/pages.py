@@ -10,12 +10,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from dnaportal.errors import ApiError
-from dnaportal.pages import add_api_error, paginate, query_without_page
-from dnaportal.previews import preview_response
-from dnaportal.roles import Role, role_required
-from dnaportal.serve import ranged_file_response
-from jobs.models import Match
+from core.errors import ApiError
+from core.pages import add_api_error, paginate, query_without_page
+from core.previews import preview_response
+from core.roles import Role, role_required
+from core.serve import ranged_file_response
 from libraries import selectors, services
 from libraries.forms import LibraryForm
 from libraries.models import Library, Media
@@ -115,7 +114,7 @@ def item_detail(request, media_id):
         {"name": fp.fingerprinter, "version": fp.version, "bytes": len(fp.data), "created_at": fp.created_at}
         for fp in item.fingerprints.all()
     ]
-    matches = Match.objects.filter(media=item).select_related("job").order_by("-created_at")[:20]
+    matches = item.matches.select_related("job").order_by("-created_at")[:20]
     context = {"item": item, "library": item.library, "fingerprints": fingerprints, "matches": matches}
     return render(request, "libraries/item.html", context)
 

@@ -7,7 +7,7 @@ import uuid
 from django.db.models import Count, QuerySet
 from rest_framework import status
 
-from dnaportal.errors import ApiError, Codes
+from core.errors import ApiError, Codes
 from libraries.models import Library, Media
 
 

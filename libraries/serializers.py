@@ -2,12 +2,13 @@
 
 from rest_framework import serializers
 
-from libraries.models import Library, Media, MediaType
+from core.kinds import library_choices
+from libraries.models import Library, Media
 
 
 class LibrarySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(format="hex", read_only=True)
-    media_type = serializers.ChoiceField(choices=MediaType.choices)
+    media_type = serializers.ChoiceField(choices=library_choices())
     duplicate_threshold = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
     media_count = serializers.IntegerField(read_only=True, default=0)
 
@@ -28,7 +29,7 @@ class LibrarySerializer(serializers.ModelSerializer):
 
 
 class LibraryUpdateSerializer(LibrarySerializer):
-    media_type = serializers.ChoiceField(choices=MediaType.choices, read_only=True)
+    media_type = serializers.ChoiceField(choices=library_choices(), read_only=True)
 
     class Meta(LibrarySerializer.Meta):
         pass

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 from pathlib import Path
 
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from rest_framework import status
 
-from dnaportal.engine import Fingerprint as EngineFingerprint
-from dnaportal.engine import storable
-from dnaportal.errors import ApiError, Codes
-from libraries.models import Fingerprint, Library, Media
+from core import kinds
+from core.errors import ApiError, Codes
+from engine import registry
+from engine.base import EngineError, Fingerprint, MediaInput
+from engine.extract import fingerprint_input
+from libraries.models import Library, Media, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +65,6 @@ def update_library(*, library: Library, **changes) -> Library:
 
 
 def _delete_files_after_commit(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
     def delete() -> None:
         for name in names:
             try:
@@ -104,76 +106,79 @@ def save_media(
     library: Library,
     primary_key: str,
     media_type: str,
-    fingerprints: list[EngineFingerprint],
+    fingerprints: list[Fingerprint],
+    meta: dict | None = None,
     path: Path | None = None,
     text: str | None = None,
     original_name: str = "",
     job=None,
     replace: bool = False,
 ) -> Media:
-    """Store one item and its fingerprints atomically. `replace` swaps out an item with the same key.
+    """Store one item and its fingerprints atomically. `replace` swaps out an item with the same key;
+    `meta` holds what decoding learnt of it (duration, width, height, characters...).
 
     Raises ApiError(ResourceAlreadyExists.PrimaryKey) when the key is taken and not replacing.
     """
-    meta: dict = {}
-    for fingerprint in fingerprints:
-        meta.update(fingerprint.meta)
-    stored_name = ""
+    meta = meta or {}
+    media = Media(
+        library=library,
+        primary_key=primary_key,
+        media_type=kinds.library_kind(media_type),
+        original_name=original_name[:255],
+        saved_by_job=job,
+        **{field: meta.get(field) for field in MEDIA_FACTS},
+    )
     try:
         with transaction.atomic():
-            existing = (
-                Media.objects.select_for_update().filter(library=library, primary_key=primary_key).first()
-            )
-            if existing is not None:
-                if not replace:
-                    raise _key_taken(library, primary_key)
-                delete_media(media=existing)
-            media = Media(
-                library=library,
-                primary_key=primary_key,
-                media_type=media_type if media_type != "asr" else "text",
-                original_name=original_name[:255],
-                saved_by_job=job,
-                duration=meta.get("duration"),
-                width=meta.get("width"),
-                height=meta.get("height"),
-                fps=meta.get("fps"),
-                sample_rate=meta.get("sample_rate"),
-                characters=meta.get("characters"),
-            )
-            if text is not None:
-                media.text = text
-                media.size_bytes = len(text.encode("utf-8"))
-                media.sha256 = sha256_of(text=text)
-            else:
-                media.size_bytes = path.stat().st_size
-                media.sha256 = sha256_of(path)
-                with open(path, "rb") as handle:
-                    media.file.save(original_name or path.name, File(handle), save=False)
-                stored_name = media.file.name
+            _make_room(library, primary_key, replace=replace)
+            _attach_content(media, path=path, text=text, original_name=original_name)
             try:
                 with transaction.atomic():
                     media.save()
             except IntegrityError as exc:
                 # Another job saved the same key between our check and our insert.
                 raise _key_taken(library, primary_key) from exc
-            Fingerprint.objects.bulk_create(
-                Fingerprint(
-                    media=media,
-                    library=library,
-                    fingerprinter=fp.fingerprinter,
-                    version=fp.version,
-                    data=storable(fp).data,
-                )
-                for fp in fingerprints
-            )
+            StoredFingerprint.objects.bulk_create(_stored(media, fp) for fp in fingerprints)
     except BaseException:
-        if stored_name:  # the rows rolled back; the copied file must not stay behind
-            from django.core.files.storage import default_storage
-
-            default_storage.delete(stored_name)
+        if media.file:  # the rows rolled back; the copied file must not stay behind
+            default_storage.delete(media.file.name)
         raise
     return media
+
+
+# Facts of an item that decoding learns and Media keeps.
+MEDIA_FACTS = ("duration", "width", "height", "fps", "sample_rate", "characters")
+
+
+def _make_room(library: Library, primary_key: str, *, replace: bool) -> None:
+    existing = Media.objects.select_for_update().filter(library=library, primary_key=primary_key).first()
+    if existing is not None:
+        if not replace:
+            raise _key_taken(library, primary_key)
+        delete_media(media=existing)
+
+
+def _attach_content(media: Media, *, path: Path | None, text: str | None, original_name: str) -> None:
+    """The item's text, or a copy of its file in storage, with size and checksum."""
+    if text is not None:
+        media.text = text
+        media.size_bytes = len(text.encode("utf-8"))
+        media.sha256 = sha256_of(text=text)
+        return
+    media.size_bytes = path.stat().st_size
+    media.sha256 = sha256_of(path)
+    with open(path, "rb") as handle:
+        media.file.save(original_name or path.name, File(handle), save=False)
+
+
+def _stored(media: Media, fingerprint: Fingerprint) -> StoredFingerprint:
+    return StoredFingerprint(
+        media=media,
+        library=media.library,
+        fingerprinter=fingerprint.fingerprinter,
+        version=fingerprint.version,
+        data=registry.storable(fingerprint).data,
+    )
 
 
 def _key_taken(library: Library, primary_key: str) -> ApiError:
@@ -192,45 +197,45 @@ def refresh_fingerprints(*, library: Library | None = None, progress=None) -> di
 
     Each item is updated on its own: an item that cannot be read is counted and left as it was.
     """
-    from dnaportal.engine import EngineError, MediaInput, fingerprinters_for
-
     counts = {"current": 0, "refreshed": 0, "failed": 0}
     media = Media.objects.all() if library is None else Media.objects.filter(library=library)
     for item in media.select_related("library").iterator(chunk_size=200):
-        wanted = fingerprinters_for(item.media_type)
+        wanted = {f.name: f.version for f, _ in registry.for_kind(item.media_type)}
         have = dict(item.fingerprints.values_list("fingerprinter", "version"))
-        stale = [fp for fp in wanted if have.get(fp.name) != fp.version]
-        if not stale:
+        if all(have.get(name) == version for name, version in wanted.items()):
             counts["current"] += 1
             continue
         try:
-            fingerprints = _extract_stored(item, stale, MediaInput)
+            fingerprints = _extract_stored(item)
         except (EngineError, OSError) as exc:
             log.warning("could not re-fingerprint %s: %s", item, exc)
             counts["failed"] += 1
             continue
         with transaction.atomic():
             for fp in fingerprints:
-                Fingerprint.objects.update_or_create(
-                    media=item,
-                    fingerprinter=fp.fingerprinter,
-                    defaults={"library": item.library, "version": fp.version, "data": storable(fp).data},
-                )
+                if have.get(fp.fingerprinter) != fp.version:
+                    StoredFingerprint.objects.update_or_create(
+                        media=item,
+                        fingerprinter=fp.fingerprinter,
+                        defaults={
+                            "library": item.library,
+                            "version": fp.version,
+                            "data": _stored(item, fp).data,
+                        },
+                    )
         counts["refreshed"] += 1
         if progress is not None:
             progress(item, counts)
     return counts
 
 
-def _extract_stored(item: Media, fingerprinters, MediaInput) -> list[EngineFingerprint]:
+def _extract_stored(item: Media) -> list[Fingerprint]:
     if not item.file:
-        return [fp.extract(MediaInput(text=item.text)) for fp in fingerprinters]
-    import tempfile
-
+        return fingerprint_input(item.media_type, MediaInput(text=item.text), query=False).fingerprints
     # Storage may be remote (an object store): work on a local copy.
     suffix = Path(item.file.name).suffix
     with tempfile.NamedTemporaryFile(suffix=suffix) as local, item.file.open("rb") as stored:
         for chunk in iter(lambda: stored.read(1 << 20), b""):
             local.write(chunk)
         local.flush()
-        return [fp.extract(MediaInput(path=Path(local.name))) for fp in fingerprinters]
+        return fingerprint_input(item.media_type, MediaInput(path=Path(local.name)), query=False).fingerprints

@@ -6,6 +6,9 @@ import tempfile
 os.environ.setdefault("DNAPORTAL_DATA_DIR", tempfile.mkdtemp(prefix="dnaportal-test-"))
 os.environ["DNAPORTAL_SYNC_TASKS"] = "1"
 
+from dnaportal import datadir  # noqa: E402
 from dnaportal.settings import *  # noqa: E402,F403
+
+datadir.ensure()
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from libraries.models import Fingerprint, Media
+from libraries.models import Media, StoredFingerprint
 
 
 def _image_job(make_library, submit, job_result, images, name):
@@ -15,10 +15,10 @@ def _image_job(make_library, submit, job_result, images, name):
 
 def test_stale_fingerprints_are_remade_from_the_stored_file(make_library, submit, job_result, images):
     library = _image_job(make_library, submit, job_result, images, "balloons.jpg")
-    row = Fingerprint.objects.get(media__library_id=library["id"])
+    row = StoredFingerprint.objects.get(media__library_id=library["id"])
     current_version, current_data = row.version, bytes(row.data)
     # What an upgrade leaves behind: a row made by an older version, which search ignores.
-    Fingerprint.objects.filter(id=row.id).update(version=current_version - 1, data=b"old")
+    StoredFingerprint.objects.filter(id=row.id).update(version=current_version - 1, data=b"old")
     query = job_result(
         submit(library, "q", media_type="image", save_type="nosave", file=images["balloons.jpg"])
     )
@@ -37,12 +37,12 @@ def test_stale_fingerprints_are_remade_from_the_stored_file(make_library, submit
 def test_an_unreadable_stored_file_is_reported_and_left_alone(make_library, submit, job_result, images):
     library = _image_job(make_library, submit, job_result, images, "balloons.jpg")
     item = Media.objects.get(library_id=library["id"])
-    Fingerprint.objects.filter(media=item).update(version=0)
+    StoredFingerprint.objects.filter(media=item).update(version=0)
     with item.file.open("wb") as handle:
         handle.write(b"not an image any more")
     with pytest.raises(CommandError, match="1 items could not be read"):
         call_command("refingerprint")
-    assert Fingerprint.objects.get(media=item).version == 0
+    assert StoredFingerprint.objects.get(media=item).version == 0
 
 
 def test_unknown_library_is_an_error(db):

@@ -1,4 +1,4 @@
-// Match review page. The server draws every bar and row (with data-start / data-master-start in
+// Match review page. The server draws every bar and row (with data-start / data-library-start in
 // seconds); this script makes them act: a click seeks both players to the segment's two starts, "play
 // match" plays both in step through the segment, audio timelines get their waveforms, and a video the
 // browser cannot decode is shown as two strips of frames along the segment instead.
@@ -8,12 +8,12 @@
   if (!review) return;
   var kind = review.dataset.kind;
   var query = document.getElementById("query-player");
-  var master = document.getElementById("master-player");
+  var library = document.getElementById("library-player");
   var selectedText = document.getElementById("selected");
   var playButton = document.getElementById("play-match");
   var segments = Array.prototype.slice.call(document.querySelectorAll(".seg-row"));
   var thumbs = document.getElementById("thumbs");
-  var current = null; // the selected segment: {n, start, end, masterStart, masterEnd}
+  var current = null; // the selected segment: {n, start, end, libraryStart, libraryEnd}
   var syncTimer = null;
   var DRIFT = 0.25; // seconds the library player may drift before it is nudged back in step
 
@@ -22,8 +22,8 @@
       n: el.dataset.seg,
       start: parseFloat(el.dataset.start),
       end: parseFloat(el.dataset.end),
-      masterStart: parseFloat(el.dataset.masterStart),
-      masterEnd: parseFloat(el.dataset.masterEnd),
+      libraryStart: parseFloat(el.dataset.libraryStart),
+      libraryEnd: parseFloat(el.dataset.libraryEnd),
     };
   }
 
@@ -48,7 +48,7 @@
     stop();
     select(seg);
     seek(query, seg.start);
-    seek(master, seg.masterStart);
+    seek(library, seg.libraryStart);
   }
 
   review.addEventListener("click", function (event) {
@@ -61,7 +61,7 @@
   function stop() {
     if (syncTimer) window.clearInterval(syncTimer);
     syncTimer = null;
-    [query, master].forEach(function (p) { if (p && !p.paused) p.pause(); });
+    [query, library].forEach(function (p) { if (p && !p.paused) p.pause(); });
     if (playButton) playButton.textContent = "▶ Play match";
   }
 
@@ -70,14 +70,14 @@
     if (!current) return;
     var seg = current;
     seek(query, seg.start);
-    seek(master, seg.masterStart);
-    [query, master].forEach(function (p) { if (p) p.play().catch(function () {}); });
+    seek(library, seg.libraryStart);
+    [query, library].forEach(function (p) { if (p) p.play().catch(function () {}); });
     playButton.textContent = "❚❚ Pause";
-    var rate = (seg.masterEnd - seg.masterStart) / Math.max(0.001, seg.end - seg.start);
+    var rate = (seg.libraryEnd - seg.libraryStart) / Math.max(0.001, seg.end - seg.start);
     syncTimer = window.setInterval(function () {
-      if (!query || !master) return;
-      var want = seg.masterStart + (query.currentTime - seg.start) * rate;
-      if (Math.abs(master.currentTime - want) > DRIFT) master.currentTime = want;
+      if (!query || !library) return;
+      var want = seg.libraryStart + (query.currentTime - seg.start) * rate;
+      if (Math.abs(library.currentTime - want) > DRIFT) library.currentTime = want;
       if (query.currentTime >= seg.end || query.ended) stop();
     }, 200);
   }
@@ -87,7 +87,7 @@
   }
 
   // Playheads follow the players.
-  [["query", query], ["master", master]].forEach(function (pair) {
+  [["query", query], ["library", library]].forEach(function (pair) {
     var player = pair[1];
     var line = document.querySelector('.timeline[data-side="' + pair[0] + '"] .playhead');
     if (!player || !line) return;
@@ -151,7 +151,7 @@
   function showThumbs() {
     if (!thumbs || !current) return;
     thumbs.hidden = false;
-    [["thumbs-query", query, current.start, current.end], ["thumbs-master", master, current.masterStart, current.masterEnd]].forEach(function (row) {
+    [["thumbs-query", query, current.start, current.end], ["thumbs-library", library, current.libraryStart, current.libraryEnd]].forEach(function (row) {
       var strip = document.getElementById(row[0]);
       var player = row[1];
       strip.textContent = "";
@@ -168,7 +168,7 @@
     });
   }
   if (kind === "video") {
-    [query, master].forEach(function (player) {
+    [query, library].forEach(function (player) {
       if (!player) return;
       player.addEventListener("error", function () {
         player.classList.add("undecodable");

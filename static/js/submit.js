@@ -5,6 +5,8 @@
   var form = document.getElementById("submit-form");
   if (!form) return;
   var kinds = JSON.parse(document.getElementById("library-kinds").textContent);
+  // Job kind -> the kind of library that holds it (e.g. speech is kept in text libraries).
+  var held = JSON.parse(document.getElementById("kind-libraries").textContent);
   var library = form.elements.library;
   var mediaType = form.elements.media_type;
   var box = document.getElementById("upload-progress");
@@ -13,10 +15,10 @@
   var error = document.getElementById("submit-error");
   var button = form.querySelector("button[type=submit]");
 
-  // A library holds one kind of media: preselect it (text libraries also take asr).
+  // A library holds one kind of media: preselect it, unless the kind chosen is also held there.
   function followLibrary() {
     var kind = kinds[(library.value || "").replace(/-/g, "")];
-    if (kind && mediaType.value !== kind && !(kind === "text" && mediaType.value === "asr")) {
+    if (kind && held[mediaType.value] !== kind) {
       mediaType.value = kind;
     }
   }

@@ -1,6 +1,6 @@
 import pytest
 
-from libraries.models import Fingerprint, Media
+from libraries.models import Media, StoredFingerprint
 
 
 def test_it_requires_authentication(anon, db):
@@ -110,6 +110,6 @@ def test_deleting_a_library_deletes_its_media_fingerprints_and_files(
     response = run_commit_hooks(api.delete, f"/api/v1/libraries/{library['id']}/")
     assert response.status_code == 204
     assert Media.objects.count() == 0
-    assert Fingerprint.objects.count() == 0
+    assert StoredFingerprint.objects.count() == 0
     assert not stored[0].exists()
     assert api.get(f"/api/v1/libraries/{library['id']}/").status_code == 404

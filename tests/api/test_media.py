@@ -1,6 +1,6 @@
 from urllib.parse import quote
 
-from dnaportal.engine.image import ImageFingerprinter
+from engine.image.fingerprinter import ImageFingerprinter
 
 
 def test_it_lists_a_librarys_items_with_provenance(api, make_library, submit, images):

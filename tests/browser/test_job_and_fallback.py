@@ -38,18 +38,19 @@ def test_an_undecodable_video_is_reviewed_on_mirrored_frame_strips(browser, port
     browser.wait(lambda: browser.find_all("#query-player.undecodable"), "the browser to give up on the AVI")
     strip = browser.wait(lambda: browser.find_all("#thumbs:not([hidden])"), "the frame strips")[0]
     query_frames = strip.find_elements("css selector", "#thumbs-query img")
-    master_frames = strip.find_elements("css selector", "#thumbs-master img")
-    assert len(query_frames) == len(master_frames) == 6
-    bar = browser.find(".timeline[data-side=master] .seg.track-video")
-    master_start, master_end = (
-        float(bar.get_attribute("data-master-start")),
-        float(bar.get_attribute("data-master-end")),
+    library_frames = strip.find_elements("css selector", "#thumbs-library img")
+    assert len(query_frames) == len(library_frames) == 6
+    bar = browser.find(".timeline[data-side=library] .seg.track-video")
+    library_start, library_end = (
+        float(bar.get_attribute("data-library-start")),
+        float(bar.get_attribute("data-library-end")),
     )
-    first_time = float(master_frames[0].get_attribute("src").split("t=")[1])
-    assert master_start <= first_time <= master_end
+    first_time = float(library_frames[0].get_attribute("src").split("t=")[1])
+    assert library_start <= first_time <= library_end
     browser.wait(
         lambda: all(
-            browser.js("return arguments[0].naturalWidth", img) == 160 for img in query_frames + master_frames
+            browser.js("return arguments[0].naturalWidth", img) == 160
+            for img in query_frames + library_frames
         ),
         "every frame to load",
     )

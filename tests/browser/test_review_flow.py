@@ -9,21 +9,21 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 PLAYERS_READY = """
-const q = document.getElementById('query-player'), m = document.getElementById('master-player');
+const q = document.getElementById('query-player'), m = document.getElementById('library-player');
 return q && m && q.readyState >= 1 && m.readyState >= 1 ? [q.duration, m.duration] : null;
 """
 PLAYER_TIMES = """
-const q = document.getElementById('query-player'), m = document.getElementById('master-player');
+const q = document.getElementById('query-player'), m = document.getElementById('library-player');
 return [q.currentTime, m.currentTime, q.seeking || m.seeking, q.paused, m.paused];
 """
 
 
-def _settled_at(browser, start: float, master_start: float):
+def _settled_at(browser, start: float, library_start: float):
     def check():
         q, m, seeking, *_ = browser.js(PLAYER_TIMES)
-        return not seeking and abs(q - start) < 0.05 and abs(m - master_start) < 0.05 and (q, m)
+        return not seeking and abs(q - start) < 0.05 and abs(m - library_start) < 0.05 and (q, m)
 
-    return browser.wait(check, f"both players at {start} / {master_start}")
+    return browser.wait(check, f"both players at {start} / {library_start}")
 
 
 def test_it_takes_a_moderator_from_upload_to_an_audited_decision(browser, seeded):
@@ -53,20 +53,20 @@ def test_it_takes_a_moderator_from_upload_to_an_audited_decision(browser, seeded
     assert tracks == {"video", "audio"}, "picture and sound should both have matched"
 
     # Clicking a bar seeks both players to that segment's two starts.
-    bar = browser.find(".timeline[data-side=master] .seg.track-video")
-    start, master_start = (
+    bar = browser.find(".timeline[data-side=library] .seg.track-video")
+    start, library_start = (
         float(bar.get_attribute("data-start")),
-        float(bar.get_attribute("data-master-start")),
+        float(bar.get_attribute("data-library-start")),
     )
-    assert master_start == pytest.approx(3.0, abs=0.5)
+    assert library_start == pytest.approx(3.0, abs=0.5)
     bar.click()
-    _settled_at(browser, start, master_start)
+    _settled_at(browser, start, library_start)
 
     # So does a row of the segment list (the sound segment, this time).
     row = browser.find("tr.seg-row:not(.selected)")
-    start2, master2 = float(row.get_attribute("data-start")), float(row.get_attribute("data-master-start"))
+    start2, library2 = float(row.get_attribute("data-start")), float(row.get_attribute("data-library-start"))
     row.find_element("css selector", "button.go").click()
-    _settled_at(browser, start2, master2)
+    _settled_at(browser, start2, library2)
     assert "selected" in row.get_attribute("class")
 
     # Play match: both run, the library player staying in step with the query.
@@ -74,7 +74,7 @@ def test_it_takes_a_moderator_from_upload_to_an_audited_decision(browser, seeded
     browser.wait(lambda: browser.js(PLAYER_TIMES)[0] > start2 + 1.0, "playback to advance")
     q, m, _, q_paused, m_paused = browser.js(PLAYER_TIMES)
     assert not q_paused and not m_paused
-    assert (m - q) == pytest.approx(master2 - start2, abs=0.4)
+    assert (m - q) == pytest.approx(library2 - start2, abs=0.4)
     browser.find("#play-match").click()  # pause
     browser.wait(lambda: browser.js(PLAYER_TIMES)[3], "pause")
     browser.screenshot("review-video")

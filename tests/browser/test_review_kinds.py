@@ -3,7 +3,7 @@
 import pytest
 
 PLAYER_TIMES = """
-const q = document.getElementById('query-player'), m = document.getElementById('master-player');
+const q = document.getElementById('query-player'), m = document.getElementById('library-player');
 return [q.currentTime, m.currentTime, q.seeking || m.seeking, q.readyState, m.readyState];
 """
 
@@ -12,13 +12,13 @@ def test_an_audio_match_shows_waveforms_with_bars_and_seeks_both_players(browser
     browser.sign_in("mod")
     browser.open(f"/matches/{match_ids['audio']}/")
     browser.wait(lambda: len(browser.find_all(".timeline.has-wave")) == 2, "both waveforms")
-    bar = browser.find(".timeline[data-side=master] .seg")
-    assert float(bar.get_attribute("data-master-start")) == pytest.approx(60, abs=0.5)
+    bar = browser.find(".timeline[data-side=library] .seg")
+    assert float(bar.get_attribute("data-library-start")) == pytest.approx(60, abs=0.5)
     assert float(bar.get_attribute("data-start")) == pytest.approx(0, abs=0.5)
     assert "similarity" in bar.get_attribute("aria-label")
     # A waveform is drawn: the canvas holds dark pixels, not an empty bitmap.
     inked = browser.js(
-        "const c = document.querySelector('.timeline[data-side=master] canvas');"
+        "const c = document.querySelector('.timeline[data-side=library] canvas');"
         "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
         "let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n / (c.width * c.height);"
     )
@@ -27,14 +27,14 @@ def test_an_audio_match_shows_waveforms_with_bars_and_seeks_both_players(browser
         lambda: browser.js(PLAYER_TIMES)[3] >= 1 and browser.js(PLAYER_TIMES)[4] >= 1, "audio metadata"
     )
     bar.click()
-    start, master_start = (
+    start, library_start = (
         float(bar.get_attribute("data-start")),
-        float(bar.get_attribute("data-master-start")),
+        float(bar.get_attribute("data-library-start")),
     )
 
     def settled():
         q, m, seeking, *_ = browser.js(PLAYER_TIMES)
-        return not seeking and abs(q - start) < 0.05 and abs(m - master_start) < 0.05
+        return not seeking and abs(q - start) < 0.05 and abs(m - library_start) < 0.05
 
     browser.wait(settled, "both audio players at the segment")
     browser.screenshot("review-audio")
@@ -59,17 +59,17 @@ def test_a_text_match_marks_the_same_passages_in_the_same_colour_on_both_sides(b
     browser.sign_in("mod")
     browser.open(f"/matches/{match_ids['text']}/")
     query_marks = browser.find_all("#query-text mark")
-    master_marks = browser.find_all("#master-text mark")
-    assert query_marks and master_marks
+    library_marks = browser.find_all("#library-text mark")
+    assert query_marks and library_marks
     numbers = {m.get_attribute("data-seg") for m in query_marks}
-    assert numbers == {m.get_attribute("data-seg") for m in master_marks}
+    assert numbers == {m.get_attribute("data-seg") for m in library_marks}
     for number in numbers:
         q = browser.find(f"#q-seg-{number}")
         m = browser.find(f"#m-seg-{number}")
         assert q.value_of_css_property("background-color") == m.value_of_css_property("background-color")
         assert len(q.text) > 100 and q.text[:40] == m.text[:40]  # the same words on both sides
     browser.find_all(".seg-row")[-1].click()
-    browser.wait(lambda: browser.find_all("#master-text mark.selected"), "the passage to be selected")
+    browser.wait(lambda: browser.find_all("#library-text mark.selected"), "the passage to be selected")
     browser.screenshot("review-text")
 
 

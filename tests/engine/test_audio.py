@@ -10,9 +10,10 @@ import av
 import numpy as np
 import pytest
 
-from dnaportal.engine import MediaError, MediaInput
-from dnaportal.engine.audio import RATE, AudioFingerprinter, analyse
-from dnaportal.engine.base import unpack_arrays
+from engine.audio.codes import RATE, analyse
+from engine.audio.fingerprinter import AudioFingerprinter
+from engine.base import MediaError, MediaInput, unpack_arrays
+from engine.extract import fingerprint_input
 from tests import audio_clips
 from tests.audio_clips import EDITS, edited, samples, write
 
@@ -46,8 +47,8 @@ def test_it_finds_and_locates_an_edited_excerpt(index, folder, edit):
     [segment] = matches[0].segments["audio"]
     assert segment.start == pytest.approx(0, abs=0.5)
     assert segment.end == pytest.approx(10, abs=0.5)
-    assert segment.master_start == pytest.approx(40, abs=0.5)
-    assert segment.master_end == pytest.approx(40 + 10 * scale, abs=0.5)
+    assert segment.library_start == pytest.approx(40, abs=0.5)
+    assert segment.library_end == pytest.approx(40 + 10 * scale, abs=0.5)
     assert all(m.key == "sugar-plum" for m in matches)
 
 
@@ -63,8 +64,8 @@ def test_a_query_holding_two_passages_from_two_items_reports_both(index, folder)
     assert set(matches) == {"vibe-ace", "hungarian-dance"}
     [first] = matches["vibe-ace"].segments["audio"]
     [second] = matches["hungarian-dance"].segments["audio"]
-    assert (first.start, first.end, first.master_start) == pytest.approx((0, 8, 20), abs=0.5)
-    assert (second.start, second.end, second.master_start) == pytest.approx((8, 16, 10), abs=0.5)
+    assert (first.start, first.end, first.library_start) == pytest.approx((0, 8, 20), abs=0.5)
+    assert (second.start, second.end, second.library_start) == pytest.approx((8, 16, 10), abs=0.5)
 
 
 def test_removed_items_are_no_longer_found(folder):
@@ -150,8 +151,10 @@ def test_a_file_without_audio_is_refused_for_audio_but_empty_for_video(folder):
     with pytest.raises(MediaError) as caught:
         AudioFingerprinter().extract(MediaInput(path=video))
     assert caught.value.code == "InvalidFile.NoAudioStream"
-    fingerprint = AudioFingerprinter(required=False).extract(MediaInput(path=video))
-    assert len(unpack_arrays(fingerprint)["codes"]) == 0
+    extraction = fingerprint_input("video", MediaInput(path=video))
+    sound = next(f for f in extraction.fingerprints if f.fingerprinter == AudioFingerprinter.name)
+    assert len(unpack_arrays(sound)["codes"]) == 0
+    assert extraction.notes == []  # a silent video is not a damaged one
 
 
 def _peak_memory(minutes: int) -> tuple[int, int]:
@@ -200,9 +203,9 @@ def test_a_ten_hour_file_is_fingerprinted_in_bounded_memory(tmp_path):
 
 
 def test_audio_over_the_length_limit_is_refused(folder, monkeypatch):
-    from dnaportal.engine import media
+    from engine import decode
 
-    monkeypatch.setattr(media, "MAX_AUDIO_SECONDS", 5)  # the real limit is 12 hours
+    monkeypatch.setattr(decode, "MAX_SECONDS", 5)  # the real limit is 12 hours
     path = write(folder / "too-long.wav", samples("vibe-ace", 0.0, 10.0))
     with pytest.raises(MediaError) as caught:
         AudioFingerprinter().extract(MediaInput(path=path))

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from dnaportal.engine import MediaError, MediaInput
-from dnaportal.engine.image import ImageFingerprinter
+from engine.base import MediaError, MediaInput
+from engine.image.fingerprinter import ImageFingerprinter
 from tests import media
 
 fingerprinter = ImageFingerprinter()
@@ -45,8 +45,8 @@ def test_it_gives_an_untouched_copy_full_similarity(index):
 
 
 def test_its_hash_separates_unrelated_photos_widely():
-    from dnaportal.engine.image import dct_hash
-    from dnaportal.engine.index import hamming
+    from engine.image.fingerprinter import dct_hash
+    from engine.image.index import hamming
 
     names = media.LIBRARY_PHOTOS + media.UNRELATED_PHOTOS
     hashes = {n: dct_hash(cv2.cvtColor(media.photo(n), cv2.COLOR_BGR2GRAY)) for n in names}

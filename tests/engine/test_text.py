@@ -4,9 +4,10 @@ import random
 
 import pytest
 
-from dnaportal.engine import MediaError, MediaInput
-from dnaportal.engine.align import chain_hits
-from dnaportal.engine.text import TextFingerprinter, tokenize
+from engine.align import chain_hits
+from engine.base import MediaError, MediaInput
+from engine.text.fingerprinter import TextFingerprinter
+from engine.text.shingles import tokenize
 from tests import media
 
 fingerprinter = TextFingerprinter()
@@ -36,8 +37,8 @@ def test_it_locates_an_exact_excerpt_to_the_character(index, books):
     passage, start = media.excerpt("dickens-music", 0.4)
     segment = _only_segment(index.search(fingerprinter.from_text(passage)), "dickens-music")
     # The first and last words of the passage may be partial; the rest is located exactly.
-    assert abs(segment.master_start - start) <= 15
-    assert abs(segment.master_end - (start + len(passage))) <= 15
+    assert abs(segment.library_start - start) <= 15
+    assert abs(segment.library_end - (start + len(passage))) <= 15
     assert segment.start <= 15 and segment.end >= len(passage) - 15
     assert segment.similarity >= 0.99
 
@@ -61,7 +62,7 @@ def test_it_finds_edited_copies(index, edit):
     assert matches and matches[0].key == "passamaquoddy"
     assert matches[0].similarity >= 0.6
     segments = matches[0].segments["text"]
-    assert min(s.master_start for s in segments) == pytest.approx(start, abs=40)
+    assert min(s.library_start for s in segments) == pytest.approx(start, abs=40)
 
 
 def test_it_reports_each_passage_of_a_reordered_text(index):
@@ -71,8 +72,8 @@ def test_it_reports_each_passage_of_a_reordered_text(index):
     matches = index.search(fingerprinter.from_text(query))
     segments = sorted(matches[0].segments["text"], key=lambda s: s.start)
     assert len(segments) == 2
-    assert segments[0].master_start == pytest.approx(second_start, abs=20)
-    assert segments[1].master_start == pytest.approx(first_start, abs=20)
+    assert segments[0].library_start == pytest.approx(second_start, abs=20)
+    assert segments[1].library_start == pytest.approx(first_start, abs=20)
     assert segments[1].start == pytest.approx(len(second) + 2, abs=20)
 
 
@@ -109,7 +110,7 @@ def test_it_finds_a_letter_quoted_in_another_book(index):
     matches = index.search(fingerprinter.from_text(study[at - 200 : at + 200]))
     assert [m.key for m in matches] == ["beethoven-letters"]
     letters = media.book_text("beethoven-letters")
-    located = [letters[int(s.master_start) : int(s.master_end)] for s in matches[0].segments["text"]]
+    located = [letters[int(s.library_start) : int(s.library_end)] for s in matches[0].segments["text"]]
     assert any("returning" in passage for passage in located), located
 
 

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from dnaportal.engine import MediaError, MediaInput
-from dnaportal.engine import media as engine_media
-from dnaportal.engine.video import VideoFingerprinter
+from engine import decode
+from engine.base import MediaError, MediaInput
+from engine.video.fingerprinter import VideoFingerprinter
 from tests import clips
 
 fingerprinter = VideoFingerprinter()
@@ -42,8 +42,8 @@ def test_it_finds_and_locates_an_edited_excerpt(index, folder, edit):
     segment = _segment(index.search(fingerprinter.extract(MediaInput(path=clip.path))), clip)
     assert segment.start == pytest.approx(0.0, abs=0.5)
     assert segment.end == pytest.approx(clip.duration, abs=0.5)
-    assert segment.master_start == pytest.approx(clip.master_start, abs=0.5)
-    assert segment.master_end == pytest.approx(clip.master_end, abs=0.5)
+    assert segment.library_start == pytest.approx(clip.master_start, abs=0.5)
+    assert segment.library_end == pytest.approx(clip.master_end, abs=0.5)
     assert segment.similarity >= 0.5
 
 
@@ -59,8 +59,8 @@ def test_an_excerpt_inside_unrelated_footage_is_located(index, folder):
     segment = matches[0].segments["video"][0]
     assert segment.start == pytest.approx(2.5, abs=0.5)
     assert segment.end == pytest.approx(7.5, abs=0.5)
-    assert segment.master_start == pytest.approx(3.0, abs=0.5)
-    assert segment.master_end == pytest.approx(8.0, abs=0.5)
+    assert segment.library_start == pytest.approx(3.0, abs=0.5)
+    assert segment.library_end == pytest.approx(8.0, abs=0.5)
     assert 0.3 <= matches[0].similarity <= 0.7, "half of the query is copied"
 
 
@@ -96,7 +96,7 @@ def test_a_still_textured_view_is_found_but_a_still_card_is_not(folder):
     [segment] = match.segments["video"]
     # Any 4 s of the 5 s still are a right answer; the segment must lie within them, give or take
     # the alignment's tolerance (0.6 s) and one sampled frame (0.2 s).
-    assert segment.master_start >= 4.0 - 0.8 and segment.master_end <= 9.0 + 0.8
+    assert segment.library_start >= 4.0 - 0.8 and segment.library_end <= 9.0 + 0.8
     assert segment.end - segment.start >= 3.0
 
     card_only = clips.encode(folder / "still-card.mp4", [card] * 100, bitrate=300_000)
@@ -167,7 +167,7 @@ def test_an_audio_only_file_is_refused_as_having_no_video(tmp_path):
 
 
 def test_a_huge_resolution_is_refused_before_decoding(folder, monkeypatch):
-    monkeypatch.setattr(engine_media, "MAX_VIDEO_PIXELS", 100 * 100)
+    monkeypatch.setattr(decode, "MAX_VIDEO_PIXELS", 100 * 100)
     with pytest.raises(MediaError) as raised:
         fingerprinter.extract(MediaInput(path=clips.whole(folder, "dog")))
     assert raised.value.code == "InvalidFile.TooLarge"

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from bench.scale_video import _bits, as_fingerprint, synthetic_video
-from dnaportal.engine.video import SAMPLE_FPS
-from dnaportal.engine.video_index import VideoIndex, robust_key
+from engine.video.frames import SAMPLE_FPS
+from engine.video.index import VideoIndex
+from engine.video.keys import robust_key
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_a_video_is_searchable_as_soon_as_it_is_added_and_gone_once_removed(vide
     [match] = index.search(query)
     assert match.key == "new"
     segment = match.segments["video"][0]
-    assert segment.master_start == pytest.approx(100, abs=0.5)
+    assert segment.library_start == pytest.approx(100, abs=0.5)
     assert segment.end - segment.start == pytest.approx(20, abs=0.5)
     index.remove("new")
     assert index.search(query) == []
@@ -53,7 +54,7 @@ def test_removing_most_videos_compacts_the_index_and_keeps_the_rest_findable(vid
     for n in (30, 35, 39):
         [match] = index.search(excerpt(videos[n], 50, 15, 6, rng))
         assert match.key == f"v{n}"
-        assert match.segments["video"][0].master_start == pytest.approx(50, abs=0.5)
+        assert match.segments["video"][0].library_start == pytest.approx(50, abs=0.5)
     assert index.search(excerpt(videos[3], 50, 15, 6, rng)) == []
 
 
@@ -73,8 +74,8 @@ def test_a_speed_change_is_aligned_with_segments_of_different_lengths(videos):
     [match] = index.search(excerpt(videos[7], 60, 30, 4, rng, speed=1.1))
     segment = match.segments["video"][0]
     assert match.key == "v7"
-    assert segment.master_start == pytest.approx(60, abs=0.6)
-    assert (segment.master_end - segment.master_start) / (segment.end - segment.start) == pytest.approx(
+    assert segment.library_start == pytest.approx(60, abs=0.6)
+    assert (segment.library_end - segment.library_start) / (segment.end - segment.start) == pytest.approx(
         1.1, abs=0.04
     )
 
@@ -93,4 +94,4 @@ def test_frames_delivered_out_of_order_are_still_located(videos):
     order = rng.permutation(len(video["times"]))
     index.add("shuffled", as_fingerprint({key: value[order] for key, value in video.items()}))
     [match] = index.search(excerpt(videos[0], 120, 20, 4, rng))
-    assert match.segments["video"][0].master_start == pytest.approx(120, abs=0.5)
+    assert match.segments["video"][0].library_start == pytest.approx(120, abs=0.5)

@@ -10,8 +10,8 @@ import itertools
 import cv2
 import numpy as np
 
-from dnaportal.engine.video import thumbnail
-from dnaportal.engine.video_inset import MAX_BOXES, _overlap, find_insets
+from engine.video.frames import thumbnail
+from engine.video.inset import MAX_BOXES, _overlap, find_insets
 from tests import clips
 
 

@@ -46,7 +46,7 @@ def make_match(library):
             input_meta={"duration": 20.0},
         )
         default = [
-            {"start": 2.0, "end": 12.0, "master_start": 30.0, "master_end": 40.0, "similarity": similarity}
+            {"start": 2.0, "end": 12.0, "library_start": 30.0, "library_end": 40.0, "similarity": similarity}
         ]
         return Match.objects.create(
             job=job,
@@ -54,7 +54,7 @@ def make_match(library):
             media=item,
             primary_key=key,
             global_similarity=similarity,
-            video_segments=default if segments is None else segments,
+            segments={"video": default if segments is None else segments},
         )
 
     return make

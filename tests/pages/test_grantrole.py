@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from dnaportal.roles import Role, role_of
+from core.roles import Role, role_of
 
 
 def _user(name):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dnaportal.errors import ApiError
+from core.errors import ApiError
 from jobs import review
 from jobs.models import ReviewEvent
 
@@ -69,14 +69,14 @@ def test_the_audit_log_lists_decisions_and_filters_them(make_match, people, as_r
 def test_the_review_page_draws_bars_with_both_starts_for_clicks_and_tests(make_match, as_role):
     match = make_match(
         segments=[
-            {"start": 2.0, "end": 12.0, "master_start": 30.0, "master_end": 40.0, "similarity": 0.91},
-            {"start": 15.0, "end": 18.0, "master_start": 50.5, "master_end": 53.5, "similarity": 0.62},
+            {"start": 2.0, "end": 12.0, "library_start": 30.0, "library_end": 40.0, "similarity": 0.91},
+            {"start": 15.0, "end": 18.0, "library_start": 50.5, "library_end": 53.5, "similarity": 0.62},
         ]
     )
     page = as_role("viewer").get(f"/matches/{match.id}/").content.decode()
     # Each segment: a bar on each timeline and a list row, all carrying both starts.
-    assert page.count('data-start="2.0"') == 3 and page.count('data-master-start="30.0"') == 3
-    assert page.count('data-start="15.0"') == 3 and page.count('data-master-start="50.5"') == 3
+    assert page.count('data-start="2.0"') == 3 and page.count('data-library-start="30.0"') == 3
+    assert page.count('data-start="15.0"') == 3 and page.count('data-library-start="50.5"') == 3
     assert "left:10.0%;width:50.0%" in page  # query: 2-12 s of 20 s
     assert "left:50.0%;width:16.667%" in page  # library: 30-40 s of 60 s
     assert (

@@ -1,30 +1,29 @@
 """Placing segment bars and marking text passages (jobs/timeline.py)."""
 
-from types import SimpleNamespace
-
-from jobs.timeline import bars, clock, highlight, similarity_colour
+from core.display import clock, similarity_colour
+from jobs.timeline import bars, highlight
 
 
 def test_it_places_bars_on_each_files_own_timeline():
-    match = SimpleNamespace(
-        video_segments=[{"start": 5, "end": 10, "master_start": 100, "master_end": 110, "similarity": 0.9}],
-        audio_segments=[{"start": 0, "end": 10, "master_start": 95, "master_end": 110, "similarity": 0.7}],
-    )
-    placed, query_length, master_length = bars(match, 10.0, 200.0)
-    assert (query_length, master_length) == (10.0, 200.0)
-    assert [(b.number, b.track) for b in placed] == [(1, "audio"), (2, "video")]  # in query order
+    segments = {
+        "video": [{"start": 5, "end": 10, "library_start": 100, "library_end": 110, "similarity": 0.9}],
+        "audio": [{"start": 0, "end": 10, "library_start": 95, "library_end": 110, "similarity": 0.7}],
+    }
+    placed, query_length, library_length = bars(segments, 10.0, 200.0)
+    assert (query_length, library_length) == (10.0, 200.0)
+    assert [(b.number, b.track.name) for b in placed] == [(1, "audio"), (2, "video")]  # in query order
     assert (placed[1].query_left, placed[1].query_width) == (50.0, 50.0)
-    assert (placed[1].master_left, placed[1].master_width) == (50.0, 5.0)
+    assert (placed[1].library_left, placed[1].library_width) == (50.0, 5.0)
 
 
 def test_a_short_segment_on_a_long_file_still_shows_and_unknown_lengths_fit_the_bars():
-    match = SimpleNamespace(
-        video_segments=[{"start": 3600, "end": 3601, "master_start": 2, "master_end": 3, "similarity": 1.0}],
-        audio_segments=[],
-    )
-    placed, query_length, master_length = bars(match, 36000.0, None)
+    segments = {
+        "video": [{"start": 3600, "end": 3601, "library_start": 2, "library_end": 3, "similarity": 1.0}],
+        "audio": [],
+    }
+    placed, query_length, library_length = bars(segments, 36000.0, None)
     assert placed[0].query_width == 0.6  # the minimum, not 0.003%
-    assert master_length == 3  # no duration known: the timeline ends at the last matched second
+    assert library_length == 3  # no duration known: the timeline ends at the last matched second
 
 
 def test_it_marks_passages_and_gives_overlaps_to_the_first():

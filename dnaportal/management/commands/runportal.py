@@ -9,6 +9,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, web_workers, no_worker, **options):
+        call_command("migrate", interactive=False, verbosity=0)  # a fresh data directory works at once
         login = self._ensure_admin()
         python = sys.executable
         web = subprocess.Popen(
@@ -53,9 +55,10 @@ class Command(BaseCommand):
         url = f"http://{host}:{port}/"
         self.stdout.write(
             f"\nDNA Portal is starting at {url}\n"
-            f"  API:    {url}api/v1/  (schema at {url}api/v1/schema/)\n"
+            f"  API:    {url}api/v1/  (schema at {url}api/v1/schema/; a token: make token USER=admin)\n"
             f"  {login}\n"
             f"  Data:   {settings.DATA_DIR}\n"
+            f"  Import: {settings.IMPORT_ROOT}  (files here can be submitted as input {{type: path}})\n"
             "Press Ctrl-C to stop the web server and the workers.\n"
         )
 

@@ -1,0 +1,228 @@
+"""The engine's contract: what every fingerprinter (signal type) declares, and the plain data it hands
+back. A fingerprinter lives in its own folder (engine/image, engine/text, engine/audio, engine/video)
+with its index and its examples; engine/registry.py builds the registry from these declarations.
+
+No Django here: the portal hands the engine files and text, the engine hands back plain data.
+"""
+
+from __future__ import annotations
+
+import io
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+Progress = Callable[[float], None]
+
+
+class EngineError(Exception):
+    """A failure the job reports with a code. `permanent` errors fail the job; others are retried."""
+
+    code = "InternalError"
+    permanent = False
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class MediaError(EngineError):
+    """The input itself is unusable (empty, corrupt, wrong kind): retrying cannot help."""
+
+    code = "InvalidFile.Corrupt"
+    permanent = True
+
+
+@dataclass(frozen=True)
+class MediaInput:
+    """What a fingerprinter reads: a file on disk, or text already in memory."""
+
+    path: Path | None = None
+    text: str | None = None
+
+
+@dataclass
+class Fingerprint:
+    """A fingerprint: opaque bytes plus the name and version of the fingerprinter that made it."""
+
+    fingerprinter: str
+    version: int
+    data: bytes
+    # Facts learnt while decoding (duration, width, height, characters...).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A copied stretch: query [start, end) against library [library_start, library_end).
+
+    Seconds for time media, character offsets for text.
+    """
+
+    start: float
+    end: float
+    library_start: float
+    library_end: float
+    similarity: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "library_start": round(self.library_start, 3),
+            "library_end": round(self.library_end, 3),
+            "similarity": round(self.similarity, 4),
+        }
+
+
+@dataclass
+class Hit:
+    """One library item that the query copies, with the evidence. Never a bare yes/no."""
+
+    key: Hashable
+    similarity: float
+    # Segments per track ("video", "audio", "text"). Images have none (the whole picture matches).
+    segments: dict[str, list[Segment]] = field(default_factory=dict)
+    # Raw distance behind the similarity, e.g. Hamming bits for image hashes.
+    distance: float | None = None
+
+
+class Index(ABC):
+    """A library's searchable fingerprints, for one fingerprinter. Items are added incrementally."""
+
+    @abstractmethod
+    def add(self, key: Hashable, fingerprint: Fingerprint) -> None: ...
+
+    @abstractmethod
+    def remove(self, key: Hashable) -> None: ...
+
+    @abstractmethod
+    def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]: ...
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    def add_many(self, items: Iterable[tuple[Hashable, Fingerprint]]) -> None:
+        for key, fingerprint in items:
+            self.add(key, fingerprint)
+
+
+class Source(StrEnum):
+    """The part of an input a fingerprinter reads. Pictures and sound come from one shared decode of
+    the file (engine/decode.py); files and text are read by the fingerprinter itself."""
+
+    FILE = "file"
+    TEXT = "text"
+    PICTURES = "pictures"
+    SOUND = "sound"
+
+
+class Need(StrEnum):
+    """Whether a media kind's input must give a fingerprinter something to read. A video must have
+    pictures; its sound is optional (a silent video is still a video)."""
+
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+
+
+@dataclass(frozen=True)
+class Track:
+    """The segments a fingerprinter's matches carry: a name (the API shows `<name>_segments`), the
+    unit of their positions, and what reviewers call it."""
+
+    name: str
+    unit: str  # "seconds" or "characters"
+    label: str
+
+
+class Sink(ABC):
+    """What one decode (engine/decode.py) feeds a stream to, piece by piece, in bounded memory."""
+
+    @abstractmethod
+    def feed(self, seconds: float, chunk: np.ndarray) -> None:
+        """Pictures: one luma frame (2-D uint8) shown at `seconds`. Sound: mono float32 samples at
+        the rate asked for, starting at `seconds`."""
+
+
+class Consumer(Sink):
+    """Builds one fingerprint from the stream it is fed, so that one decode of a file feeds every
+    fingerprinter that reads it."""
+
+    @abstractmethod
+    def finish(self) -> Fingerprint:
+        """The fingerprint of everything fed (an empty one when nothing was)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """Real media a fingerprinter must handle: an original, an edited copy that must match it (on
+    the declared track, where the copy's segment starts at `copy_at` in the original), an unrelated
+    input that must not, and a bad input that must fail with `bad_code`."""
+
+    original: MediaInput
+    copy: MediaInput
+    edit: str
+    unrelated: MediaInput
+    bad: MediaInput
+    bad_code: str
+    copy_at: float | None = None
+
+
+class Fingerprinter(ABC):
+    """A signal type: turns one kind of input into fingerprints and knows which index searches them.
+
+    Declarations (read by engine/registry.py):
+      name, version   what stored fingerprints are labelled with; a new version makes old ones stale
+      kinds           media kind -> Need: the job kinds this fingerprinter describes
+      source          what it reads (Source)
+      index_class     the Index class that searches its fingerprints
+      track           the Track its matches' segments are reported on (None: whole-item matches)
+      examples        a function (fixtures folder, work folder) -> list[Example], for the contract
+                      tests every registered fingerprinter runs (tests/engine/test_contract.py)
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+    kinds: ClassVar[Mapping[str, Need]]
+    source: ClassVar[Source]
+    index_class: ClassVar[type[Index]]
+    track: ClassVar[Track | None]
+    examples: ClassVar[Callable[[Path, Path], list[Example]]]
+    # Pictures: frames per second wanted; sound: samples per second wanted.
+    sample_rate: ClassVar[float] = 0.0
+
+    @abstractmethod
+    def extract(self, media: MediaInput, progress: Progress | None = None) -> Fingerprint:
+        """Fingerprint one whole input as a query. Pictures and sound fingerprinters do it through one
+        decode of the file (engine/decode.py: extract_stream)."""
+
+    def consumer(self, *, query: bool) -> Consumer:
+        """A consumer for one decode's stream (pictures and sound fingerprinters only). `query`
+        fingerprints may carry more than a library stores (see for_storage)."""
+        raise NotImplementedError(f"{self.name} reads {self.source}, not a decoded stream")
+
+    def new_index(self) -> Index:
+        return self.index_class()
+
+    def for_storage(self, fingerprint: Fingerprint) -> Fingerprint:
+        """What a library keeps of a fingerprint (a query may carry more than search needs to store)."""
+        return fingerprint
+
+
+def pack_arrays(**arrays: np.ndarray) -> bytes:
+    """Fingerprint payloads are .npz archives: named arrays, no pickling."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def unpack_arrays(fingerprint: Fingerprint) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(fingerprint.data), allow_pickle=False) as arrays:
+        return {name: arrays[name] for name in arrays.files}

@@ -1,0 +1,5 @@
+"""Images: a global DCT hash for whole-picture copies and ORB keypoints for crops and overlays."""
+
+from engine.image.fingerprinter import ImageFingerprinter
+
+FINGERPRINTERS = (ImageFingerprinter(),)

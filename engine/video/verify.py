@@ -1,0 +1,236 @@
+"""Verification: the query compared exactly with one stretch of one library video, then aligned.
+
+Around a window found by seeds (engine/video/keys.py), the query's hashes are compared with every hash
+of that stretch of the library video (vectorised), the close pairs vote for lines in time
+(engine/align.py: hough_runs), and along each line every query frame is compared with the library frame
+the line puts it at; the stretches where frames agree are the copied segments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.align import hough_runs
+from engine.base import Segment
+from engine.video.frames import FIRST_GRID_COLUMN
+
+# Frame pairs within this many bits (of 64) are hits.
+MAX_BITS = 12
+# A query frame keeps at most this many library hits (a static library shot matches many frames);
+# each hit votes with 1/(hits of its frame), so ambiguous frames count for little.
+HITS_PER_FRAME = 8
+MAX_GAP_S = 2.5
+BIN_S = 0.4
+TOLERANCE_S = 0.6
+MIN_HITS = 6
+# Hits must come from this many visibly different query frames: a static card, a colour bar or a
+# fade repeated over seconds carries no evidence of copying.
+MIN_DISTINCT_FRAMES = 2
+DISTINCT_BITS = 6
+# Shorter matches are not reported: a second or two of similar pictures proves little.
+MIN_SEGMENT_S = 2.0
+QUERY_CHUNK = 64
+# Along a found line, frames this close keep a segment going.
+LOOSE_BITS = 16
+# A segment seen only inside a guessed picture-in-picture box must be at least this long.
+GUESSED_MIN_SEGMENT_S = 5.0
+# A segment of one unchanging, textured picture (a static camera) must match this closely.
+STILL_MAX_BITS = 6
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query as verification sees it: its descriptions (hash arrays, one per way of looking at the
+    picture), the library columns each is compared with (None: the fixed parts and the seeded crop
+    grid; else the fixed parts and the listed ones), how many leading descriptions are certain (the
+    rest are guessed inset boxes), frame times, which frames are confident and detailed, and the
+    sampling step."""
+
+    code_sets: list[np.ndarray]
+    reach: list[list[int] | None]
+    certain: int
+    times: np.ndarray
+    confident: np.ndarray
+    detailed: np.ndarray
+    step: float
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """One library video's hashes (frames, variants) with their times, over a window of time."""
+
+    codes: np.ndarray
+    times: np.ndarray
+
+
+def verify(query: Query, library: Stretch, seeded: set[int]) -> list[tuple[int, np.ndarray, Segment]]:
+    """Copied segments of the query in this stretch: (agreeing frames, query frames covered, segment)."""
+    qi, li = _hits(query, library, seeded)
+    if len(qi) < MIN_HITS:
+        return []
+    variants = library.codes.shape[1]
+    per_frame = np.bincount(qi, minlength=len(query.times))
+    library_times = np.repeat(library.times, variants).astype(np.float64)
+    runs = hough_runs(
+        query.times[qi],
+        library_times[li],
+        1.0 / per_frame[qi],
+        bin_width=BIN_S,
+        tolerance=TOLERANCE_S,
+        max_gap=MAX_GAP_S,
+        min_frames=MIN_HITS,
+    )
+    found = []
+    for run in runs:
+        # Frames along the line are compared with the whole picture and its fixed parts, and with
+        # the one crop-grid part most of the line's hits came from, if it came from there: with
+        # every grid part at once, unrelated pictures would agree loosely with one of them.
+        parts = np.bincount(li[run.members] % variants, minlength=variants)
+        keep = np.arange(min(FIRST_GRID_COLUMN, variants))
+        if parts.argmax() >= FIRST_GRID_COLUMN:
+            keep = np.append(keep, parts.argmax())
+        window = Stretch(library.codes[:, keep], library.times.astype(np.float64))
+        found += _segments_along(query, window, (run.scale, run.last_offset))
+    return found
+
+
+def _hits(query: Query, library: Stretch, seeded: set[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Close (query frame, library row within the stretch) pairs. The whole picture and the fixed parts
+    are always compared; of the crop grid, only the parts the window's seeds came from: a cropped copy
+    seeds its own part, and the rest of the grid (three quarters of all hashes) would only cost time.
+    The query's other descriptions are compared with the fixed parts and their own (crop combined with
+    them is not looked for)."""
+    variants = library.codes.shape[1]
+    fixed = np.arange(min(FIRST_GRID_COLUMN, variants))
+    grid = np.array(sorted(c for c in seeded if c >= FIRST_GRID_COLUMN), np.int64)
+    q_index, l_index = [], []
+    for codes, extra in zip(query.code_sets, query.reach, strict=True):
+        columns = np.concatenate([fixed, grid if extra is None else np.array(extra, np.int64)])
+        columns = columns[columns < variants]
+        against = np.ascontiguousarray(library.codes[:, columns]).reshape(-1)
+        qi, li = close_pairs(codes, against, MAX_BITS, HITS_PER_FRAME, QUERY_CHUNK)
+        q_index.append(qi)
+        l_index.append(li // len(columns) * variants + columns[li % len(columns)])
+    return np.concatenate(q_index), np.concatenate(l_index)
+
+
+def _segments_along(query: Query, window: Stretch, line: tuple[float, float]) -> list:
+    """The hits found the line; along it, every query frame is now compared with the library frames at
+    the time the line puts it (a static shot's right frame is rarely among its closest hits, but it
+    agrees here), and the stretches where frames agree are the copied segments."""
+    times, step = query.times, query.step
+    distance = distance_along(query.code_sets, times, window, line)
+    agree = distance <= MAX_BITS
+    if query.certain < len(query.code_sets):
+        sure = distance_along(query.code_sets[: query.certain], times, window, line) <= MAX_BITS
+    else:
+        sure = agree
+    scale, offset = line
+    found = []
+    # Stretches follow the line as long as frames stay loosely alike (overlays and heavy edits push
+    # some frames past MAX_BITS; unrelated pictures are ~32 bits apart), but each needs enough frames
+    # that truly agree.
+    for span in stretches(times, distance <= LOOSE_BITS, MAX_GAP_S):
+        stretch = span[agree[span]]
+        if not _is_evidence(query, stretch, distance):
+            continue
+        # Up to three boxes per run of frames are guessed to be insets, most of them wrongly: a
+        # segment seen only inside a guessed box must be longer to count.
+        seconds = times[stretch[-1]] + step - times[stretch[0]]
+        if sure[stretch].mean() < 0.5 and seconds < GUESSED_MIN_SEGMENT_S:
+            continue
+        q0, q1 = float(times[span[0]]), float(times[span[-1]])
+        inside = np.nonzero((times >= q0) & (times <= q1))[0]
+        similarity = min(1.0, len(stretch) / max(1, len(inside)))
+        library_start, library_end = scale * q0 + offset, scale * q1 + offset
+        segment = Segment(q0, q1 + step, library_start, library_end + step * scale, round(similarity, 4))
+        found.append((len(stretch), inside, segment))
+    return found
+
+
+def _is_evidence(query: Query, stretch: np.ndarray, distance: np.ndarray) -> bool:
+    """Whether agreeing frames prove a copy: enough of them, long enough, and of at least two visibly
+    different pictures unless they are one still, textured view matched closely. Distinctness is
+    judged on well-lit, structured frames only: in the dark end of a fade, compression noise alone
+    makes hashes differ."""
+    times = query.times
+    if len(stretch) < MIN_HITS or times[stretch[-1]] + query.step - times[stretch[0]] < MIN_SEGMENT_S:
+        return False
+    confident = stretch[query.confident[stretch]]
+    if distinct(query.code_sets[0][confident], DISTINCT_BITS) >= MIN_DISTINCT_FRAMES:
+        return True
+    return still_view(distance[stretch], query.detailed[stretch])
+
+
+def still_view(distances: np.ndarray, detailed: np.ndarray) -> bool:
+    """Whether agreeing frames of one unchanging picture still prove a copy: a static camera's
+    textured view (not a card, bars or a fade), matched closely. Closely, because at 1,000 hours an
+    unrelated picture within MAX_BITS of it is to be expected somewhere."""
+    return bool(detailed.mean() >= 0.8 and np.median(distances) <= STILL_MAX_BITS)
+
+
+def distance_along(code_sets, times, window: Stretch, line: tuple[float, float]) -> np.ndarray:
+    """Each query frame's distance to the closest library frame near where the line puts it."""
+    library, library_times = window.codes, window.times
+    scale, offset = line
+    predicted = scale * times + offset
+    first = np.searchsorted(library_times, predicted - TOLERANCE_S, side="left")
+    last = np.searchsorted(library_times, predicted + TOLERANCE_S, side="right")
+    reach = int(max(1, (last - first).max(initial=1)))
+    at = first[:, None] + np.arange(reach)[None, :]  # (frames, reach) candidate library frames
+    valid = at < last[:, None]
+    at = np.minimum(at, len(library_times) - 1)
+    best = np.full(len(times), 64)
+    if len(library_times) == 0:
+        return best
+    for codes in code_sets:
+        distance = np.bitwise_count(codes[:, None, None] ^ library[at]).min(axis=2)
+        distance = np.where(valid, distance, 64).min(axis=1)
+        best = np.minimum(best, distance)
+    return best
+
+
+def stretches(times: np.ndarray, agree: np.ndarray, max_gap: float) -> list[np.ndarray]:
+    """Agreeing frame indices split wherever agreement lapses for more than max_gap seconds."""
+    frames = np.nonzero(agree)[0]
+    if len(frames) == 0:
+        return []
+    breaks = np.nonzero(np.diff(times[frames]) > max_gap)[0] + 1
+    return np.split(frames, breaks)
+
+
+def close_pairs(query, library, max_bits, per_frame, chunk):
+    """(query index, library index) of pairs within max_bits, at most per_frame closest per query hash."""
+    q_rows, l_rows = [], []
+    for begin in range(0, len(query), chunk):
+        part = query[begin : begin + chunk]
+        distance = np.bitwise_count(part[:, None] ^ library[None, :])
+        rows, cols = np.nonzero(distance <= max_bits)
+        if len(rows) == 0:
+            continue
+        counts = np.bincount(rows, minlength=len(part))
+        if counts.max() > per_frame:
+            # Keep each row's closest: sort by (row, distance) and take the first per_frame of each row.
+            order = np.lexsort((distance[rows, cols], rows))
+            rows, cols = rows[order], cols[order]
+            rank = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+            rows, cols = rows[rank < per_frame], cols[rank < per_frame]
+        q_rows.append(rows + begin)
+        l_rows.append(cols)
+    if not q_rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(q_rows), np.concatenate(l_rows)
+
+
+def distinct(codes: np.ndarray, min_bits: int, enough: int = 8) -> int:
+    """How many of `codes` differ by more than `min_bits` from every code counted before them
+    (counting stops at `enough`)."""
+    kept: list[np.uint64] = []
+    for code in codes:
+        if all(int(np.bitwise_count(code ^ other)) > min_bits for other in kept):
+            kept.append(code)
+            if len(kept) >= enough:
+                break
+    return len(kept)

@@ -30,11 +30,12 @@ RICH_DETAIL = 60
 _BAR_MAX = 0.35  # never trim more than this share from one side
 
 
-def _content_box(thumb: np.ndarray) -> tuple[int, int, int, int]:
-    """Rows/columns of `thumb` left after trimming flat borders from each side."""
+def _content_box(thumb: np.ndarray, row_std=None, col_std=None) -> tuple[int, int, int, int]:
+    """Rows/columns of `thumb` left after trimming flat borders from each side (each row's and column's
+    spread may be given, computed for a whole run of thumbnails at once)."""
     rows, cols = thumb.shape
-    row_flat = thumb.std(axis=1) < _BAR_STD
-    col_flat = thumb.std(axis=0) < _BAR_STD
+    row_flat = (thumb.std(axis=1) if row_std is None else row_std) < _BAR_STD
+    col_flat = (thumb.std(axis=0) if col_std is None else col_std) < _BAR_STD
 
     def trim(flat: np.ndarray, limit: int) -> tuple[int, int]:
         start = 0
@@ -58,7 +59,9 @@ _DCT8 = np.ascontiguousarray(cv2.dct(np.eye(32, dtype=np.float32), flags=cv2.DCT
 def _hashes(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hashes (uint64) of a stack of 32x32 float32 blocks, and how many of each one's bits are firm."""
     coefficients = (_DCT8 @ blocks @ _DCT8.T).reshape(len(blocks), 64)
-    median = np.median(coefficients, axis=1, keepdims=True)
+    # The median of 64 values, as np.median gives it, without its generic machinery.
+    middle = np.partition(coefficients, (31, 32), axis=1)
+    median = (middle[:, 31:32] + middle[:, 32:33]) / np.float32(2)
     bits = np.packbits(coefficients > median, axis=1)
     firm = np.count_nonzero(np.abs(coefficients - median) > FIRM_MARGIN, axis=1)
     return bits.view(">u8")[:, 0].astype(np.uint64), firm
@@ -124,22 +127,35 @@ def detail(content: np.ndarray) -> int:
     return int(round(100 * np.count_nonzero(cells > DETAIL_STD) / cells.size))
 
 
-def frame_codes(thumb: np.ndarray) -> tuple[np.ndarray, np.uint64, int, int]:
-    """(hashes of the picture and its parts, hash of the mirrored picture, firm bits of the picture,
-    its detail)."""
-    thumb = thumb.astype(np.float32)
-    r0, r1, c0, c1 = _content_box(thumb)
-    content = thumb[r0:r1, c0:c1]
+def run_codes(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For a run of thumbnails (frames, 108, 192) uint8: the hashes of each picture and its parts
+    (frames, 1 + len(CROP_VARIANTS)), of each mirrored picture, each picture's firm bits and its
+    detail. All the run's hashes are computed in one batch."""
+    pictures = thumbs.astype(np.float32)
+    row_std, col_std = pictures.std(axis=2), pictures.std(axis=1)
+    blocks, details = [], []
+    for picture, rows, cols in zip(pictures, row_std, col_std, strict=True):
+        r0, r1, c0, c1 = _content_box(picture, rows, cols)
+        content = picture[r0:r1, c0:c1]
+        blocks += _blocks(content)
+        details.append(detail(content))
+    codes, firm = _hashes(np.stack(blocks))
+    per_frame = 2 + len(CROP_VARIANTS)
+    codes, firm = codes.reshape(-1, per_frame), firm.reshape(-1, per_frame)
+    return np.delete(codes, 1, axis=1), codes[:, 1], firm[:, 0], np.array(details)
+
+
+def _blocks(content: np.ndarray) -> list[np.ndarray]:
+    """The picture, mirrored, and each part of CROP_VARIANTS as 32x32 blocks: one resize per share of the
+    picture, then every part is a slice."""
     picture = cv2.resize(content, (32, 32), interpolation=cv2.INTER_AREA)
-    # One resize per share of the picture, then every part is a slice; all are hashed in one batch.
     blocks = [picture, picture[:, ::-1]]
     scaled = {32: picture}
     for size, top, left in _PART_WINDOWS:
         if size not in scaled:
             scaled[size] = cv2.resize(content, (size, size), interpolation=cv2.INTER_AREA)
         blocks.append(scaled[size][top : top + 32, left : left + 32])
-    codes, firm = _hashes(np.stack(blocks))
-    return np.delete(codes, 1), codes[1], int(firm[0]), detail(content)
+    return blocks
 
 
 def inset_codes(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

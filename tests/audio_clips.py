@@ -1,5 +1,6 @@
-"""Audio test clips cut from real recordings in ../shared/corpus and edited in-process (numpy,
-librosa, PyAV's encoders), each named after its transformation, e.g. `vibe-ace-mp3_32k.mp3`."""
+"""Audio test clips cut from real recordings (librosa's example data, in tests/fixtures) and edited
+in-process (numpy, librosa, PyAV's encoders), each named after its transformation, e.g.
+`vibe-ace-mp3_32k.mp3`."""
 
 from __future__ import annotations
 
@@ -8,21 +9,23 @@ from pathlib import Path
 import av
 import numpy as np
 
-from tests.media import CORPUS, require_corpus
+from tests.media import FIXTURES
 
 RATE = 22050
+LIBROSA = FIXTURES / "librosa-data"
+# The songs' first seconds, as far as the tests read them (the slow ten-hour test reads 30-90 s of
+# sugar-plum); offsets in them are the originals' offsets.
 SONGS = {
-    "hungarian-dance": "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).hq.ogg",
-    "vibe-ace": "Kevin_MacLeod_-_Vibe_Ace.hq.ogg",
-    "sugar-plum": "Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy.hq.ogg",
-    "fishin": "Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg",
+    "hungarian-dance": "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra)-first20s.ogg",
+    "vibe-ace": "Kevin_MacLeod_-_Vibe_Ace-first30s.ogg",
+    "sugar-plum": "Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy-first90s.ogg",
+    "fishin": "Karissa_Hobbs_-_Lets_Go_Fishin-first14s.ogg",
 }
 SPEECH = "198-209-0000.hq.ogg"
 
 
 def source(name: str) -> Path:
-    require_corpus()
-    return CORPUS / "media" / "librosa__data" / "audio" / SONGS.get(name, name)
+    return LIBROSA / SONGS.get(name, name)
 
 
 def samples(name: str, start: float = 0.0, seconds: float | None = None) -> np.ndarray:

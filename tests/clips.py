@@ -1,6 +1,6 @@
-"""Video test clips cut from the real corpus videos and edited in-process (PyAV + OpenCV), each named
-after its edit (`dog-flip.mp4`). Ground truth is exact: query second t shows library second
-start + t * speed."""
+"""Video test clips cut from real videos (the SAM 2 gallery, in tests/fixtures at the test size) and edited
+in-process (PyAV + OpenCV), each named after its edit (`dog-flip.mp4`). Ground truth is exact: query second
+t shows library second start + t * speed."""
 
 from __future__ import annotations
 
@@ -13,22 +13,22 @@ import cv2
 import numpy as np
 
 from bench.video_files import write_h264
-from tests.media import CORPUS, require_corpus
+from tests.media import FIXTURES
 
-GALLERY = CORPUS / "media" / "facebookresearch__sam2" / "demo" / "data" / "gallery"
-SOURCES = {
-    "dog": GALLERY / "01_dog.mp4",
-    "blocks": GALLERY / "03_blocks.mp4",
-    "juggle": GALLERY / "05_default_juggle.mp4",
-    "cups": GALLERY / "02_cups.mp4",
-    "coffee": GALLERY / "04_coffee.mp4",
-}
 WIDTH, HEIGHT = 480, 270
+# Whole gallery videos (about 10 s each), with their original frame times, scaled to WIDTH x HEIGHT.
+GALLERY = FIXTURES / "sam2-gallery"
+SOURCES = {
+    "dog": GALLERY / f"01_dog-{WIDTH}x{HEIGHT}.mp4",
+    "blocks": GALLERY / f"03_blocks-{WIDTH}x{HEIGHT}.mp4",
+    "juggle": GALLERY / f"05_default_juggle-{WIDTH}x{HEIGHT}.mp4",
+    "cups": GALLERY / f"02_cups-{WIDTH}x{HEIGHT}.mp4",
+    "coffee": GALLERY / f"04_coffee-{WIDTH}x{HEIGHT}.mp4",
+}
 
 
 @lru_cache(maxsize=2)
 def decode(source: str) -> tuple[list[float], list[np.ndarray]]:
-    require_corpus()
     times, frames = [], []
     with av.open(str(SOURCES[source])) as container:
         for frame in container.decode(video=0):

@@ -1,55 +1,41 @@
-"""Test media, made from the real corpus in ../shared/corpus: each file is named after the
-transformation applied to it (`balloons-crop20.jpg`), as in the field's own fixture sets."""
+"""Test media, from the small real files in tests/fixtures (see tests/fixtures/SOURCES.md): each file
+written from them is named after the transformation applied to it (`balloons-crop20.jpg`), as in the
+field's own fixture sets."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("DNAPORTAL_CORPUS") or REPO.parent / "shared" / "corpus")
-PHOTOS = CORPUS / "media" / "mdn__shared-assets" / "images" / "examples"
+FIXTURES = REPO / "tests" / "fixtures"
+PHOTOS = FIXTURES / "mdn-shared-assets"
+GUTENBERG = FIXTURES / "gutenberg"
+# The middle 4,000 characters of each Gutenberg book in the corpus that is not in BOOKS and does not
+# quote Beethoven's letters: texts that must not match the library books.
+UNRELATED_BOOKS = GUTENBERG / "unrelated"
 
 # Distinct photos (flowers.jpg and learn/gallery/pic3.jpg are the same picture, so only one is used).
 LIBRARY_PHOTOS = ["balloons.jpg", "hummingbird.jpg", "elephant.jpg"]
 UNRELATED_PHOTOS = ["rhino.jpg", "surfer.jpg", "moon.jpg", "plumeria.jpg", "ice-cream.jpg"]
+# Whole books, as Project Gutenberg publishes them.
 BOOKS = {
-    "dickens-music": "GITenberg__Charles-Dickens-and-Music_16595",
-    "passamaquoddy": "GITenberg__Contribution-to-Passamaquoddy-Folk-Lore_17997",
-    "beethoven-letters": "GITenberg__Beethoven-s-Letters-1790-1826-Volume-2_13272",
+    "dickens-music": "16595-Charles-Dickens-and-Music.txt",
+    "passamaquoddy": "17997-Contribution-to-Passamaquoddy-Folk-Lore.txt",
+    "beethoven-letters": "13272-Beethoven-s-Letters-1790-1826-Volume-2.txt",
 }
 
 
-def require_corpus() -> None:
-    if not PHOTOS.is_dir():
-        raise RuntimeError(
-            f"The media corpus is missing at {CORPUS}; set DNAPORTAL_CORPUS to its folder "
-            "(tests use real media and must not silently skip)."
-        )
-
-
 def photo(name: str) -> np.ndarray:
-    require_corpus()
     image = cv2.imread(str(PHOTOS / name))
     assert image is not None, name
     return image
 
 
 def book_text(key: str) -> str:
-    require_corpus()
-    folder = CORPUS / "media" / BOOKS[key]
-    return next(folder.glob("*.txt")).read_text(encoding="utf-8", errors="replace")
-
-
-def gutenberg_body(text: str) -> str:
-    """The book without Project Gutenberg's header and licence (which every book shares verbatim)."""
-    start = text.find("*** START OF")
-    end = text.find("*** END OF")
-    start = text.index("\n", start) if start >= 0 else 0
-    return text[start : end if end > 0 else len(text)]
+    return (GUTENBERG / BOOKS[key]).read_text(encoding="utf-8", errors="replace")
 
 
 def excerpt(key: str, start_fraction: float = 0.5, length: int = 2500) -> tuple[str, int]:

@@ -1,46 +1,45 @@
-"""The example requests and responses of the cloud references in ../shared/reference, read from the
-reference texts themselves (not retyped), so the contract tests replay exactly what the docs show."""
+"""The example requests and responses of the cloud references, as pieces of the reference texts themselves
+(not retyped) kept in tests/fixtures/reference, so the contract tests replay exactly what the docs show.
+
+tests/fixtures/reference/extract.py takes each piece from the whole reference (../shared/reference, not
+needed by the tests) and records where it was; tests/test_fixtures.py checks that no piece has changed
+since. A reference is named by its file name there, e.g. "alibaba-ice-SubmitDNAJob.txt".
+"""
 
 from __future__ import annotations
 
 import json
-import re
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
-from tests.media import REPO
+from tests.media import FIXTURES
 
-FOLDER = REPO.parent / "shared" / "reference"
+FOLDER = FIXTURES / "reference"
 
 
-def text(name: str) -> str:
-    path = FOLDER / name
+def piece(reference: str, name: str) -> str:
+    """A piece of a reference's text, e.g. piece("alibaba-ice-SubmitDNAJob.txt", "response.json")."""
+    path = FOLDER / Path(reference).stem / name
     if not path.exists():
-        pytest.fail(f"{path} is missing: the contract tests replay the references kept there")
+        pytest.fail(f"{path} is missing: the contract tests replay the references' pieces kept there")
     return path.read_text(encoding="utf-8")
 
 
-def json_after(name: str, marker: str) -> dict:
-    """The JSON document following `marker` (e.g. "JSON format") in a reference."""
-    body = text(name)
-    start = body.index("{", body.index(marker))
-    value, _ = json.JSONDecoder().raw_decode(body[start:])
-    return value
+def json_piece(reference: str, name: str):
+    """A JSON example of a reference (e.g. its success response)."""
+    return json.loads(piece(reference, name))
 
 
-def xml_between(name: str, root: str, after: str = "") -> ElementTree.Element:
-    """The XML element <root>...</root> in a reference (the first one after `after`)."""
-    body = text(name)
-    offset = body.index(after) if after else 0
-    match = re.compile(rf"<{root}>.*?</{root}>", re.S).search(body, offset)
-    assert match, f"no <{root}> in {name}"
-    return ElementTree.fromstring(match.group(0))
+def xml_piece(reference: str, name: str) -> ElementTree.Element:
+    """An XML example of a reference (e.g. its practical example's request)."""
+    return ElementTree.fromstring(piece(reference, name))
 
 
-def examples(name: str, values: dict[str, str]) -> dict[str, str]:
-    """Example parameter values quoted from a reference, checked to appear in it verbatim."""
-    body = text(name)
+def examples(reference: str, name: str, values: dict[str, str]) -> dict[str, str]:
+    """Example parameter values quoted from a reference, checked to appear verbatim in its piece `name`."""
+    body = piece(reference, name)
     for key, value in values.items():
-        assert value in body, f"{key}={value!r} is not an example in {name}"
+        assert value in body, f"{key}={value!r} is not an example in {reference} ({name})"
     return values

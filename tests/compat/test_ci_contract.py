@@ -19,15 +19,17 @@ EXTRA = frozenset({"UserData"})
 
 def reference_request(library_id: str, rule: str | None = None) -> str:
     """The practical example's <Request>, with its DNA library id swapped for ours."""
-    element = references.xml_between(REFERENCE, "Request", after="Practical Example")
+    element = references.xml_piece(REFERENCE, "practical-request.xml")
     body = ElementTree.tostring(element, encoding="unicode")
     assert REFERENCE_DB in body and "<Object>input/demo.mp4</Object>" in body
     body = body.replace(REFERENCE_DB, library_id)
     return body.replace("GetFingerPrint", rule) if rule else body
 
 
-def reference_response(after: str) -> ElementTree.Element:
-    return references.xml_between(REFERENCE, "Response", after=after)
+def reference_response(example: str) -> ElementTree.Element:
+    """The response of the practical example, or the complete example under "Response Body"."""
+    name = {"Response Body": "response-body.xml", "Practical Example": "practical-response.xml"}[example]
+    return references.xml_piece(REFERENCE, name)
 
 
 @pytest.fixture
@@ -54,11 +56,11 @@ def callback_host_resolves(monkeypatch, settings):
 def test_the_reference_request_gets_the_reference_response(ci, video_library, demo, callback_host_resolves):
     # Not run (the test transaction never commits): the answer is the job as submitted.
     answer = ci("POST", "/api/ci/jobs", reference_request(video_library["id"]), run=False)
-    expected = references.xml_between(REFERENCE, "Response", after="HTTP/1.1 200 OK")
+    expected = references.xml_piece(REFERENCE, "practical-response.xml")
     # DNAResult "is not returned when the task is not completed".
     assert_xml_shape(answer, expected, extra=EXTRA, optional=frozenset({"DNAResult"}))
-    assert "UserData\nResponse.JobsDetail.Operation\nPass through user information" in references.text(
-        REFERENCE
+    assert "UserData\nResponse.JobsDetail.Operation\nPass through user information" in references.piece(
+        REFERENCE, "operation-userdata-row.txt"
     )
     detail = answer.find("JobsDetail")
     assert detail.findtext("State") == "Submitted" and detail.findtext("Code") == "Success"
@@ -77,7 +79,7 @@ def test_a_finished_job_reads_back_like_the_reference(ci, api, video_library, de
     body = body.replace("<CallBack>http://callback.demo.com</CallBack>", "")
     job_id = ci("POST", "/api/ci/jobs", body).findtext("JobsDetail/JobId")
     answer = ci("GET", f"/api/ci/jobs/{job_id}")
-    expected = reference_response(after=example)
+    expected = reference_response(example)
     assert_xml_shape(answer, expected, extra=EXTRA)
     detail = answer.find("JobsDetail")
     assert detail.findtext("State") == "Success" and detail.findtext("EndTime") != "-"

@@ -25,7 +25,7 @@ VIDEO_MATCH_INFO = {
 
 
 def _table_rows_are_in_the_reference():
-    body = references.text(QUERY)
+    body = references.piece(QUERY, "dna-result-tables.txt")
     for row in [
         "PrimaryKeyString",
         "GlobalSimilarityDouble",
@@ -49,6 +49,7 @@ def submit_example(db_id: str, media: str, input_type: str = "Media") -> dict:
     """The reference's request parameter examples, with the placeholder ids swapped for real ones."""
     example = references.examples(
         SUBMIT,
+        "request-parameters.txt",
         {
             "Config": '{"SaveType": "save","MediaType":"video"}',
             "TemplateId": "S00000101-100060",
@@ -72,14 +73,14 @@ def saved_item(api, video_library):
 
 def test_it_answers_submit_dna_job_like_the_reference(rpc, video_library, saved_item):
     answer = rpc("ice", "SubmitDNAJob", **submit_example(video_library["id"], saved_item["id"]))
-    assert_json_shape(answer, references.json_after(SUBMIT, "JSON format"))
+    assert_json_shape(answer, references.json_piece(SUBMIT, "response.json"))
     assert len(answer["JobId"]) == 32 and answer["RequestId"]
 
 
 def test_it_answers_query_dna_job_list_like_the_reference(rpc, api, client, video_library, saved_item):
     job_id = rpc("ice", "SubmitDNAJob", **submit_example(video_library["id"], saved_item["id"]))["JobId"]
     answer = rpc("ice", "QueryDNAJobList", JobIds=job_id)
-    assert_json_shape(answer, references.json_after(QUERY, "JSON format"))
+    assert_json_shape(answer, references.json_piece(QUERY, "response.json"))
     [job] = answer["JobList"]
     assert job["Id"] == job_id and job["Status"] == "Success"
     assert job["DBId"] == video_library["id"] and job["PrimaryKey"] == "3ca84a39a9024f19853b21be9cf90001"

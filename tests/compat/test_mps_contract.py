@@ -44,11 +44,13 @@ def _ids(jobs) -> str:
 
 
 def test_the_sample_request_is_answered_like_the_json_example(rpc, jobs):
-    references.examples(EN, {"request": f"Action=QueryFpShotJobList\n&JobIds={SAMPLE_ID}"})
+    references.examples(
+        EN, "sample-request.txt", {"request": f"Action=QueryFpShotJobList\n&JobIds={SAMPLE_ID}"}
+    )
     answer = rpc("mps", "QueryFpShotJobList", JobIds=_ids(jobs))
     seen = set()
     assert_json_shape(
-        answer, references.json_after(EN, "JSON format"), extra=EN_EXTRA, optional=OPTIONAL, seen=seen
+        answer, references.json_piece(EN, "response.json"), extra=EN_EXTRA, optional=OPTIONAL, seen=seen
     )
     for kind in ("FpShots", "AudioFpShots", "TextFpShots"):
         assert any(kind in path and "Slices" in path for path in seen), (kind, seen)
@@ -83,7 +85,7 @@ def test_format_xml_answers_like_the_xml_example(client, token, jobs):
 
     actual = ElementTree.fromstring(response.content)
     seen = set()
-    expected = references.xml_between(EN, "QueryFpShotJobListResponse", after="XML format")
+    expected = references.xml_piece(EN, "response.xml")
     # In XML an empty list is no element at all: a video job has no <TextFpShots>.
     lists = frozenset({"FpShots", "AudioFpShots", "TextFpShots"})
     assert_xml_shape(actual, expected, extra=EN_EXTRA, optional=OPTIONAL | lists, seen=seen)
@@ -99,7 +101,7 @@ def test_the_wrapped_list_style_answers_like_the_chinese_example(rpc, jobs, sett
     settings.MPS_LIST_STYLE = "wrapped"
     answer = rpc("mps", "QueryFpShotJobList", JobIds=_ids(jobs))
     seen = set()
-    assert_json_shape(answer, references.json_after(ZH, "JSON格式"), optional=OPTIONAL, seen=seen)
+    assert_json_shape(answer, references.json_piece(ZH, "response.json"), optional=OPTIONAL, seen=seen)
     assert answer["NonExistIds"] == {"String": [SAMPLE_ID, MISSING_ID]}
     assert any("TextFpShotSlice" in path for path in seen)
     # A request can ask for the other style.

@@ -13,6 +13,7 @@ from tests.media import REPO
 # Tests of every kind of media fixture and of the cloud reference pieces: about 30 s on two cores.
 SUBSET = [
     "tests/test_fixtures.py",
+    "tests/engine/test_contract.py",
     "tests/engine/test_image.py",
     "tests/engine/test_text.py",
     "tests/engine/test_audio.py::test_it_finds_and_locates_an_edited_excerpt[mp3_32k]",

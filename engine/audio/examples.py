@@ -11,8 +11,8 @@ import numpy as np
 from engine.base import Example, MediaInput
 from engine.decode import sound_samples
 
-ORIGINAL = "audio/sugar-plum.ogg"
-UNRELATED = "audio/fishin.ogg"
+ORIGINAL = "librosa-data/Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy-first90s.ogg"
+UNRELATED = "librosa-data/Karissa_Hobbs_-_Lets_Go_Fishin-first14s.ogg"
 RATE = 22050
 COPY_AT = 20.0
 

@@ -9,8 +9,8 @@ import cv2
 
 from engine.base import Example, MediaInput
 
-ORIGINAL = "images/balloons.jpg"
-UNRELATED = "images/rhino.jpg"
+ORIGINAL = "mdn-shared-assets/balloons.jpg"
+UNRELATED = "mdn-shared-assets/rhino.jpg"
 
 
 def examples(fixtures: Path, work: Path) -> list[Example]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from engine.base import Example, MediaInput
 
-ORIGINAL = "texts/dickens-music.txt"
-UNRELATED = "texts/passamaquoddy.txt"
+ORIGINAL = "gutenberg/16595-Charles-Dickens-and-Music.txt"
+UNRELATED = "gutenberg/unrelated/972-The-Devil-s-Dictionary-middle4000.txt"
 
 
 def examples(fixtures: Path, work: Path) -> list[Example]:

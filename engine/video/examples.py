@@ -11,8 +11,8 @@ import numpy as np
 
 from engine.base import Example, MediaInput
 
-ORIGINAL = "video/dog.mp4"
-UNRELATED = "video/cups.mp4"
+ORIGINAL = "sam2-gallery/01_dog-480x270.mp4"
+UNRELATED = "sam2-gallery/02_cups-480x270.mp4"
 COPY_AT = 2.0
 
 

@@ -1,0 +1,88 @@
+"""The contract every registered fingerprinter keeps, shown on its own examples (engine/<folder>/
+examples.py, made from the real media in tests/fixtures): a new signal type is tested by adding it."""
+
+from pathlib import Path
+
+import pytest
+
+from engine import registry
+from engine.base import Fingerprinter, Index, MediaError, Need, Source, Track
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+# How far a copy's reported place in the library may be from where it was copied from.
+PLACE_TOLERANCE = {"seconds": 0.5, "characters": 40}
+
+
+@pytest.fixture(
+    scope="module", params=registry.fingerprinters(), ids=lambda fingerprinter: fingerprinter.name
+)
+def fingerprinter(request) -> Fingerprinter:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def examples(fingerprinter, tmp_path_factory):
+    made = fingerprinter.examples(FIXTURES, tmp_path_factory.mktemp(fingerprinter.name))
+    assert made, f"{fingerprinter.name} brings no example"
+    return made
+
+
+def _stored(fingerprinter: Fingerprinter, media) -> object:
+    return registry.storable(fingerprinter.extract(media))
+
+
+def test_it_declares_what_the_registry_reads(fingerprinter):
+    assert fingerprinter.name and fingerprinter.version >= 1
+    assert fingerprinter.kinds and all(isinstance(need, Need) for need in fingerprinter.kinds.values())
+    assert isinstance(fingerprinter.source, Source)
+    assert issubclass(fingerprinter.index_class, Index)
+    assert fingerprinter.track is None or isinstance(fingerprinter.track, Track)
+    if fingerprinter.source in (Source.PICTURES, Source.SOUND):
+        assert fingerprinter.sample_rate > 0
+    assert registry.named(fingerprinter.name) is fingerprinter
+
+
+def test_its_original_finds_itself(fingerprinter, examples):
+    for example in examples:
+        index = fingerprinter.new_index()
+        index.add("original", _stored(fingerprinter, example.original))
+        [hit] = index.search(fingerprinter.extract(example.original))
+        assert hit.key == "original" and hit.similarity >= 0.9, hit
+
+
+def test_its_edited_copy_is_found_where_it_was_copied_from(fingerprinter, examples):
+    for example in examples:
+        index = fingerprinter.new_index()
+        index.add("original", _stored(fingerprinter, example.original))
+        index.add("unrelated", _stored(fingerprinter, example.unrelated))
+        hits = index.search(fingerprinter.extract(example.copy))
+        assert [hit.key for hit in hits] == ["original"], f"{example.edit}: {hits}"
+        assert 0 < hits[0].similarity <= 1
+        if fingerprinter.track is not None:
+            segments = hits[0].segments[fingerprinter.track.name]
+            assert segments, example.edit
+            if example.copy_at is not None:
+                place = min(segment.library_start for segment in segments)
+                assert place == pytest.approx(example.copy_at, abs=PLACE_TOLERANCE[fingerprinter.track.unit])
+
+
+def test_an_unrelated_input_does_not_match(fingerprinter, examples):
+    for example in examples:
+        index = fingerprinter.new_index()
+        index.add("original", _stored(fingerprinter, example.original))
+        assert index.search(fingerprinter.extract(example.unrelated)) == []
+
+
+def test_a_bad_input_fails_with_its_code(fingerprinter, examples):
+    for example in examples:
+        with pytest.raises(MediaError) as raised:
+            fingerprinter.extract(example.bad)
+        assert raised.value.code == example.bad_code and raised.value.permanent
+
+
+def test_a_removed_item_is_found_no_more(fingerprinter, examples):
+    example = examples[0]
+    index = fingerprinter.new_index()
+    index.add("original", _stored(fingerprinter, example.original))
+    index.remove("original")
+    assert len(index) == 0 and index.search(fingerprinter.extract(example.copy)) == []

@@ -10,9 +10,7 @@ from dnaportal import datadir
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dnaportal.settings")
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
-    if command in datadir.SETUP_COMMANDS:
-        datadir.ensure()
-    elif problem := datadir.problem_for(command):
+    if problem := datadir.prepare(command):
         sys.stderr.write(f"{problem}\n")
         sys.exit(2)
     from django.core.management import execute_from_command_line

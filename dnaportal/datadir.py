@@ -71,13 +71,21 @@ def secret_key() -> str:
     return key.read_text().strip() if key.exists() else secrets.token_urlsafe(50)
 
 
+def prepare(command: str) -> str:
+    """Make the data directory ready for a manage.py `command`, or say why the command cannot run here
+    (empty when it can). Setting up creates it; so does any command of a portal whose database is
+    elsewhere (DATABASE_URL: a worker machine's first `qcluster`), whose tables no file here can show."""
+    if command in NO_DATABASE_COMMANDS:
+        return ""
+    if command in SETUP_COMMANDS or embedded_database() is None:
+        ensure()
+        return ""
+    return problem_for(command)
+
+
 def problem_for(command: str) -> str:
-    """Why `command` cannot run here (empty when it can)."""
-    if command in SETUP_COMMANDS or command in NO_DATABASE_COMMANDS:
-        return ""
+    """Why `command` cannot run on the embedded database here (empty when it can)."""
     folder, database = data_dir(), embedded_database()
-    if database is None:
-        return ""
     how = (
         "Start the portal there once with `make run` (or run `python manage.py migrate`), or point "
         "DNAPORTAL_DATA_DIR at the data directory the portal was started with, e.g. "

@@ -9,9 +9,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def manage(*args: str, data: Path, cwd: Path = REPO) -> subprocess.CompletedProcess:
+def manage(*args: str, data: Path, cwd: Path = REPO, **extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DNAPORTAL_", "DJANGO_", "DATABASE_URL"))}
     env["DNAPORTAL_DATA_DIR"] = str(data)
+    env.update(extra)
     return subprocess.run(
         [sys.executable, str(REPO / "manage.py"), *args], cwd=cwd, env=env, capture_output=True, text=True
     )
@@ -44,6 +45,17 @@ def test_migrate_sets_the_data_directory_up_and_commands_then_work(tmp_path):
     result = manage("drf_create_token", "nobody", data=data)
     # The database is there now: the command runs and answers for itself.
     assert "no portal" not in result.stderr and "nobody" in result.stderr + result.stdout
+
+
+def test_with_the_database_elsewhere_a_worker_machine_sets_its_data_directory_up(tmp_path):
+    # DATABASE_URL names a database no file here can show: a worker's first command prepares the
+    # directory (media, secret key) instead of refusing.
+    data = tmp_path / "worker" / "var"
+    database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    assert manage("migrate", "--noinput", data=tmp_path / "web", DATABASE_URL=database).returncode == 0
+    result = manage("showmigrations", "jobs", data=data, DATABASE_URL=database)
+    assert result.returncode == 0, result.stderr
+    assert "[X] 0006_segments_per_track" in result.stdout and (data / "secret_key").is_file()
 
 
 def test_loading_the_settings_creates_nothing(tmp_path):

@@ -131,12 +131,11 @@ def _demux(container, readers: list[_Reader], progress: Progress | None) -> str:
                 reader = by_stream[packet.stream.index]
                 if reader.given_up:
                     continue
-                reader.take(packet)
+                if not reader.take(packet) and all(r.given_up for r in readers):
+                    break
                 if progress is not None and reader.clock - reported >= PROGRESS_EVERY_SECONDS:
                     reported = reader.clock
                     progress(reported)
-                if all(r.given_up for r in readers):
-                    break
         except av.error.FFmpegError as exc:
             # The container itself is damaged from here on: FFmpeg's tools stop reading there too, and
             # keep what decoded before.
@@ -158,7 +157,8 @@ class _Reader:
         self.clock = 0.0  # seconds of the stream handed on so far
         self.given_up = ""
 
-    def take(self, packet) -> None:
+    def take(self, packet) -> bool:
+        """Decode one packet; False when it did not decode."""
         self.packets += bool(packet.size)
         try:
             frames = packet.decode()
@@ -167,10 +167,11 @@ class _Reader:
             self.lost(packet)
             if self.decoded == 0 and self.damaged >= GIVE_UP_AFTER:
                 self.given_up = ffmpeg_reason(exc)
-            return
+            return False
         for frame in frames:
             self.decoded += 1
             self.frame(frame)
+        return True
 
     def frame(self, frame) -> None:
         raise NotImplementedError
@@ -220,11 +221,14 @@ class _Pictures(_Reader):
             )
         self.stream.thread_type = "NONE"
         context.skip_frame = "NONREF"
+        self.time_base = self.stream.time_base
 
     def frame(self, frame) -> None:
-        seconds = frame.time
-        if seconds is None:
+        if frame.pts is None:
             return
+        # frame.time, without its Fraction arithmetic (int / int is correctly rounded, as is float() of
+        # the Fraction): every decoded frame is timed, only a few are kept.
+        seconds = frame.pts * self.time_base.numerator / self.time_base.denominator
         plane = None
         for outlet in self.outlets:
             if outlet.due(seconds):

@@ -34,6 +34,15 @@ GIVE_UP_AFTER = 48
 # finds the streams of common files, and a file whose streams are not all found in them is probed fully.
 QUICK_PROBE = {"probesize": "32768"}
 PROGRESS_EVERY_SECONDS = 30.0
+# FFmpeg's sample formats (planar ones end in "p") and their numpy types.
+SAMPLE_TYPES = {
+    "u8": np.uint8,
+    "s16": np.int16,
+    "s32": np.int32,
+    "s64": np.int64,
+    "flt": np.float32,
+    "dbl": np.float64,
+}
 
 
 @dataclass(frozen=True)
@@ -272,37 +281,52 @@ class _Sound(_Reader):
 
     def __init__(self, container, wants: list[Want]) -> None:
         super().__init__(wants, container.streams.audio)
-        self.outlets = [_Blocks(want) for want in wants]
+        self.outlets = [_Blocks(want, self) for want in wants]
         self.seconds_lost = 0.0
         if self.stream is not None:
             self.stream.thread_type = "NONE"
 
     def frame(self, frame) -> None:
+        # Called for every decoded frame (about 40 a second): kept to the bare loop.
+        if self.decoded == 1:
+            self.last = frame
+            if self.seconds_lost:  # packets lost before the first good one: their time still passed
+                self._silence(self.seconds_lost)
         for outlet in self.outlets:
-            if self.decoded == 1 and self.seconds_lost:
-                # Packets lost before the first good one: their time still passed.
-                outlet.silence(self.seconds_lost)
             outlet.take(frame)
-        self._handed_on()
 
     def lost(self, packet) -> None:
         if packet.duration and packet.time_base:
             seconds = float(packet.duration * packet.time_base)
             self.seconds_lost += seconds
             if self.decoded:
-                for outlet in self.outlets:
-                    outlet.silence(seconds)
-                self._handed_on()
+                self._silence(seconds)
+
+    def _silence(self, seconds: float) -> None:
+        """`seconds` of silence in the stream's own sample format, through the resamplers, so that it
+        lands in its place among the samples they still hold."""
+        like = self.last
+        channels = len(like.layout.channels)
+        samples = max(1, round(seconds * like.sample_rate))
+        shape = (channels, samples) if like.format.is_planar else (1, samples * channels)
+        dtype = SAMPLE_TYPES[like.format.name.removesuffix("p")]
+        level = 128 if dtype == np.uint8 else 0  # unsigned 8-bit sound is silent at its middle
+        quiet = av.AudioFrame.from_ndarray(
+            np.full(shape, level, dtype), format=like.format.name, layout=like.layout.name
+        )
+        quiet.sample_rate = like.sample_rate
+        for outlet in self.outlets:
+            outlet.take(quiet)
 
     def flush(self) -> None:
         if self.decoded:
             for outlet in self.outlets:
                 outlet.flush()
-            self._handed_on()
 
-    def _handed_on(self) -> None:
-        self.handed = sum(outlet.handed for outlet in self.outlets)
-        self.clock = max(outlet.seconds for outlet in self.outlets)
+    def handed_on(self, seconds: float) -> None:
+        """An outlet handed a block on, up to `seconds` of the stream."""
+        self.handed += 1
+        self.clock = max(self.clock, seconds)
 
     def damage_detail(self) -> str:
         return f", about {self.seconds_lost:.1f} s replaced by silence" if self.seconds_lost else ""
@@ -319,35 +343,29 @@ class _Sound(_Reader):
 class _Blocks:
     """One sound outlet: resampled to its rate, handed on in blocks of about AUDIO_BLOCK_SECONDS."""
 
-    def __init__(self, want: Want) -> None:
+    def __init__(self, want: Want, reader: _Sound) -> None:
         self.want = want
+        self.reader = reader
         self.rate = int(want.rate)
         self.block = int(AUDIO_BLOCK_SECONDS * self.rate)
         self.resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate)
         self.pending: list[np.ndarray] = []
-        self.held = self.total = self.handed = 0
-
-    @property
-    def seconds(self) -> float:
-        return self.total / self.rate
+        self.held = self.total = 0
 
     def take(self, frame) -> None:
         for out in self.resampler.resample(frame):
-            self._hold(out.to_ndarray().reshape(-1))
-
-    def silence(self, seconds: float) -> None:
-        self._hold(np.zeros(int(round(seconds * self.rate)), np.float32))
+            samples = out.to_ndarray().reshape(-1)
+            self.pending.append(samples)
+            self.held += len(samples)
+        if self.held >= self.block:
+            self._hand_on()
 
     def flush(self) -> None:
         for out in self.resampler.resample(None):
-            self._hold(out.to_ndarray().reshape(-1))
+            samples = out.to_ndarray().reshape(-1)
+            self.pending.append(samples)
+            self.held += len(samples)
         self._hand_on()
-
-    def _hold(self, samples: np.ndarray) -> None:
-        self.pending.append(samples)
-        self.held += len(samples)
-        if self.held >= self.block:
-            self._hand_on()
 
     def _hand_on(self) -> None:
         if not self.held:
@@ -355,10 +373,10 @@ class _Blocks:
         if self.total + self.held > MAX_SECONDS * self.rate:
             raise MediaError(f"The audio is longer than {MAX_SECONDS // 3600} hours.", "InvalidFile.TooLarge")
         block = np.concatenate(self.pending)
-        self.want.sink.feed(self.seconds, block)
+        self.want.sink.feed(self.total / self.rate, block)
         self.total += len(block)
-        self.handed += 1
         self.pending, self.held = [], 0
+        self.reader.handed_on(self.total / self.rate)
 
 
 READERS = {Source.PICTURES: _Pictures, Source.SOUND: _Sound}

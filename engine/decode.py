@@ -30,6 +30,9 @@ MAX_SECONDS = 12 * 3600
 AUDIO_BLOCK_SECONDS = 30.0
 # A stream whose first this many packets all fail to decode is given up (its codec is unusable).
 GIVE_UP_AFTER = 48
+# A lost sound packet is replaced by at most this much silence: its duration comes from the file, and a
+# hostile file could claim hours for one packet (real ones last tens of milliseconds).
+MAX_LOST_PACKET_SECONDS = 2.0
 # FFmpeg probes up to 5 MB by default, which for a PCM file costs 13 ms of a 10 s query's budget; 32 kB
 # finds the streams of common files, and a file whose streams are not all found in them is probed fully.
 QUICK_PROBE = {"probesize": "32768"}
@@ -297,7 +300,7 @@ class _Sound(_Reader):
 
     def lost(self, packet) -> None:
         if packet.duration and packet.time_base:
-            seconds = float(packet.duration * packet.time_base)
+            seconds = min(max(0.0, float(packet.duration * packet.time_base)), MAX_LOST_PACKET_SECONDS)
             self.seconds_lost += seconds
             if self.decoded:
                 self._silence(seconds)

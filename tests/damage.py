@@ -78,3 +78,26 @@ def overwrite_packets(path: Path, count: int = 3, stream: str = "audio") -> Path
     damaged = path.with_name(f"{path.stem}-{count}-packets-damaged{path.suffix}")
     damaged.write_bytes(bytes(data))
     return damaged
+
+
+def lying_damaged_packet(path: Path, claimed_seconds: int = 36_000) -> Path:
+    """The sound of `path` (an .m4a) remuxed with one packet in the middle replaced by random bytes, and
+    the next packet stamped `claimed_seconds` later, so that the damaged one claims to last that long (a
+    hostile file: the silence standing in for it must not be that long)."""
+    target = path.with_name(f"{path.stem}-lying-packet.m4a")
+    rng = np.random.default_rng(9)
+    with av.open(str(path)) as source, av.open(str(target), "w", format="mp4") as out:
+        stream = out.add_stream_from_template(source.streams.audio[0])
+        packets = [p for p in source.demux(source.streams.audio[0]) if p.size]
+        shift = 0
+        for index, packet in enumerate(packets):
+            if index == len(packets) // 2:
+                lie = av.Packet(rng.integers(0, 256, packet.size, dtype=np.uint8).tobytes())
+                lie.pts, lie.dts, lie.time_base = packet.pts, packet.dts, packet.time_base
+                packet = lie
+                shift = int(claimed_seconds / packet.time_base)
+            elif shift:
+                packet.pts, packet.dts = packet.pts + shift, packet.dts + shift
+            packet.stream = stream
+            out.mux(packet)
+    return target

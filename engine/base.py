@@ -113,6 +113,25 @@ class Index(ABC):
         for key, fingerprint in items:
             self.add(key, fingerprint)
 
+    # -- segments: an index written once to a file and searched from it, memory-mapped ------------
+
+    def export(self) -> tuple[list[Hashable], dict[str, np.ndarray]]:
+        """The live items' keys, and the whole index as named arrays in which item i is keys[i]
+        (removed items left out). A segment file stores exactly these arrays (engine/segments.py)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be written to a segment yet")
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Index:
+        """A read-only index over arrays made by export(), used in place (memory-mapped, not copied:
+        opening costs no time or memory proportional to the index). Its hits' keys are item positions
+        (0 .. items-1); add and remove are refused."""
+        raise NotImplementedError(f"{cls.__name__} cannot be opened from a segment yet")
+
+    def hot_bytes(self) -> int:
+        """Bytes a search touches for any query (what must stay in memory to be fast); data read
+        only for a few candidates, such as verification detail, is left out."""
+        return sum(a.nbytes for a in self.export()[1].values())
+
 
 class Source(StrEnum):
     """The part of an input a fingerprinter reads. Pictures and sound come from one shared decode of

@@ -27,6 +27,26 @@ class SortedRuns:
             order = np.argsort(keys, kind="stable")
             self.runs[-1] = (keys[order], rows[order])
 
+    @classmethod
+    def from_run(cls, keys: np.ndarray, rows: np.ndarray) -> SortedRuns:
+        """Runs over one already sorted run (as merged() made it), used in place."""
+        runs = cls.__new__(cls)
+        runs.key_dtype = keys.dtype
+        runs.runs = [(keys, rows)] if len(keys) else []
+        runs.size = len(keys)
+        return runs
+
+    def merged(self) -> tuple[np.ndarray, np.ndarray]:
+        """All runs as one sorted run (keys, rows)."""
+        if len(self.runs) == 1:
+            return self.runs[0]
+        if not self.runs:
+            return np.zeros(0, self.key_dtype), np.zeros(0, np.uint32)
+        keys = np.concatenate([k for k, _ in self.runs])
+        rows = np.concatenate([r for _, r in self.runs])
+        order = np.argsort(keys, kind="stable")
+        return keys[order], rows[order]
+
     def lookup(self, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(probe index, row) for every stored key equal to a probe."""
         probe_at, rows = [], []

@@ -14,7 +14,7 @@ about 0 and an exact copy 1.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,9 +50,23 @@ class _Item:
     alive: bool = True
 
 
+class _FrozenItems:
+    """The items of an index opened from a segment, made on demand from its arrays."""
+
+    def __init__(self, bases: np.ndarray, lengths: np.ndarray) -> None:
+        self.bases, self.lengths = bases, lengths
+
+    def __getitem__(self, slot: int) -> _Item:
+        return _Item(slot, int(self.bases[slot]), int(self.lengths[slot]))
+
+    def __len__(self) -> int:
+        return len(self.bases)
+
+
 class AudioIndex(Index):
     def __init__(self) -> None:
-        self._items: list[_Item] = []
+        self._frozen = False
+        self._items: list[_Item] | _FrozenItems = []
         self._slots: dict[Hashable, int] = {}
         self._codes = np.zeros(0, np.uint16)
         self._valid = np.zeros(0, bool)
@@ -63,11 +77,52 @@ class AudioIndex(Index):
         self._dead_rows = 0
 
     def __len__(self) -> int:
-        return len(self._slots)
+        return len(self._items) if self._frozen else len(self._slots)
+
+    # -- segments ----------------------------------------------------------------------------------
+
+    def export(self) -> tuple[list[Hashable], dict[str, np.ndarray]]:
+        if self._frozen:
+            return list(range(len(self))), self._arrays()
+        if self._dead_rows or len(self._slots) != len(self._items):
+            self._rebuild()
+        return [item.key for item in self._items], self._arrays()
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        keys, rows = self._keys.merged()
+        if isinstance(self._items, _FrozenItems):
+            lengths = self._items.lengths
+        else:
+            lengths = np.array([item.length for item in self._items], np.int64)
+        return {
+            "codes": self._codes[: self._used],
+            "valid": self._valid[: self._used],
+            "bases": self._bases[: len(self)],
+            "lengths": lengths,
+            "seed_keys": keys,
+            "seed_rows": rows,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> AudioIndex:
+        index = cls()
+        index._frozen = True
+        index._items = _FrozenItems(arrays["bases"], arrays["lengths"])
+        index._codes, index._valid = arrays["codes"], arrays["valid"]
+        index._used = len(arrays["codes"])
+        index._bases = arrays["bases"]
+        index._alive = np.ones(len(arrays["bases"]), bool)
+        index._keys = SortedRuns.from_run(arrays["seed_keys"], arrays["seed_rows"])
+        return index
+
+    def _refuse_if_frozen(self) -> None:
+        if self._frozen:
+            raise TypeError("an audio index opened from a segment is read-only")
 
     # -- building ---------------------------------------------------------------------------------
 
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
+        self._refuse_if_frozen()
         if key in self._slots:
             self.remove(key)
         arrays = unpack_arrays(fingerprint)
@@ -99,6 +154,7 @@ class AudioIndex(Index):
         self._keys.add(keys[keep], base + at[keep])
 
     def remove(self, key: Hashable) -> None:
+        self._refuse_if_frozen()
         slot = self._slots.pop(key, None)
         if slot is None:
             return
@@ -130,7 +186,7 @@ class AudioIndex(Index):
         if weak is None:  # a stored fingerprint searched as a query: plain codes, no flips
             weak = np.zeros(codes.shape, np.uint16)
         valid = arrays["level"] > SILENCE_DB
-        if len(codes) <= KEY_GAP or not self._slots:
+        if len(codes) <= KEY_GAP or len(self) == 0:
             return []
         candidates = self._candidates(codes, weak, valid)
         found: dict[int, list[tuple[float, Segment]]] = {}

@@ -3,7 +3,7 @@ one diagonal (a constant offset) are chained into copied passages (engine/align.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 import numpy as np
 
@@ -22,6 +22,7 @@ class TextIndex(Index):
     MERGE_RUNS = 4
 
     def __init__(self) -> None:
+        self._frozen: Mapping[str, np.ndarray] | None = None
         self._keys: list[Hashable] = []
         self._slot_of: dict[Hashable, int] = {}
         self._offsets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -29,9 +30,66 @@ class TextIndex(Index):
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def __len__(self) -> int:
+        if self._frozen is not None:
+            return len(self._frozen["word_bases"]) - 1
         return len(self._slot_of)
 
+    # -- segments ----------------------------------------------------------------------------------
+
+    def export(self) -> tuple[list[Hashable], dict[str, np.ndarray]]:
+        if self._frozen is not None:
+            return list(range(len(self))), dict(self._frozen)
+        live = sorted(self._offsets)
+        position = np.full(len(self._keys), -1, np.int32)
+        position[live] = np.arange(len(live), dtype=np.int32)
+        runs = self._sorted_runs()
+        if runs:
+            hashes, slots, positions = self._sort(runs)
+        else:
+            hashes, slots, positions = np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32)
+        starts = [self._offsets[slot][0] for slot in live]
+        ends = [self._offsets[slot][1] for slot in live]
+        bases = np.zeros(len(live) + 1, np.int64)
+        bases[1:] = np.cumsum([len(s) for s in starts])
+        arrays = {
+            "shingles": hashes,
+            "slots": position[slots],
+            "positions": positions.astype(np.int32),
+            "word_starts": np.concatenate(starts) if starts else np.zeros(0, np.int64),
+            "word_ends": np.concatenate(ends) if ends else np.zeros(0, np.int64),
+            "word_bases": bases,
+        }
+        return [self._keys[slot] for slot in live], arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> TextIndex:
+        index = cls()
+        index._frozen = arrays
+        return index
+
+    def _refuse_if_frozen(self) -> None:
+        if self._frozen is not None:
+            raise TypeError("a text index opened from a segment is read-only")
+
+    def _runs_to_search(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        if self._frozen is not None:
+            return [(self._frozen["shingles"], self._frozen["slots"], self._frozen["positions"])]
+        return self._sorted_runs()
+
+    def _word_offsets(self, slot: int) -> tuple[np.ndarray, np.ndarray] | None:
+        if self._frozen is None:
+            return self._offsets.get(slot)
+        bases = self._frozen["word_bases"]
+        begin, end = int(bases[slot]), int(bases[slot + 1])
+        return self._frozen["word_starts"][begin:end], self._frozen["word_ends"][begin:end]
+
+    def _key_of(self, slot: int) -> Hashable:
+        return slot if self._frozen is not None else self._keys[slot]
+
+    # -- filling -----------------------------------------------------------------------------------
+
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
+        self._refuse_if_frozen()
         if key in self._slot_of:
             self.remove(key)
         arrays = unpack_arrays(fingerprint)
@@ -44,6 +102,7 @@ class TextIndex(Index):
         self._pending.append((shingles, np.full(len(shingles), slot, np.int32), positions))
 
     def remove(self, key: Hashable) -> None:
+        self._refuse_if_frozen()
         slot = self._slot_of.pop(key, None)
         if slot is not None:
             self._offsets.pop(slot, None)
@@ -69,7 +128,7 @@ class TextIndex(Index):
     def _hits(self, shingles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         q_parts, s_parts, m_parts = [], [], []
         query_positions = np.arange(len(shingles), dtype=np.int64)
-        for hashes, slots, positions in self._sorted_runs():
+        for hashes, slots, positions in self._runs_to_search():
             lo = np.searchsorted(hashes, shingles, "left")
             hi = np.searchsorted(hashes, shingles, "right")
             counts = hi - lo
@@ -91,14 +150,14 @@ class TextIndex(Index):
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
         query = unpack_arrays(fingerprint)
         shingles, q_starts, q_ends = query["shingles"], query["starts"], query["ends"]
-        if not self._slot_of or len(shingles) == 0:
+        if len(self) == 0 or len(shingles) == 0:
             return []
         q_hits, slot_hits, m_hits = self._hits(shingles)
         k = SHINGLE_WORDS
         words = len(q_starts)
         matches = []
         for slot in np.unique(slot_hits):
-            offsets = self._offsets.get(int(slot))
+            offsets = self._word_offsets(int(slot))
             chosen = slot_hits == slot
             if offsets is None or int(chosen.sum()) < self.MIN_HITS:
                 continue
@@ -129,6 +188,6 @@ class TextIndex(Index):
                     )
                 )
             similarity = round(float(covered.mean()), 4)
-            matches.append(Hit(self._keys[int(slot)], similarity, {"text": segments}))
+            matches.append(Hit(self._key_of(int(slot)), similarity, {"text": segments}))
         matches.sort(key=lambda match: -match.similarity)
         return matches[:limit]

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +28,21 @@ class _Item:
     base: int  # first global row (row = base + frame * variants + variant)
     variants: int
     times: np.ndarray  # (frames,) float32 seconds; only frames firm enough to carry a match
+
+
+class _FrozenItems:
+    """The videos of an index opened from a segment, made on demand from its arrays."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        self.bases, self.variants = arrays["bases"], arrays["variants"]
+        self.time_bases, self.times = arrays["time_bases"], arrays["times"]
+
+    def __getitem__(self, slot: int) -> _Item:
+        begin, end = int(self.time_bases[slot]), int(self.time_bases[slot + 1])
+        return _Item(slot, int(self.bases[slot]), int(self.variants[slot]), self.times[begin:end])
+
+    def __len__(self) -> int:
+        return len(self.bases)
 
 
 @dataclass(frozen=True)
@@ -62,7 +77,8 @@ class VideoIndex(Index):
     DISTINCT_SEED_BITS = 6
 
     def __init__(self) -> None:
-        self._items: list[_Item | None] = []
+        self._frozen = False
+        self._items: list[_Item | None] | _FrozenItems = []
         self._slot_of: dict[Hashable, int] = {}
         self._bases = np.zeros(0, np.int64)
         self._alive = np.zeros(0, bool)
@@ -71,11 +87,50 @@ class VideoIndex(Index):
         self._dead_rows = 0
 
     def __len__(self) -> int:
-        return len(self._slot_of)
+        return len(self._items) if self._frozen else len(self._slot_of)
+
+    # -- segments ----------------------------------------------------------------------------------
+
+    def export(self) -> tuple[list[Hashable], dict[str, np.ndarray]]:
+        if not self._frozen and (self._dead_rows or len(self._slot_of) != len(self._items)):
+            self._rebuild()
+        keys, rows = self._keys.merged()
+        arrays = {"codes": self._rows[: self._rows.size], "seed_keys": keys, "seed_rows": rows}
+        if isinstance(self._items, _FrozenItems):
+            frozen = self._items
+            arrays.update(bases=frozen.bases, variants=frozen.variants)
+            arrays.update(time_bases=frozen.time_bases, times=frozen.times)
+            return list(range(len(self))), arrays
+        items = [item for item in self._items if item is not None]
+        time_bases = np.zeros(len(items) + 1, np.int64)
+        time_bases[1:] = np.cumsum([len(item.times) for item in items])
+        arrays.update(
+            bases=np.array([item.base for item in items], np.int64),
+            variants=np.array([item.variants for item in items], np.int32),
+            time_bases=time_bases,
+            times=np.concatenate([item.times for item in items]) if items else np.zeros(0, np.float32),
+        )
+        return [item.key for item in items], arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> VideoIndex:
+        index = cls()
+        index._frozen = True
+        index._items = _FrozenItems(arrays)
+        index._bases = arrays["bases"]
+        index._alive = np.ones(len(arrays["bases"]), bool)
+        index._rows = Rows.from_array(arrays["codes"])
+        index._keys = SeedKeys.from_run(arrays["seed_keys"], arrays["seed_rows"])
+        return index
+
+    def _refuse_if_frozen(self) -> None:
+        if self._frozen:
+            raise TypeError("a video index opened from a segment is read-only")
 
     # -- filling ---------------------------------------------------------------------------------
 
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
+        self._refuse_if_frozen()
         if key in self._slot_of:
             self.remove(key)
         arrays = unpack_arrays(fingerprint)
@@ -96,6 +151,7 @@ class VideoIndex(Index):
         self._keys.add_codes(codes, item.base)
 
     def remove(self, key: Hashable) -> None:
+        self._refuse_if_frozen()
         slot = self._slot_of.pop(key, None)
         if slot is None:
             return
@@ -125,7 +181,7 @@ class VideoIndex(Index):
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
         query = _query(unpack_arrays(fingerprint))
-        if not self._slot_of or query is None:
+        if len(self) == 0 or query is None:
             return []
         candidates: dict[int, list[tuple[int, np.ndarray, Segment]]] = {}
         for window in self._windows(query):

@@ -53,6 +53,12 @@ class Rows:
         self.size += len(codes)
         return base
 
+    @classmethod
+    def from_array(cls, codes: np.ndarray) -> Rows:
+        rows = cls.__new__(cls)
+        rows._codes, rows.size = codes, len(codes)
+        return rows
+
     def __getitem__(self, rows) -> np.ndarray:
         return self._codes[rows]
 

@@ -3,10 +3,12 @@ examples.py, made from the real media in tests/fixtures): a new signal type is t
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from engine import registry
+from engine import registry, segments
 from engine.base import Fingerprinter, Index, MediaError, Need, Source, Track
+from engine.segment_set import SegmentSet
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # How far a copy's reported place in the library may be from where it was copied from.
@@ -86,3 +88,48 @@ def test_a_removed_item_is_found_no_more(fingerprinter, examples):
     index.add("original", _stored(fingerprinter, example.original))
     index.remove("original")
     assert len(index) == 0 and index.search(fingerprinter.extract(example.copy)) == []
+
+
+def _written(index, folder: Path, name: str):
+    keys, arrays = index.export()
+    encoded = np.array([str(key).encode().ljust(16)[:16] for key in keys], "S16").view(np.uint8)
+    written = segments.write_segment(folder / name, encoded.reshape(len(keys), 16), arrays, {})
+    return segments.open_segment(written.path, written.sha256), keys
+
+
+def test_its_index_answers_the_same_from_a_segment_file(fingerprinter, examples, tmp_path):
+    for number, example in enumerate(examples):
+        index = fingerprinter.new_index()
+        index.add("gone", _stored(fingerprinter, example.unrelated))
+        index.add("original", _stored(fingerprinter, example.original))
+        index.add("unrelated", _stored(fingerprinter, example.unrelated))
+        index.remove("gone")  # a removed item is left out of the segment
+        segment, keys = _written(index, tmp_path, f"{number}.seg")
+        assert keys == ["original", "unrelated"]
+        opened = fingerprinter.index_class.from_arrays(segment.arrays)
+        assert len(opened) == 2
+        query = fingerprinter.extract(example.copy)
+        expected = index.search(query)
+        found = opened.search(query)
+        assert [keys[hit.key] for hit in found] == [hit.key for hit in expected] == ["original"]
+        assert [hit.similarity for hit in found] == [hit.similarity for hit in expected]
+        assert [hit.segments for hit in found] == [hit.segments for hit in expected]
+        with pytest.raises(TypeError):
+            opened.add("more", _stored(fingerprinter, example.original))
+
+
+def test_a_segment_set_hides_buried_items_but_not_their_newer_copies(fingerprinter, examples, tmp_path):
+    example = examples[0]
+    first = fingerprinter.new_index()
+    first.add("original", _stored(fingerprinter, example.original))
+    older, _ = _written(first, tmp_path, "older.seg")
+    found = SegmentSet(fingerprinter.index_class)
+    found.add_segment("older", 1, older)
+    query = fingerprinter.extract(example.copy)
+    key = b"original".ljust(16)
+    assert [hit.key for hit in found.search(query)] == [key]
+    found.bury(key, 2)  # deleted at generation 2
+    assert found.search(query) == []
+    newer, _ = _written(first, tmp_path, "newer.seg")
+    found.add_segment("newer", 3, newer)  # saved again at generation 3
+    assert [hit.key for hit in found.search(query)] == [key]

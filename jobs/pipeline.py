@@ -21,7 +21,7 @@ from engine.text.reading import read_text
 from jobs import objects, services
 from jobs.inputs import InputError, download, resolve_import_path
 from jobs.models import InputType, Job, Match, SaveType
-from libraries.indexes import library_index
+from libraries.indexing.reader import library_index
 from libraries.models import Library, Media
 from libraries.services import save_media
 

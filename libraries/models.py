@@ -30,6 +30,9 @@ class Library(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The index manifest's version: raised by every change to the library's segments or tombstones,
+    # so a worker learns with one read whether the index it holds is current (libraries/indexing/).
+    index_generation = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -96,3 +99,41 @@ class StoredFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fingerprinter} v{self.version} of {self.media_id}"
+
+
+class IndexSegment(models.Model):
+    """One immutable segment file of a library's index for one fingerprinter version. The active
+    (not retired) segments of a library are its index; merges retire the segments they replace."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="index_segments")
+    fingerprinter = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=128, unique=True)
+    # Items in the segment are hidden by tombstones of a later generation than this.
+    generation = models.BigIntegerField()
+    items = models.PositiveIntegerField()
+    size_bytes = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    retired = models.BooleanField(default=False)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["library", "fingerprinter", "version", "retired"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndexTombstone(models.Model):
+    """An item deleted or replaced at a generation: segments older than that no longer show it."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    media_id = models.UUIDField()
+    generation = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["library", "generation"])]
+
+    def __str__(self) -> str:
+        return f"{self.media_id} buried at {self.generation}"

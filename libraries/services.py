@@ -17,6 +17,8 @@ from core.errors import ApiError, Codes
 from engine import registry
 from engine.base import EngineError, Fingerprint, MediaInput
 from engine.extract import fingerprint_input
+from libraries.indexing import files as index_files
+from libraries.indexing import reader, writer
 from libraries.models import Library, Media, StoredFingerprint
 
 log = logging.getLogger(__name__)
@@ -76,16 +78,22 @@ def _delete_files_after_commit(names: list[str]) -> None:
 
 
 def delete_library(*, library: Library) -> None:
-    """Delete a library with its media and fingerprints (files go once the rows are gone)."""
+    """Delete a library with its media, fingerprints and index (files go once the rows are gone)."""
     with transaction.atomic():
         names = [name for name in library.media.values_list("file", flat=True) if name]
+        segments = list(library.index_segments.values_list("name", flat=True))
+        library_id = library.id
         library.delete()
         _delete_files_after_commit(names)
+        transaction.on_commit(lambda: index_files.delete_all(library_id, segments))
+        transaction.on_commit(lambda: reader.forget(library_id))
 
 
 def delete_media(*, media: Media) -> None:
+    """Delete an item; its tombstone hides it from every worker's index from the commit on."""
     with transaction.atomic():
         names = [media.file.name] if media.file else []
+        writer.bury(media.library_id, [media.id])
         media.delete()
         _delete_files_after_commit(names)
 
@@ -128,6 +136,7 @@ def save_media(
         saved_by_job=job,
         **{field: meta.get(field) for field in MEDIA_FACTS},
     )
+    segments: list[str] = []
     try:
         with transaction.atomic():
             _make_room(library, primary_key, replace=replace)
@@ -139,9 +148,13 @@ def save_media(
                 # Another job saved the same key between our check and our insert.
                 raise _key_taken(library, primary_key) from exc
             StoredFingerprint.objects.bulk_create(_stored(media, fp) for fp in fingerprints)
+            segments = writer.index_saved(
+                library.id, media.id, [registry.storable(fp) for fp in fingerprints]
+            )
     except BaseException:
         if media.file:  # the rows rolled back; the copied file must not stay behind
             default_storage.delete(media.file.name)
+        writer.forget_written(library.id, segments)
         raise
     return media
 
@@ -211,22 +224,29 @@ def refresh_fingerprints(*, library: Library | None = None, progress=None) -> di
             log.warning("could not re-fingerprint %s: %s", item, exc)
             counts["failed"] += 1
             continue
-        with transaction.atomic():
-            for fp in fingerprints:
-                if have.get(fp.fingerprinter) != fp.version:
-                    StoredFingerprint.objects.update_or_create(
-                        media=item,
-                        fingerprinter=fp.fingerprinter,
-                        defaults={
-                            "library": item.library,
-                            "version": fp.version,
-                            "data": _stored(item, fp).data,
-                        },
-                    )
+        _store_refreshed(item, [fp for fp in fingerprints if have.get(fp.fingerprinter) != fp.version])
         counts["refreshed"] += 1
         if progress is not None:
             progress(item, counts)
     return counts
+
+
+def _store_refreshed(item: Media, fingerprints: list[Fingerprint]) -> None:
+    """Replace an item's fingerprints and index them (the new version's index gets a segment)."""
+    segments: list[str] = []
+    try:
+        with transaction.atomic():
+            for fp in fingerprints:
+                StoredFingerprint.objects.update_or_create(
+                    media=item,
+                    fingerprinter=fp.fingerprinter,
+                    defaults={"library": item.library, "version": fp.version, "data": _stored(item, fp).data},
+                )
+            storable = [registry.storable(fp) for fp in fingerprints]
+            segments = writer.index_saved(item.library_id, item.id, storable)
+    except BaseException:
+        writer.forget_written(item.library_id, segments)
+        raise
 
 
 def _extract_stored(item: Media) -> list[Fingerprint]:

@@ -16,9 +16,10 @@ def _isolated_storage(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IMPORT_ROOT = tmp_path / "import"
     settings.IMPORT_ROOT.mkdir()
-    from libraries import indexes
+    settings.INDEX_CACHE_DIR = tmp_path / "index-cache"
+    from libraries.indexing import reader
 
-    indexes._cache.clear()
+    reader.forget_all()
     yield
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from libraries.models import Media, StoredFingerprint
+from libraries.models import IndexSegment, Media, StoredFingerprint
 
 
 def _image_job(make_library, submit, job_result, images, name):
@@ -19,6 +19,7 @@ def test_stale_fingerprints_are_remade_from_the_stored_file(make_library, submit
     current_version, current_data = row.version, bytes(row.data)
     # What an upgrade leaves behind: a row made by an older version, which search ignores.
     StoredFingerprint.objects.filter(id=row.id).update(version=current_version - 1, data=b"old")
+    IndexSegment.objects.filter(library_id=library["id"]).update(version=current_version - 1)
     query = job_result(
         submit(library, "q", media_type="image", save_type="nosave", file=images["balloons.jpg"])
     )

@@ -7,7 +7,7 @@ the stored fingerprints after a restart; nothing here persists itself.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 import cv2
 import numpy as np
@@ -20,6 +20,27 @@ _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
 def hamming(rows: np.ndarray, code: np.ndarray) -> np.ndarray:
     """Hamming distance between each packed row and one packed code."""
     return _POPCOUNT[np.bitwise_xor(rows, code)].sum(axis=1, dtype=np.int32)
+
+
+_PARTS = ("hash", "hash_mirrored", "points", "descriptors", "points_mirrored", "descriptors_mirrored")
+_PER_KEYPOINT = ("points", "descriptors", "points_mirrored", "descriptors_mirrored")
+
+
+class _FrozenSlots:
+    """The items of an index opened from a segment: each item's arrays, cut from the flat ones."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        self.arrays = arrays
+
+    def __getitem__(self, slot: int) -> dict[str, np.ndarray]:
+        item = {"hash": self.arrays["hash"][slot], "hash_mirrored": self.arrays["hash_mirrored"][slot]}
+        for part in _PER_KEYPOINT:
+            bases = self.arrays[part + "_bases"]
+            item[part] = self.arrays[part][int(bases[slot]) : int(bases[slot + 1])]
+        return item
+
+    def __len__(self) -> int:
+        return len(self.arrays["hash"])
 
 
 class ImageIndex(Index):
@@ -38,15 +59,42 @@ class ImageIndex(Index):
     VERIFY_CANDIDATES = 8
 
     def __init__(self) -> None:
-        self._slots: list[dict[str, np.ndarray] | None] = []
+        self._frozen = False
+        self._slots: list[dict[str, np.ndarray] | None] | _FrozenSlots = []
         self._keys: list[Hashable] = []
         self._slot_of: dict[Hashable, int] = {}
         self._stacked: tuple[np.ndarray, ...] | None = None
 
     def __len__(self) -> int:
-        return len(self._slot_of)
+        return len(self._slots) if self._frozen else len(self._slot_of)
+
+    def export(self) -> tuple[list[Hashable], dict[str, np.ndarray]]:
+        live = range(len(self._slots)) if self._frozen else sorted(self._slot_of.values())
+        items = [self._slots[slot] for slot in live]
+        arrays = {
+            "hash": np.array([item["hash"] for item in items], np.uint8).reshape(-1, 32),
+            "hash_mirrored": np.array([item["hash_mirrored"] for item in items], np.uint8).reshape(-1, 32),
+        }
+        for part in _PER_KEYPOINT:
+            pieces = [item[part] for item in items]
+            bases = np.zeros(len(items) + 1, np.int64)
+            bases[1:] = np.cumsum([len(piece) for piece in pieces])
+            width, dtype = (2, np.float16) if part.startswith("points") else (32, np.uint8)
+            arrays[part] = np.concatenate(pieces) if pieces else np.zeros((0, width), dtype)
+            arrays[part + "_bases"] = bases
+        keys = list(live) if self._frozen else [self._keys[slot] for slot in live]
+        return keys, arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> ImageIndex:
+        index = cls()
+        index._frozen = True
+        index._slots = _FrozenSlots(arrays)
+        return index
 
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
+        if self._frozen:
+            raise TypeError("an image index opened from a segment is read-only")
         if key in self._slot_of:
             self.remove(key)
         arrays = unpack_arrays(fingerprint)
@@ -56,6 +104,8 @@ class ImageIndex(Index):
         self._stacked = None
 
     def remove(self, key: Hashable) -> None:
+        if self._frozen:
+            raise TypeError("an image index opened from a segment is read-only")
         slot = self._slot_of.pop(key, None)
         if slot is not None:
             self._slots[slot] = None
@@ -63,6 +113,15 @@ class ImageIndex(Index):
 
     def _stack(self) -> tuple[np.ndarray, ...]:
         """(slot ids, their hashes, all descriptors' owner slot + descriptors) for vectorised search."""
+        if self._stacked is None and self._frozen:
+            frozen = self._slots.arrays
+            counts = np.diff(frozen["descriptors_bases"])
+            self._stacked = (
+                np.arange(len(self._slots), dtype=np.int32),
+                frozen["hash"],
+                np.repeat(np.arange(len(counts), dtype=np.int32), counts),
+                frozen["descriptors"],
+            )
         if self._stacked is None:
             live = [i for i, arrays in enumerate(self._slots) if arrays is not None]
             hashes = np.array([self._slots[i]["hash"] for i in live], np.uint8).reshape(-1, 32)
@@ -77,7 +136,7 @@ class ImageIndex(Index):
         return self._stacked
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
-        if not self._slot_of:
+        if len(self) == 0:
             return []
         query = unpack_arrays(fingerprint)
         live, hashes, owners, descriptors = self._stack()
@@ -86,7 +145,7 @@ class ImageIndex(Index):
         distance = np.minimum(hamming(hashes, query["hash"]), hamming(hashes, query["hash_mirrored"]))
         close = distance <= self.GLOBAL_MAX_BITS
         for slot, bits in zip(live[close], distance[close], strict=True):
-            found[int(slot)] = Hit(self._keys[slot], 1.0 - bits / 128.0, distance=float(bits))
+            found[int(slot)] = Hit(self._key_of(slot), 1.0 - bits / 128.0, distance=float(bits))
 
         for suffix in ("", "_mirrored"):
             q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
@@ -99,11 +158,14 @@ class ImageIndex(Index):
                     continue
                 current = found.get(slot)
                 if current is None or similarity > current.similarity:
-                    found[slot] = Hit(self._keys[slot], similarity, distance=float(-inliers))
+                    found[slot] = Hit(self._key_of(slot), similarity, distance=float(-inliers))
         matches = sorted(found.values(), key=lambda match: -match.similarity)
         for match in matches:
             match.similarity = round(float(match.similarity), 4)
         return matches[:limit]
+
+    def _key_of(self, slot) -> Hashable:
+        return int(slot) if self._frozen else self._keys[slot]
 
     def _local_matches(self, q_points, q_desc, owners, descriptors) -> list[tuple[int, int]]:
         if len(q_desc) < self.MIN_INLIERS or len(descriptors) < 2:

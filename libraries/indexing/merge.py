@@ -1,0 +1,149 @@
+"""Background merges: a library's small segments are merged into bigger ones, so a search opens a few
+segments however many saves there were (a log-structured index).
+
+Segments are grouped by size level (items, in powers of FANOUT); when one level holds FANOUT
+segments, the oldest FANOUT of it become one segment a level up. A library of n items is then at
+most (FANOUT - 1) x log_FANOUT(n) segments. A merge reads its items' fingerprint rows, writes the new
+file, and in one transaction enters it and retires its inputs, only if no other merge took them
+first: a merge killed at any point leaves the manifest as it was (at worst a file nobody uses,
+removed by `manage.py index check --fix`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from engine import registry
+from engine.base import Fingerprinter
+from engine.segments import SegmentError, open_segment
+from libraries.indexing import files
+from libraries.indexing.manifest import (
+    NewSegment,
+    active_segments,
+    build_segment,
+    next_generation,
+    register,
+)
+from libraries.indexing.rows import fingerprints_of
+from libraries.models import IndexSegment, IndexTombstone
+
+log = logging.getLogger(__name__)
+
+FANOUT = 8
+# Retired files stay this long: a worker that read the manifest just before may still open them.
+RETIRED_KEEP = timedelta(minutes=10)
+
+
+def _level(segment: IndexSegment) -> int:
+    return int(math.log(max(1, segment.items), FANOUT))
+
+
+def plan(segments: list[IndexSegment]) -> list[IndexSegment]:
+    """The segments to merge next (oldest first), or none."""
+    levels: dict[int, list[IndexSegment]] = {}
+    for segment in sorted(segments, key=lambda s: (s.generation, s.id)):
+        levels.setdefault(_level(segment), []).append(segment)
+    for level in sorted(levels):
+        if len(levels[level]) >= FANOUT:
+            return levels[level][:FANOUT]
+    return []
+
+
+def request(library_id: uuid.UUID, fingerprinter: Fingerprinter) -> None:
+    """Queue a merge for the library if one is due (called after a save commits)."""
+    if not plan(list(active_segments(library_id, fingerprinter))):
+        return
+    from django_q.tasks import async_task
+
+    async_task(
+        "libraries.indexing.merge.merge_task",
+        str(library_id),
+        fingerprinter.name,
+        fingerprinter.version,
+        task_name="index-merge",
+    )
+
+
+def merge_task(library_id: str, fingerprinter_name: str, version: int) -> int:
+    """Merge until no level is full; returns the number of merges made. Safe to run twice at once."""
+    fingerprinter = registry.named(fingerprinter_name)
+    if fingerprinter.version != version:
+        return 0  # queued before an upgrade: the current version's segments are another index
+    library = uuid.UUID(library_id)
+    merges = 0
+    while inputs := plan(list(active_segments(library, fingerprinter))):
+        if merge(library, fingerprinter, inputs) is None:
+            break
+        merges += 1
+    purge_retired(library)
+    return merges
+
+
+def live_keys(library_id: uuid.UUID, inputs: list[IndexSegment]) -> list[uuid.UUID]:
+    """The items of the input segments that no tombstone hides, each once."""
+    keys: dict[uuid.UUID, None] = {}
+    for segment in inputs:
+        opened = open_segment(files.local_path(library_id, segment.name), segment.sha256)
+        ids = [uuid.UUID(bytes=row.tobytes()) for row in opened.keys]
+        buried = set(
+            IndexTombstone.objects.filter(
+                library_id=library_id, media_id__in=ids, generation__gt=segment.generation
+            ).values_list("media_id", flat=True)
+        )
+        keys.update((key, None) for key in ids if key not in buried)
+    return list(keys)
+
+
+def merge(
+    library_id: uuid.UUID, fingerprinter: Fingerprinter, inputs: list[IndexSegment]
+) -> IndexSegment | None:
+    try:
+        keys = live_keys(library_id, inputs)
+    except SegmentError as exc:
+        log.error(
+            "index merge of library %s skipped: %s (`manage.py index rebuild` repairs it)", library_id, exc
+        )
+        return None
+    new = build_segment(library_id, fingerprinter, fingerprints_of(library_id, fingerprinter, keys))
+    return commit_merge(library_id, fingerprinter, inputs, new)
+
+
+def commit_merge(
+    library_id: uuid.UUID, fingerprinter: Fingerprinter, inputs: list[IndexSegment], new: NewSegment
+) -> IndexSegment | None:
+    """Enter the merged segment and retire its inputs, unless another merge retired them first."""
+    ids = [segment.id for segment in inputs]
+    with transaction.atomic():
+        next_generation(library_id)  # holds the manifest until commit
+        if IndexSegment.objects.filter(id__in=ids, retired=False).count() != len(ids):
+            transaction.on_commit(lambda: files.delete(library_id, new.name))
+            return None
+        # Tombstones newer than every input still apply to the merged items.
+        merged = register(library_id, fingerprinter, new, max(segment.generation for segment in inputs))
+        IndexSegment.objects.filter(id__in=ids).update(retired=True, retired_at=timezone.now())
+    return merged
+
+
+def purge_retired(library_id: uuid.UUID) -> None:
+    """Delete retired files past their grace time, and tombstones no active segment is old enough
+    to need."""
+    old = IndexSegment.objects.filter(
+        library_id=library_id, retired=True, retired_at__lt=timezone.now() - RETIRED_KEEP
+    )
+    for segment in list(old):
+        files.delete(library_id, segment.name)
+        segment.delete()
+    oldest = (
+        IndexSegment.objects.filter(library_id=library_id, retired=False)
+        .order_by("generation")
+        .values_list("generation", flat=True)
+        .first()
+    )
+    if oldest is not None:
+        IndexTombstone.objects.filter(library_id=library_id, generation__lte=oldest).delete()

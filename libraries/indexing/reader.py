@@ -47,6 +47,10 @@ class LibraryIndex:
     def __len__(self) -> int:
         return len(self._segments)
 
+    def warm(self) -> int:
+        """Read every page of the index into memory (shared with the machine's other workers)."""
+        return self._segments.warm()
+
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
         hits = self._segments.search(fingerprint, limit)
         for hit in hits:

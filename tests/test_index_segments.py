@@ -7,7 +7,7 @@ from engine import registry
 from engine.base import MediaInput
 from engine.extract import fingerprint_input
 from libraries import services
-from libraries.indexing import merge
+from libraries.indexing import merge, reader
 from libraries.indexing.reader import library_index
 from libraries.models import IndexSegment, IndexTombstone, Library
 from tests.e2e.test_index_processes import text
@@ -91,3 +91,20 @@ def test_deleting_a_library_deletes_its_segment_files(library, run_commit_hooks,
     assert list(folder.glob("*.seg"))
     run_commit_hooks(services.delete_library, library=library)
     assert not folder.exists()
+
+
+def test_with_a_remote_storage_segments_are_published_and_cached_locally(library, run_commit_hooks, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    from django.core.files.storage import default_storage
+
+    item = run_commit_hooks(_save, library, "k", 1)
+    [segment] = IndexSegment.objects.filter(library=library)
+    assert default_storage.exists(f"indexes/{library.id.hex}/{segment.name}.seg")
+    cached = settings.INDEX_CACHE_DIR / library.id.hex / f"{segment.name}.seg"
+    cached.unlink()  # a new worker machine: nothing local yet
+    reader.forget_all()
+    assert _search(library, 1) == [item.id]
+    assert cached.is_file()  # fetched once, checked, memory-mapped from the cache

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 
 def segment_name(fingerprinter: str, version: int) -> str:
@@ -27,10 +27,9 @@ def stored_name(library_id: uuid.UUID, name: str) -> str:
 
 def _storage_path(library_id: uuid.UUID, name: str) -> Path | None:
     """The file's own path when the storage is a local or mounted file system, else None."""
-    try:
-        return Path(default_storage.path(stored_name(library_id, name)))
-    except NotImplementedError:
+    if not isinstance(default_storage, FileSystemStorage):
         return None
+    return Path(default_storage.path(stored_name(library_id, name)))
 
 
 def _cache_path(library_id: uuid.UUID, name: str) -> Path:

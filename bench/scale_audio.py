@@ -9,15 +9,21 @@ code XORed with a fixed random 16-bit mask per copy: the same code statistics, r
 real audio, but content that matches nothing. Queries: the benchmark's 10 s positive queries in four
 conditions (clean, white noise 0 dB, mp3 32k, speed +5%), fingerprinted from their files; latency is
 fingerprinting (decode included) plus search, and the search alone is reported too. One process,
-one run; index memory is AudioIndex.memory_bytes().
+one run.
+
+The library is searched as the portal searches it: written as segment files (engine/segments.py) of at
+most SEGMENT_HOURS each (`--segment-hours`, default: one segment for the whole library, what merges
+end with) under BENCH_DIR/../audio-segments, memory-mapped and searched through a SegmentSet. Index
+size is the segment files' size.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
+import shutil
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -31,6 +37,8 @@ from engine.audio.codes import RATE, analyse  # noqa: E402
 from engine.audio.fingerprinter import AudioFingerprinter  # noqa: E402
 from engine.base import Fingerprint, MediaInput, pack_arrays, unpack_arrays  # noqa: E402
 from engine.decode import sound_samples  # noqa: E402
+from engine.segment_set import SegmentSet  # noqa: E402
+from engine.segments import open_segment, write_segment  # noqa: E402
 
 CONDITIONS = ("clean", "wn0", "mp3_32k", "speed_p5")
 SPEEDS = (1.0, 0.9, 1.1)
@@ -55,9 +63,46 @@ def distractors(bench: Path, rows: list[dict]) -> list[dict[str, np.ndarray]]:
     return made
 
 
+def _key(text: str) -> bytes:
+    return text.encode()[:16].ljust(16, b"\0")
+
+
+class SegmentedLibrary:
+    """Items added to an in-memory index, written out as a segment file every `hours` hours."""
+
+    def __init__(self, fingerprinter: AudioFingerprinter, folder: Path, hours: float) -> None:
+        self.fingerprinter, self.folder, self.limit = fingerprinter, folder, hours * 3600
+        shutil.rmtree(folder, ignore_errors=True)
+        self.set = SegmentSet(fingerprinter.index_class)
+        self.index, self.seconds, self.bytes, self.items = fingerprinter.new_index(), 0.0, 0, 0
+        self.total_hours = 0.0
+
+    def add(self, key: str, fingerprint: Fingerprint, seconds: float) -> None:
+        self.index.add(key, fingerprint)
+        self.seconds += seconds
+        self.items += 1
+        if self.seconds >= self.limit:
+            self.flush()
+
+    def flush(self) -> None:
+        if len(self.index) == 0:
+            return
+        keys, arrays = self.index.export()
+        encoded = np.frombuffer(b"".join(_key(k) for k in keys), np.uint8).reshape(-1, 16)
+        name = f"part{len(self.set.parts)}"
+        written = write_segment(self.folder / f"{name}.seg", encoded, arrays, {})
+        self.set.add_segment(name, 0, open_segment(written.path, written.sha256))
+        self.bytes += written.size
+        self.index, self.seconds = self.fingerprinter.new_index(), 0.0
+
+
 def main() -> None:
-    bench = Path(sys.argv[1])
-    targets = [float(h) for h in sys.argv[2:]] or [100.0, 1000.0]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bench", type=Path)
+    parser.add_argument("hours", type=float, nargs="*", default=[100.0, 1000.0])
+    parser.add_argument("--segment-hours", type=float, default=1e9)
+    args = parser.parse_args()
+    bench, targets = args.bench, args.hours
     fingerprinter = AudioFingerprinter()
     with open(bench / "corpus.csv", newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["role"] == "library"]
@@ -72,53 +117,64 @@ def main() -> None:
     queries = queries[::2]
     print(f"# Audio search at scale ({len(queries)} queries of 10 s: {', '.join(CONDITIONS)})\n")
     print(
-        "| library hours | items | index MB | MB per hour | top-1 right | fingerprint+search p50 / p95 ms "
-        "| search alone p50 / p95 ms |"
+        "| library hours | items | segments | index MB | MB per hour | top-1 right "
+        "| fingerprint+search p50 / p95 ms | search alone p50 / p95 ms |"
     )
-    print("|---|---|---|---|---|---|---|")
-    rng = np.random.default_rng(1)
+    print("|---|---|---|---|---|---|---|---|")
     for hours in targets:
-        index = fingerprinter.new_index()
-        seconds = 0.0
-        for key, fingerprint in library.items():
-            index.add(key, fingerprint)
-            seconds += float(unpack_arrays(fingerprint)["duration"])
-        copy = 0
-        while seconds < hours * 3600:
-            mask = np.uint16(0 if copy == 0 else rng.integers(1, 1 << 16))
-            for number, arrays in enumerate(extra):
-                if seconds >= hours * 3600:
-                    break
-                data = pack_arrays(
-                    codes=arrays["codes"] ^ mask, level=arrays["level"], duration=arrays["duration"]
-                )
-                index.add(
-                    f"distractor-{copy}-{number}",
-                    Fingerprint(fingerprinter.name, fingerprinter.version, data),
-                )
-                seconds += float(arrays["duration"])
-            copy += 1
-        total, alone, right = [], [], 0
-        for query in queries:
-            began = time.perf_counter()
-            fingerprint = fingerprinter.extract(MediaInput(path=bench / query["path"]))
-            searched = time.perf_counter()
-            matches = index.search(fingerprint, limit=5)
-            done = time.perf_counter()
-            total.append(done - began)
-            alone.append(done - searched)
-            right += bool(matches) and matches[0].key == query["item"]
-        megabytes = index.memory_bytes() / 1e6
+        built = _build(fingerprinter, library, extra, hours, bench.resolve().parent / "audio-segments", args)
+        _measure(fingerprinter, built, queries, bench)
 
-        def p(values, q):
-            return 1000 * float(np.percentile(values, q))
 
-        print(
-            f"| {seconds / 3600:.0f} | {len(index)} | {megabytes:.0f} | {megabytes / (seconds / 3600):.2f} "
-            f"| {right}/{len(queries)} | {statistics.median(total) * 1000:.0f} / {p(total, 95):.0f} "
-            f"| {statistics.median(alone) * 1000:.0f} / {p(alone, 95):.0f} |",
-            flush=True,
-        )
+def _build(fingerprinter, library, extra, hours, folder, args) -> SegmentedLibrary:
+    built = SegmentedLibrary(fingerprinter, folder, args.segment_hours)
+    rng = np.random.default_rng(1)
+    total = 0.0
+    for key, fingerprint in library.items():
+        seconds = float(unpack_arrays(fingerprint)["duration"])
+        built.add(key, fingerprint, seconds)
+        total += seconds
+    copy = 0
+    while total < hours * 3600:
+        mask = np.uint16(0 if copy == 0 else rng.integers(1, 1 << 16))
+        for number, arrays in enumerate(extra):
+            if total >= hours * 3600:
+                break
+            data = pack_arrays(
+                codes=arrays["codes"] ^ mask, level=arrays["level"], duration=arrays["duration"]
+            )
+            fingerprint = Fingerprint(fingerprinter.name, fingerprinter.version, data)
+            built.add(f"d{copy}-{number}", fingerprint, float(arrays["duration"]))
+            total += float(arrays["duration"])
+        copy += 1
+    built.flush()
+    built.total_hours = total / 3600
+    return built
+
+
+def _measure(fingerprinter, built: SegmentedLibrary, queries, bench: Path) -> None:
+    total, alone, right = [], [], 0
+    for query in queries:
+        began = time.perf_counter()
+        fingerprint = fingerprinter.extract(MediaInput(path=bench / query["path"]))
+        searched = time.perf_counter()
+        matches = built.set.search(fingerprint, limit=5)
+        done = time.perf_counter()
+        total.append(done - began)
+        alone.append(done - searched)
+        right += bool(matches) and matches[0].key == _key(query["item"])
+    megabytes = built.bytes / 1e6
+
+    def p(values, q):
+        return 1000 * float(np.percentile(values, q))
+
+    print(
+        f"| {built.total_hours:.0f} | {built.items} | {len(built.set.parts)} | {megabytes:.0f} "
+        f"| {megabytes / built.total_hours:.2f} | {right}/{len(queries)} "
+        f"| {statistics.median(total) * 1000:.0f} / {p(total, 95):.0f} "
+        f"| {statistics.median(alone) * 1000:.0f} / {p(alone, 95):.0f} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -128,13 +128,14 @@ def worker(workdir: Path) -> None:
     from libraries.models import Library
 
     query = synthetic_video(np.random.default_rng(99), 60)
+    ready = time.perf_counter() - started  # interpreter, Django and the engine imported
     for line in sys.stdin:
         command, *args = line.split()
         library = Library.objects.get(name=args[0])
         if command == "video":
             fp = as_fingerprint(query)
             hits = library_index(library, registry.named(fp.fingerprinter)).search(fp)
-            answer = {"hits": len(hits), "since_start_s": time.perf_counter() - started}
+            answer = {"hits": len(hits), "ready_s": ready, "since_start_s": time.perf_counter() - started}
         elif command == "warm":
             index = library_index(library, registry.named(VideoFingerprinter.name))
             answer = {"touched_mb": index.warm() / 1e6}
@@ -223,12 +224,13 @@ def memory_and_restart(workdir: Path, hours: float, workers: int) -> list[str]:
     restarts = []
     for _ in range(3):
         w = Worker(workdir)
-        w.ask("video video")
-        restarts.append(time.perf_counter() - w.started)
+        answer = w.ask("video video")
+        restarts.append((time.perf_counter() - w.started, answer["ready_s"]))
         w.stop()
     lines.append(
-        "restart: process start to first answered 60 s query: "
-        + ", ".join(f"{s:.2f} s" for s in restarts)
+        "restart: process start to first answered 60 s query (of which starting Python, Django and the "
+        "engine): "
+        + ", ".join(f"{total:.2f} s ({ready:.2f} s)" for total, ready in restarts)
         + " (warm page cache)"
     )
     return lines

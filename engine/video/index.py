@@ -48,7 +48,8 @@ _ARRAYS = (
     "grid_bases",
     "layout",
     "seed_starts",
-    "seed_records",
+    "seed_heads",
+    "seed_tails",
     "seed_shape",
 )
 
@@ -145,7 +146,8 @@ class VideoIndex(Index):
             raise SegmentError(f"a video index segment of another layout (no {', '.join(missing)})")
         index = cls()
         index._frozen = True
-        index._arrays = {name: arrays[name] for name in _ARRAYS}
+        # Plain arrays over the memory map (numpy's memmap type costs time on every indexing).
+        arrays = index._arrays = {name: np.asarray(arrays[name]) for name in _ARRAYS}
         index._items = _FrozenItems(arrays)
         index._bases = arrays["bases"][:-1]
         index._alive = np.ones(len(index._bases), bool)

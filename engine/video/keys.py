@@ -138,36 +138,42 @@ class SeedKeys(SortedRuns):
 
 
 class SeedTable:
-    """Filed hashes of a segment, packed (see the module docstring): `seed_starts[key]` is where the
-    records of a key start; each record holds the hash's bits after the key and the row, big-endian
-    in `seed_records` (records, bytes); `seed_shape` is (key bits, row bits)."""
+    """Filed hashes of a segment, packed (see the module docstring). `seed_starts[key]` is where the
+    records of a key start. A record is the 32 hash bits after the key (`seed_heads`, uint32), then the
+    hash's remaining bits and the row, big-endian in as few bytes as they need (`seed_tails`, records x
+    bytes); `seed_shape` is (key bits, row bits). A lookup reads the heads of its candidates first and
+    the tails only of those the heads leave within reach (about a tenth)."""
 
     def __init__(self, arrays) -> None:
-        self.starts, self.records = arrays["seed_starts"], arrays["seed_records"]
+        self.starts = np.asarray(arrays["seed_starts"])
+        self.heads, self.tails = np.asarray(arrays["seed_heads"]), np.asarray(arrays["seed_tails"])
         self.bits, self.row_bits = (int(n) for n in arrays["seed_shape"])
-        self.size = len(self.records)
+        self.size = len(self.heads)
 
     @staticmethod
     def pack(keys: np.ndarray, rows: np.ndarray, bits: int) -> dict[str, np.ndarray]:
         """The arrays of a table over `keys` (reordered hashes, sorted) and their rows."""
         row_bits = max(1, int(rows.max(initial=0)).bit_length())
-        rest_bits = 64 - bits
-        width = (rest_bits + row_bits + 7) // 8
-        starts = np.searchsorted(keys >> np.uint64(rest_bits), np.arange(2**bits + 1, dtype=np.uint64))
-        starts = starts.astype(np.uint32 if len(keys) < 2**32 else np.uint64)
-        records = np.zeros((len(keys), width), np.uint8)
+        low_bits = 64 - bits - 32  # hash bits after the key and the head
+        width = (low_bits + row_bits + 7) // 8
+        starts = np.searchsorted(keys >> np.uint64(64 - bits), np.arange(2**bits + 1, dtype=np.uint64))
+        heads = np.zeros(len(keys), np.uint32)
+        tails = np.zeros((len(keys), width), np.uint8)
         for begin in range(0, len(keys), 1 << 22):
             part = slice(begin, begin + (1 << 22))
-            rest = keys[part] & np.uint64(2**rest_bits - 1)
-            low = (rest << np.uint64(row_bits)) | rows[part].astype(np.uint64)
-            high = rest >> np.uint64(64 - row_bits)
-            both = np.stack([high, low], axis=1).astype(">u8").view(np.uint8).reshape(-1, 16)
-            records[part] = both[:, 16 - width :]
-        shape = np.array([bits, row_bits], np.int64)
-        return {"seed_starts": starts, "seed_records": records, "seed_shape": shape}
+            heads[part] = (keys[part] >> np.uint64(low_bits)).astype(np.uint32)
+            low = keys[part] & np.uint64(2**low_bits - 1)
+            tail = (low << np.uint64(row_bits)) | rows[part].astype(np.uint64)
+            tails[part] = tail.astype(">u8").view(np.uint8).reshape(-1, 8)[:, 8 - width :]
+        return {
+            "seed_starts": starts.astype(np.uint32 if len(keys) < 2**32 else np.uint64),
+            "seed_heads": heads,
+            "seed_tails": tails,
+            "seed_shape": np.array([bits, row_bits], np.int64),
+        }
 
     def nbytes(self) -> int:
-        return self.starts.nbytes + self.records.nbytes
+        return self.starts.nbytes + self.heads.nbytes + self.tails.nbytes
 
     def seeds(
         self, ordered: np.ndarray, bits: int, max_bits: int, max_rows_per_key: int
@@ -177,15 +183,18 @@ class SeedTable:
             raise ValueError(f"this seed table is keyed by {self.bits} bits, not {bits}")
         probes, probe_owner = _probes(ordered, bits)
         at, probe = _spans(self.starts[probes], self.starts[probes + np.uint64(1)], max_rows_per_key)
-        width = self.records.shape[1]
-        padded = np.zeros((len(at), 16), np.uint8)
-        padded[:, 16 - width :] = self.records[at]
-        high, low = padded.view(">u8").astype(np.uint64).T
-        rest_bits, row_bits = np.uint64(64 - bits), np.uint64(self.row_bits)
-        rows = low & np.uint64(2**self.row_bits - 1)
-        rest = ((low >> row_bits) | (high << (np.uint64(64) - row_bits))) & np.uint64(2 ** (64 - bits) - 1)
-        hashes = (probes[probe] << rest_bits) | rest
         owner = probe_owner[probe]
+        low_bits = np.uint64(64 - bits - 32)
+        # Key and head: a lower bound of the distance, which leaves about a tenth of the candidates.
+        known = (probes[probe] << np.uint64(32)) | self.heads[at].astype(np.uint64)
+        near = np.bitwise_count(known ^ (ordered[owner] >> low_bits)) <= max_bits
+        at, owner, known = at[near], owner[near], known[near]
+        width = self.tails.shape[1]
+        padded = np.zeros((len(at), 8), np.uint8)
+        padded[:, 8 - width :] = self.tails[at]
+        tail = padded.view(">u8")[:, 0].astype(np.uint64)
+        rows = tail & np.uint64(2**self.row_bits - 1)
+        hashes = (known << low_bits) | (tail >> np.uint64(self.row_bits))
         distance = np.bitwise_count(hashes ^ ordered[owner])
         close = distance <= max_bits
         return _in_order([owner[close]], [rows[close].astype(np.int64)], [distance[close]])

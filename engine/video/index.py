@@ -257,21 +257,40 @@ class VideoIndex(Index):
     # -- searching -------------------------------------------------------------------------------
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
+        return self.search_parts([self], fingerprint, limit)[0]
+
+    @classmethod
+    def search_parts(cls, parts: list[Index], fingerprint: Fingerprint, limit: int = 20) -> list[list[Hit]]:
+        """One query against a library held in several parts (segments), answered as one index would:
+        the query is prepared once, and the windows of all parts are ranked together, so only the
+        library's best few are verified (per part, every part would verify its own chance windows)."""
         query = as_query(unpack_arrays(fingerprint))
-        if len(self) == 0 or query is None:
-            return []
-        candidates: dict[int, list[tuple[int, np.ndarray, Segment]]] = {}
-        for window in self._windows(query):
-            stretch = self._stretch(self._items[window.slot], window.start, window.end)
+        if query is None:
+            return [[] for _ in parts]
+        ranked = []
+        for number, part in enumerate(parts):
+            if len(part):
+                ranked += [(votes, support, number, window) for votes, support, window in part._ranked(query)]
+        ranked.sort(key=lambda ranked_window: -ranked_window[0])
+        # Next to a well-supported window, ones with a few scattered seeds are chance (their number
+        # grows with the library); verifying them would make query time grow with it too.
+        floor = cls.MIN_SUPPORT_SHARE * max((support for _, support, _, _ in ranked), default=0)
+        candidates: list[dict[int, list]] = [{} for _ in parts]
+        for _, support, number, window in ranked[: cls.MAX_WINDOWS]:
+            part = parts[number]
+            stretch = (
+                part._stretch(part._items[window.slot], window.start, window.end)
+                if support >= floor
+                else None
+            )
             if stretch is not None:
-                candidates.setdefault(window.slot, []).extend(verify(query, stretch, window.seeded))
-        hits = []
-        for slot, found in candidates.items():
-            hit = self._hit(slot, found, len(query.times))
-            if hit is not None:
-                hits.append(hit)
-        hits.sort(key=lambda hit: -hit.similarity)
-        return hits[:limit]
+                candidates[number].setdefault(window.slot, []).extend(verify(query, stretch, window.seeded))
+        answers = []
+        for part, found_in_part in zip(parts, candidates, strict=True):
+            hits = [part._hit(slot, found, len(query.times)) for slot, found in found_in_part.items()]
+            hits = sorted((hit for hit in hits if hit is not None), key=lambda hit: -hit.similarity)
+            answers.append(hits[:limit])
+        return answers
 
     def _stretch(self, item: _Item, start: float, end: float) -> Stretch | None:
         """The item's stored hashes between two library times."""
@@ -299,8 +318,8 @@ class VideoIndex(Index):
         segments.sort(key=lambda s: (s.start, s.library_start))
         return Hit(self._items[slot].key, round(float(covered.mean()), 4), {"video": segments})
 
-    def _windows(self, query: Query) -> list[_Window]:
-        """The stretches worth verifying, best supported first."""
+    def _ranked(self, query: Query) -> list[tuple[int, int, _Window]]:
+        """The stretches seeds put the query in, with their votes and support (seeded query frames)."""
         frames, codes, slots, distances, starts, columns = self._seeds(query)
         if len(slots) == 0:
             return []
@@ -327,11 +346,7 @@ class VideoIndex(Index):
             support = len(np.unique(frames[begin:end]))
             window = _Window(int(slots[begin]), starts[begin] - pad, starts[end - 1] + span + pad, seeded)
             ranked.append((votes, support, window))
-        ranked.sort(key=lambda ranked_window: -ranked_window[0])
-        # Next to a well-supported window, ones with a few scattered seeds are chance (their number
-        # grows with the library); verifying them would make query time grow with it too.
-        floor = self.MIN_SUPPORT_SHARE * max((support for _, support, _ in ranked), default=0)
-        return [window for _, support, window in ranked[: self.MAX_WINDOWS] if support >= floor]
+        return ranked
 
     def _seeds(self, query: Query) -> tuple[np.ndarray, ...]:
         """Seeds in live videos: (query frame, query hash, slot, distance, library time the seed puts the

@@ -1,7 +1,8 @@
 """Query latency and index size of the video index against growing libraries of synthetic fingerprints.
 
-Usage: python -m bench.scale_video [HOURS ...] [--segment-hours 1000] [--data DIR] [--jobs 2]
-(default: 10 100 1000 10000 hours; run it under `taskset -c 0` for one core's query times)
+Usage: python -m bench.scale_video [HOURS ...] [--segment-hours 1000] [--data DIR] [--jobs 2] [--build-only]
+(default: 10 100 1000 10000 hours; build with --build-only on all cores first, then measure under
+`taskset -c 0` for one core's query times)
 
 Synthetic library videos are made of shots of 2-8 s; within a shot every frame's hash (and every crop
 variant's) stays within two bits of the shot's own, as real footage does, and shots are unrelated. The
@@ -148,8 +149,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--segment-hours", type=float, default=1000)
     parser.add_argument("--data", type=Path, default=Path("bench/data/video-scale"))
     parser.add_argument("--jobs", type=int, default=2, help="processes building segments")
+    parser.add_argument("--build-only", action="store_true", help="build the segment files, measure nothing")
     args = parser.parse_args(argv)
     args.data.mkdir(parents=True, exist_ok=True)
+    if args.build_only:
+        plan = sorted({part for hours in args.hours for part in _plan(hours, args.segment_hours)})
+        with ProcessPoolExecutor(args.jobs) as pool:
+            list(pool.map(build_segment, [args.data] * len(plan), *zip(*plan, strict=True)))
+        return
     print(
         "| library hours | segments | first query (60 s) | query median | file per library hour "
         "| hot per library hour | files | copy found at 200 s | build (new segments) |"

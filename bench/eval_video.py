@@ -1,6 +1,9 @@
 """Video copy detection quality on a benchmark in the shared corpus format (ground_truth.json).
 
-Usage: python -m bench.eval_video BENCH_DIR [--out docs/eval/video-....md]
+Usage: python -m bench.eval_video BENCH_DIR [--out docs/eval/video-....md] [--cache DIR]
+
+With --cache, each file's fingerprint is kept in DIR (keyed by its path, size, modification time and
+the fingerprinter's version) and read back on later runs: index changes are then measured in seconds.
 
 Scores: the VCSL segment metric (bench/metrics.py) over (query seconds) x (library seconds) boxes;
 recall per transformation = share of the truth pairs of queries with that edit whose segment recall is
@@ -11,6 +14,7 @@ at least 0.5; video-level false rejection (a truth pair with no predicted segmen
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import sys
@@ -28,18 +32,42 @@ from bench.metrics import (
     search_timed,
     segment_scores,
 )
-from engine.base import MediaInput
+from engine.base import Fingerprint, MediaError, MediaInput
 from engine.video.fingerprinter import VideoFingerprinter
 
 
-def evaluate(bench: Path, truth: dict) -> dict:
+def cached_extract(fingerprinter: VideoFingerprinter, path: Path, cache: Path | None) -> Fingerprint:
+    """The file's fingerprint, from `cache` when it was made before by this fingerprinter version."""
+    if cache is None:
+        return fingerprinter.extract(MediaInput(path=path))
+    status = path.stat()
+    name = f"{path.resolve()} {status.st_size} {status.st_mtime_ns} {fingerprinter.version}"
+    stem = cache / hashlib.sha256(name.encode()).hexdigest()[:32]
+    if stem.with_suffix(".json").is_file():
+        meta = json.loads(stem.with_suffix(".json").read_text())
+        if "refused" in meta:
+            raise MediaError(meta["refused"], meta["code"])
+        data = stem.with_suffix(".npz").read_bytes()
+        return Fingerprint(fingerprinter.name, fingerprinter.version, data, meta)
+    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        fingerprint = fingerprinter.extract(MediaInput(path=path))
+    except MediaError as exc:
+        stem.with_suffix(".json").write_text(json.dumps({"refused": exc.message, "code": exc.code}))
+        raise
+    stem.with_suffix(".npz").write_bytes(fingerprint.data)
+    stem.with_suffix(".json").write_text(json.dumps(fingerprint.meta))
+    return fingerprint
+
+
+def evaluate(bench: Path, truth: dict, cache: Path | None = None) -> dict:
     fingerprinter = VideoFingerprinter()
     index = fingerprinter.new_index()
     library_seconds = 0.0
     for item in truth["library"]:
         if item["modality"] != "video":
             continue
-        fingerprint = fingerprinter.extract(MediaInput(path=bench / item["path"]))
+        fingerprint = cached_extract(fingerprinter, bench / item["path"], cache)
         library_seconds += fingerprint.meta["duration"]
         index.add(item["id"], fingerprint)
     pairs_all = []
@@ -52,7 +80,7 @@ def evaluate(bench: Path, truth: dict) -> dict:
         path = bench / query["path"]
         matches, unreadable = search_timed(
             index,
-            lambda path=path: fingerprinter.extract(MediaInput(path=path)),
+            lambda path=path: cached_extract(fingerprinter, path, cache),
             search_s,
         )
         errors += unreadable
@@ -128,9 +156,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--name", default="")
     parser.add_argument("--note", default="")
+    parser.add_argument("--cache", type=Path, help="keep fingerprints here and reuse them")
     args = parser.parse_args(argv)
     truth = json.loads((args.bench / "ground_truth.json").read_text())
-    result = evaluate(args.bench, truth)
+    result = evaluate(args.bench, truth, args.cache)
     report = render(args.name or args.bench.name, result, args.note)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -109,6 +109,13 @@ class Index(ABC):
     @abstractmethod
     def __len__(self) -> int: ...
 
+    @classmethod
+    def search_parts(cls, parts: list[Index], fingerprint: Fingerprint, limit: int = 20) -> list[list[Hit]]:
+        """Each part's hits for one query, for a library held in several parts of this class (segment
+        files: engine/segment_set.py). An index whose search costs something per part whatever the
+        part's size (preparing the query, verifying chance candidates) answers all parts at once."""
+        return [part.search(fingerprint, limit) for part in parts]
+
     def add_many(self, items: Iterable[tuple[Hashable, Fingerprint]]) -> None:
         for key, fingerprint in items:
             self.add(key, fingerprint)

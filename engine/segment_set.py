@@ -48,9 +48,12 @@ class SegmentSet:
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
         """Hits of every segment, keyed by the item keys stored in the segments (bytes)."""
         best: dict[bytes, Hit] = {}
-        for part in self.parts.values():
-            # Ask for a few more than the limit: some hits may be buried.
-            for hit in part.index.search(fingerprint, limit + min(len(self.tombstones), 20)):
+        parts = list(self.parts.values())
+        # Ask for a few more than the limit: some hits may be buried.
+        wanted = limit + min(len(self.tombstones), 20)
+        answers = self.index_class.search_parts([part.index for part in parts], fingerprint, wanted)
+        for part, hits in zip(parts, answers, strict=True):
+            for hit in hits:
                 key = _key_bytes(part.segment.keys[int(hit.key)])
                 if self.tombstones.get(key, -1) > part.generation:
                     continue

@@ -1,12 +1,18 @@
 """The video index: frame hashes of every library video, searched in two steps.
 
-1. Seeds (engine/video/keys.py). A query hash looks up its key and the keys one flipped bit away in
-   sorted runs; rows within MAX_BITS of it are seeds. Seeds of one video that put the query's start at
-   about the same library time form a window; the best-supported windows are verified.
+1. Seeds (engine/video/keys.py). A query hash looks up its key and the keys one flipped bit away;
+   filed library hashes within MAX_BITS of it are seeds. Seeds of one video that put the query's start
+   at about the same library time form a window; the best-supported windows are verified.
 2. Verification (engine/video/verify.py). Around each window the query's hashes are compared with
-   every hash of that stretch of the library video, and the close pairs are aligned in time into
-   copied segments. A copy needs one seed to be found; verification recovers the frames the seed
-   lookup missed.
+   the library video's hashes of that stretch, and the close pairs are aligned in time into copied
+   segments. A copy needs one seed to be found; verification recovers the frames the seed lookup
+   missed.
+
+What a library keeps of a video (its layout; the query keeps all of its frames and hashes): the whole
+picture and its fixed parts of every FRAME_EVERY-th firm frame, the crop grid of every GRID_EVERY-th
+of those, and seeds for fewer still (FIXED_SEED_EVERY, GRID_SEED_EVERY). A query sampled at 5 frames
+a second then still has a frame within a tenth of a second of every stored one. See docs/evaluation.md
+for what each rate costs and gives.
 """
 
 from __future__ import annotations
@@ -17,32 +23,57 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.base import Fingerprint, Hit, Index, Segment, unpack_arrays
-from engine.video.frames import CONFIDENT_FIRM_BITS, MIN_FIRM_BITS, QUERY_VARIANTS, RICH_DETAIL
-from engine.video.keys import KEY_BITS, Rows, SeedKeys, robust_order
+from engine.segments import SegmentError
+from engine.video.frames import (
+    CONFIDENT_FIRM_BITS,
+    FIRST_GRID_COLUMN,
+    MIN_FIRM_BITS,
+    QUERY_VARIANTS,
+    RICH_DETAIL,
+)
+from engine.video.keys import COLUMN_BITS, KEY_BITS, Grown, SeedKeys, SeedTable, robust_order
 from engine.video.verify import MAX_BITS, TOLERANCE_S, Query, Stretch, distinct, verify
+
+# The layout (see the module docstring), in firm sampled frames (5 a second) and stored frames.
+FRAME_EVERY = 2
+GRID_EVERY = 3
+FIXED_SEED_EVERY = 2
+GRID_SEED_EVERY = 2
+GRID_COLUMNS = 24
+_ARRAYS = (
+    "codes",
+    "grid",
+    "times",
+    "bases",
+    "grid_bases",
+    "layout",
+    "seed_starts",
+    "seed_heads",
+    "seed_tails",
+    "seed_shape",
+)
 
 
 @dataclass
 class _Item:
     key: Hashable
-    base: int  # first global row (row = base + frame * variants + variant)
-    variants: int
-    times: np.ndarray  # (frames,) float32 seconds; only frames firm enough to carry a match
+    base: int  # first stored frame (global; a seed's row is stored frame << COLUMN_BITS | column)
+    frames: int  # stored frames
+    grid_base: int  # first grid frame (global); grid frame g of the item is its stored frame g * GRID_EVERY
 
 
 class _FrozenItems:
     """The videos of an index opened from a segment, made on demand from its arrays."""
 
     def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
-        self.bases, self.variants = arrays["bases"], arrays["variants"]
-        self.time_bases, self.times = arrays["time_bases"], arrays["times"]
+        self.bases, self.grid_bases = arrays["bases"], arrays["grid_bases"]
 
     def __getitem__(self, slot: int) -> _Item:
-        begin, end = int(self.time_bases[slot]), int(self.time_bases[slot + 1])
-        return _Item(slot, int(self.bases[slot]), int(self.variants[slot]), self.times[begin:end])
+        base = int(self.bases[slot])
+        return _Item(slot, base, int(self.bases[slot + 1]) - base, int(self.grid_bases[slot]))
 
     def __len__(self) -> int:
-        return len(self.bases)
+        return len(self.bases) - 1
 
 
 @dataclass(frozen=True)
@@ -58,7 +89,7 @@ class _Window:
 class VideoIndex(Index):
     """Frame hashes of all library videos; see the module docstring for how a query is answered."""
 
-    # Seed lookup: the key keeps about log2(library rows) - KEY_SLACK bits (a few rows per key).
+    # Seed lookup: the key keeps about log2(library seeds) - KEY_SLACK bits (a few rows per key).
     KEY_SLACK = 3
     MIN_KEY_BITS = 10
     # A key shared by more rows than this (a common dark or flat picture) is not used for seeding.
@@ -82,9 +113,12 @@ class VideoIndex(Index):
         self._slot_of: dict[Hashable, int] = {}
         self._bases = np.zeros(0, np.int64)
         self._alive = np.zeros(0, bool)
-        self._rows = Rows()
-        self._keys = SeedKeys()
-        self._dead_rows = 0
+        self._codes = Grown((FIRST_GRID_COLUMN,), np.uint64)
+        self._grid = Grown((GRID_COLUMNS,), np.uint64)
+        self._times = Grown((), np.float32)
+        self._grid_every = GRID_EVERY
+        self._keys: SeedKeys | SeedTable = SeedKeys()
+        self._dead_frames = 0
 
     def __len__(self) -> int:
         return len(self._items) if self._frozen else len(self._slot_of)
@@ -92,35 +126,36 @@ class VideoIndex(Index):
     # -- segments ----------------------------------------------------------------------------------
 
     def export(self) -> tuple[list[Hashable], dict[str, np.ndarray]]:
-        if not self._frozen and (self._dead_rows or len(self._slot_of) != len(self._items)):
+        if self._frozen:
+            return list(range(len(self))), dict(self._arrays)
+        if self._dead_frames or len(self._slot_of) != len(self._items):
             self._rebuild()
-        keys, rows = self._keys.merged()
-        arrays = {"codes": self._rows[: self._rows.size], "seed_keys": keys, "seed_rows": rows}
-        if isinstance(self._items, _FrozenItems):
-            frozen = self._items
-            arrays.update(bases=frozen.bases, variants=frozen.variants)
-            arrays.update(time_bases=frozen.time_bases, times=frozen.times)
-            return list(range(len(self))), arrays
         items = [item for item in self._items if item is not None]
-        time_bases = np.zeros(len(items) + 1, np.int64)
-        time_bases[1:] = np.cumsum([len(item.times) for item in items])
-        arrays.update(
-            bases=np.array([item.base for item in items], np.int64),
-            variants=np.array([item.variants for item in items], np.int32),
-            time_bases=time_bases,
-            times=np.concatenate([item.times for item in items]) if items else np.zeros(0, np.float32),
-        )
+        keys, rows = self._keys.merged()
+        arrays = {"codes": self._codes.used(), "grid": self._grid.used(), "times": self._times.used()}
+        arrays["bases"] = np.array([item.base for item in items] + [self._codes.size], np.int64)
+        arrays["grid_bases"] = np.array([item.grid_base for item in items] + [self._grid.size], np.int64)
+        arrays["layout"] = np.array([self._grid_every], np.int64)
+        arrays.update(SeedTable.pack(keys, rows, self._key_bits()))
         return [item.key for item in items], arrays
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> VideoIndex:
+        missing = [name for name in _ARRAYS if name not in arrays]
+        if missing:
+            raise SegmentError(f"a video index segment of another layout (no {', '.join(missing)})")
         index = cls()
         index._frozen = True
+        # Plain arrays over the memory map (numpy's memmap type costs time on every indexing).
+        arrays = index._arrays = {name: np.asarray(arrays[name]) for name in _ARRAYS}
         index._items = _FrozenItems(arrays)
-        index._bases = arrays["bases"]
-        index._alive = np.ones(len(arrays["bases"]), bool)
-        index._rows = Rows.from_array(arrays["codes"])
-        index._keys = SeedKeys.from_run(arrays["seed_keys"], arrays["seed_rows"])
+        index._bases = arrays["bases"][:-1]
+        index._alive = np.ones(len(index._bases), bool)
+        index._codes = Grown.from_array(arrays["codes"])
+        index._grid = Grown.from_array(arrays["grid"])
+        index._times = Grown.from_array(arrays["times"])
+        index._grid_every = int(arrays["layout"][0])
+        index._keys = SeedTable(arrays)
         return index
 
     def _refuse_if_frozen(self) -> None:
@@ -137,18 +172,36 @@ class VideoIndex(Index):
         keep = np.nonzero(arrays["information"] >= MIN_FIRM_BITS)[0]
         # Verification finds stretches by binary search on time: keep frames in time order even if
         # a damaged file delivered them out of order.
-        keep = keep[np.argsort(arrays["times"][keep], kind="stable")]
+        keep = keep[np.argsort(arrays["times"][keep], kind="stable")][::FRAME_EVERY]
         codes = arrays["codes"][keep]
-        self._add(_Item(key, 0, codes.shape[1], arrays["times"][keep].astype(np.float32)), codes)
+        if codes.shape[1] != FIRST_GRID_COLUMN + GRID_COLUMNS:
+            raise ValueError(f"a video fingerprint with {codes.shape[1]} hashes per frame, not 32")
+        self._add(
+            key,
+            codes[:, :FIRST_GRID_COLUMN],
+            codes[:: self._grid_every, FIRST_GRID_COLUMN:],
+            arrays["times"][keep],
+        )
 
-    def _add(self, item: _Item, codes: np.ndarray) -> None:
-        codes = np.ascontiguousarray(codes)
-        item.base = self._rows.append(codes.reshape(-1))
-        self._slot_of[item.key] = len(self._items)
+    def _add(self, key: Hashable, codes: np.ndarray, grid: np.ndarray, times: np.ndarray) -> None:
+        item = _Item(key, self._codes.append(codes), len(codes), self._grid.append(grid))
+        self._times.append(times.astype(np.float32))
+        if (item.base + item.frames) << COLUMN_BITS >= 2**32:
+            raise OverflowError("a video index holds at most 2**27 stored frames (about 15,000 hours)")
+        self._slot_of[key] = len(self._items)
         self._items.append(item)
         self._bases = np.append(self._bases, item.base)
         self._alive = np.append(self._alive, True)
-        self._keys.add_codes(codes, item.base)
+        # Seeds: the fixed parts of every FIXED_SEED_EVERY-th stored frame, the grid of every
+        # GRID_SEED_EVERY-th grid frame. A copy needs a few seeds, not one per frame.
+        frames = np.arange(0, len(codes), FIXED_SEED_EVERY)
+        fixed_rows = ((item.base + frames)[:, None] << COLUMN_BITS) | np.arange(FIRST_GRID_COLUMN)
+        grid_frames = np.arange(0, len(grid), GRID_SEED_EVERY)
+        grid_rows = ((item.base + grid_frames * self._grid_every)[:, None] << COLUMN_BITS) | (
+            FIRST_GRID_COLUMN + np.arange(grid.shape[1])
+        )
+        hashes = np.concatenate([codes[frames].reshape(-1), grid[grid_frames].reshape(-1)])
+        self._keys.add(robust_order(hashes), np.concatenate([fixed_rows.reshape(-1), grid_rows.reshape(-1)]))
 
     def remove(self, key: Hashable) -> None:
         self._refuse_if_frozen()
@@ -156,47 +209,99 @@ class VideoIndex(Index):
         if slot is None:
             return
         item = self._items[slot]
-        self._dead_rows += len(item.times) * item.variants
+        self._dead_frames += item.frames
         self._items[slot] = None
         self._alive[slot] = False
-        if self._dead_rows > self._rows.size // 2:
+        if self._dead_frames > self._codes.size // 2:
             self._rebuild()
 
     def _rebuild(self) -> None:
-        """Drop removed videos' rows for good (amortised: only once half of all rows are dead)."""
-        old_rows, items = self._rows, [item for item in self._items if item is not None]
+        """Drop removed videos' frames for good (amortised: only once half of all frames are dead)."""
+        old, items = (
+            (self._codes, self._grid, self._times),
+            [item for item in self._items if item is not None],
+        )
         self.__init__()
         for item in items:
-            codes = old_rows[np.arange(item.base, item.base + len(item.times) * item.variants)]
-            self._add(item, codes.reshape(len(item.times), item.variants))
+            codes, grid, times = self._stored(item, old)
+            self._add(item.key, codes, grid, times)
 
-    def _codes_of(self, item: _Item) -> np.ndarray:
-        return self._rows[item.base : item.base + len(item.times) * item.variants].reshape(-1, item.variants)
+    def _stored(self, item: _Item, arrays=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """An item's stored hashes, grid hashes and times."""
+        codes, grid, times = arrays or (self._codes, self._grid, self._times)
+        grid_frames = -(-item.frames // self._grid_every)
+        return (
+            codes[item.base : item.base + item.frames],
+            grid[item.grid_base : item.grid_base + grid_frames],
+            times[item.base : item.base + item.frames],
+        )
 
     def memory_bytes(self) -> int:
-        times = sum(item.times.nbytes for item in self._items if item is not None)
-        return self._rows.nbytes() + self._keys.nbytes() + times + self._bases.nbytes
+        """Bytes of everything the index holds (a segment file holds the same, packed smaller)."""
+        arrays = self.export()[1] if self._frozen else None
+        if arrays is not None:
+            return sum(a.nbytes for a in arrays.values())
+        held = (self._codes.used(), self._grid.used(), self._times.used(), self._bases)
+        return sum(a.nbytes for a in held) + self._keys.nbytes()
+
+    def hot_bytes(self) -> int:
+        """What every search touches: the seeds, the times (a seed's library time) and the item table;
+        the hashes kept for verification are read only around the few windows verified."""
+        arrays = self.export()[1]
+        cold = arrays["codes"].nbytes + arrays["grid"].nbytes
+        return sum(a.nbytes for a in arrays.values()) - cold
+
+    def _key_bits(self) -> int:
+        return int(np.clip(np.log2(max(2, self._keys.size)) - self.KEY_SLACK, self.MIN_KEY_BITS, KEY_BITS))
 
     # -- searching -------------------------------------------------------------------------------
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
-        query = _query(unpack_arrays(fingerprint))
-        if len(self) == 0 or query is None:
-            return []
-        candidates: dict[int, list[tuple[int, np.ndarray, Segment]]] = {}
-        for window in self._windows(query):
-            item = self._items[window.slot]
-            first, last = np.searchsorted(item.times, (window.start, window.end))
-            if last > first:
-                stretch = Stretch(self._codes_of(item)[first:last], item.times[first:last])
-                candidates.setdefault(window.slot, []).extend(verify(query, stretch, window.seeded))
-        hits = []
-        for slot, found in candidates.items():
-            hit = self._hit(slot, found, len(query.times))
-            if hit is not None:
-                hits.append(hit)
-        hits.sort(key=lambda hit: -hit.similarity)
-        return hits[:limit]
+        return self.search_parts([self], fingerprint, limit)[0]
+
+    @classmethod
+    def search_parts(cls, parts: list[Index], fingerprint: Fingerprint, limit: int = 20) -> list[list[Hit]]:
+        """One query against a library held in several parts (segments), answered as one index would:
+        the query is prepared once, and the windows of all parts are ranked together, so only the
+        library's best few are verified (per part, every part would verify its own chance windows)."""
+        query = as_query(unpack_arrays(fingerprint))
+        if query is None:
+            return [[] for _ in parts]
+        ranked = []
+        for number, part in enumerate(parts):
+            if len(part):
+                ranked += [(votes, support, number, window) for votes, support, window in part._ranked(query)]
+        ranked.sort(key=lambda ranked_window: -ranked_window[0])
+        # Next to a well-supported window, ones with a few scattered seeds are chance (their number
+        # grows with the library); verifying them would make query time grow with it too.
+        floor = cls.MIN_SUPPORT_SHARE * max((support for _, support, _, _ in ranked), default=0)
+        candidates: list[dict[int, list]] = [{} for _ in parts]
+        for _, support, number, window in ranked[: cls.MAX_WINDOWS]:
+            part = parts[number]
+            stretch = (
+                part._stretch(part._items[window.slot], window.start, window.end)
+                if support >= floor
+                else None
+            )
+            if stretch is not None:
+                candidates[number].setdefault(window.slot, []).extend(verify(query, stretch, window.seeded))
+        answers = []
+        for part, found_in_part in zip(parts, candidates, strict=True):
+            hits = [part._hit(slot, found, len(query.times)) for slot, found in found_in_part.items()]
+            hits = sorted((hit for hit in hits if hit is not None), key=lambda hit: -hit.similarity)
+            answers.append(hits[:limit])
+        return answers
+
+    def _stretch(self, item: _Item, start: float, end: float) -> Stretch | None:
+        """The item's stored hashes between two library times."""
+        codes, grid, times = self._stored(item)
+        first, last = np.searchsorted(times, (start, end))
+        if last <= first:
+            return None
+        every = self._grid_every
+        grid_first, grid_last = -(-first // every), -(-last // every)
+        grid_times = times[grid_first * every : grid_last * every : every]
+        return Stretch(codes[first:last], times[first:last], grid[grid_first:grid_last], grid_times)
 
     def _hit(self, slot: int, found: list[tuple[int, np.ndarray, Segment]], frames: int) -> Hit | None:
         """Strongest segments first; a segment whose query frames a stronger one (another offset in the
@@ -213,8 +318,8 @@ class VideoIndex(Index):
         segments.sort(key=lambda s: (s.start, s.library_start))
         return Hit(self._items[slot].key, round(float(covered.mean()), 4), {"video": segments})
 
-    def _windows(self, query: Query) -> list[_Window]:
-        """The stretches worth verifying, best supported first."""
+    def _ranked(self, query: Query) -> list[tuple[int, int, _Window]]:
+        """The stretches seeds put the query in, with their votes and support (seeded query frames)."""
         frames, codes, slots, distances, starts, columns = self._seeds(query)
         if len(slots) == 0:
             return []
@@ -241,33 +346,27 @@ class VideoIndex(Index):
             support = len(np.unique(frames[begin:end]))
             window = _Window(int(slots[begin]), starts[begin] - pad, starts[end - 1] + span + pad, seeded)
             ranked.append((votes, support, window))
-        ranked.sort(key=lambda ranked_window: -ranked_window[0])
-        # Next to a well-supported window, ones with a few scattered seeds are chance (their number
-        # grows with the library); verifying them would make query time grow with it too.
-        floor = self.MIN_SUPPORT_SHARE * max((support for _, support, _ in ranked), default=0)
-        return [window for _, support, window in ranked[: self.MAX_WINDOWS] if support >= floor]
+        return ranked
 
     def _seeds(self, query: Query) -> tuple[np.ndarray, ...]:
         """Seeds in live videos: (query frame, query hash, slot, distance, library time the seed puts the
         query's start at, which description of its library frame the seed is)."""
-        bits = int(np.clip(np.log2(max(2, self._keys.size)) - self.KEY_SLACK, self.MIN_KEY_BITS, KEY_BITS))
+        bits = self._key_bits()
         q_frames = np.concatenate([np.arange(len(codes)) for codes in query.code_sets])
         q_codes = robust_order(np.concatenate(query.code_sets))
         owners, rows, distances = self._keys.seeds(q_codes, bits, MAX_BITS, self.MAX_ROWS_PER_KEY)
-        slots = np.searchsorted(self._bases, rows, side="right") - 1
+        stored, columns = rows >> COLUMN_BITS, rows & (2**COLUMN_BITS - 1)
+        slots = np.searchsorted(self._bases, stored, side="right") - 1
         alive = self._alive[slots]
-        owners, rows, slots, distances = owners[alive], rows[alive], slots[alive], distances[alive]
-        library_times = np.empty(len(rows))
-        columns = np.empty(len(rows), np.int64)
-        for slot in np.unique(slots).tolist():
-            item, mine = self._items[slot], slots == slot
-            library_times[mine] = item.times[(rows[mine] - item.base) // item.variants]
-            columns[mine] = (rows[mine] - item.base) % item.variants
+        owners, stored, slots, distances, columns = (
+            a[alive] for a in (owners, stored, slots, distances, columns)
+        )
+        library_times = self._times[stored].astype(np.float64)
         frames = q_frames[owners]
         return frames, q_codes[owners], slots, distances, library_times - query.times[frames], columns
 
 
-def _query(arrays: dict[str, np.ndarray]) -> Query | None:
+def as_query(arrays: dict[str, np.ndarray]) -> Query | None:
     """Every description of the query (whole picture, its centre, upper part, mirrored, and each box
     that may be a picture-in-picture inset) of its frames firm enough to carry a match."""
     keep = arrays["information"] >= MIN_FIRM_BITS

@@ -1,10 +1,16 @@
 """Where a video library's frame hashes are kept, and how a query finds seeds among them.
 
-Every library hash is kept in one growing array (Rows), so a global row number finds it directly, and
-is also filed under its most robust bits (the lowest DCT frequencies first) in sorted runs (SeedKeys).
-A query hash looks up its own key and the keys one flipped bit away; the key is as long as the library
-is big (about log2 of its size), so a lookup returns a handful of rows whatever the library's size and
-costs a binary search: query time grows with the logarithm of the library, not with it.
+The hashes a library keeps for verification are held in growing arrays (Grown), so a row number finds
+one directly. A few of them are also filed for seeding under their most robust bits (the lowest DCT
+frequencies first). A query hash looks up its own key and the keys one flipped bit away; the key is as
+long as the library is big (about log2 of its size), so a lookup returns a handful of rows whatever the
+library's size: query time grows with the logarithm of the library, not with it.
+
+While an index grows, the filed hashes are kept in sorted runs (SeedKeys: the whole reordered hash and
+its row, 12 bytes). A segment file keeps them packed (SeedTable): a directory of where each key's
+records start, and per record only what the key does not already say (the hash's other bits) and the
+row, in as few bytes as the segment's size needs (9 bytes per record at 10 to 10,000 library hours).
+Both find exactly the same seeds.
 """
 
 from __future__ import annotations
@@ -12,14 +18,13 @@ from __future__ import annotations
 import numpy as np
 
 from engine.sorted_runs import SortedRuns
-from engine.video.frames import FIRST_GRID_COLUMN
 
 # Hash bits ordered from the lowest DCT frequency (most robust) up. Bit i of a hash (counted from the
 # most significant) is coefficient (i // 8 + 1, i % 8 + 1).
 _BIT_ORDER = sorted(range(64), key=lambda i: (i // 8 + i % 8, i))
 KEY_BITS = 32
-# Crop-grid hashes are filed for seeding once per this many sampled frames (once a second).
-GRID_KEY_EVERY = 5
+# A seed's row is (stored frame << COLUMN_BITS) | column of the frame's hashes.
+COLUMN_BITS = 5
 
 
 def robust_order(codes: np.ndarray) -> np.ndarray:
@@ -36,54 +41,76 @@ def robust_key(codes: np.ndarray) -> np.ndarray:
     return (robust_order(codes) >> np.uint64(64 - KEY_BITS)).astype(np.uint32)
 
 
-class Rows:
-    """All library hashes in one growing array, so a global row number finds its hash directly."""
+class Grown:
+    """A growing array of rows (each of `shape`), so a row number finds its row directly."""
 
-    def __init__(self) -> None:
-        self._codes = np.zeros(1024, np.uint64)
+    def __init__(self, shape: tuple[int, ...], dtype) -> None:
+        self._data = np.zeros((1024, *shape), dtype)
         self.size = 0
 
-    def append(self, codes: np.ndarray) -> int:
+    def append(self, rows: np.ndarray) -> int:
         base = self.size
-        if base + len(codes) > len(self._codes):
-            grown = np.zeros(max(2 * len(self._codes), base + len(codes)), np.uint64)
-            grown[:base] = self._codes[:base]
-            self._codes = grown
-        self._codes[base : base + len(codes)] = codes
-        self.size += len(codes)
+        if base + len(rows) > len(self._data):
+            grown = np.zeros(
+                (max(2 * len(self._data), base + len(rows)), *self._data.shape[1:]), self._data.dtype
+            )
+            grown[:base] = self._data[:base]
+            self._data = grown
+        self._data[base : base + len(rows)] = rows
+        self.size += len(rows)
         return base
 
     @classmethod
-    def from_array(cls, codes: np.ndarray) -> Rows:
-        rows = cls.__new__(cls)
-        rows._codes, rows.size = codes, len(codes)
-        return rows
+    def from_array(cls, data: np.ndarray) -> Grown:
+        grown = cls.__new__(cls)
+        grown._data, grown.size = data, len(data)
+        return grown
 
     def __getitem__(self, rows) -> np.ndarray:
-        return self._codes[rows]
+        return self._data[rows]
 
-    def nbytes(self) -> int:
-        return self.size * 8
+    def used(self) -> np.ndarray:
+        return self._data[: self.size]
+
+
+def _probes(ordered: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each query hash's key and the keys one flipped bit away, in key order (numpy's binary search
+    narrows each search from the last one, so sorted probes touch far less memory than random ones),
+    with the query hash each probe belongs to."""
+    shift = np.uint64(64 - bits)
+    flips = np.concatenate([[0], np.left_shift(1, np.arange(bits))]).astype(np.uint64)
+    probes = ((ordered >> shift)[:, None] ^ flips[None, :]).reshape(-1)
+    order = np.argsort(probes, kind="stable")
+    return probes[order], np.repeat(np.arange(len(ordered)), len(flips))[order]
+
+
+def _spans(first: np.ndarray, last: np.ndarray, max_rows_per_key: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions first[i] .. last[i]-1 of every probe i, flattened, and the probe of each; probes with
+    more than `max_rows_per_key` positions are left out."""
+    counts = (last - first).astype(np.int64)
+    counts[counts > max_rows_per_key] = 0
+    total = int(counts.sum())
+    at = np.repeat(first.astype(np.int64) - np.cumsum(counts) + counts, counts) + np.arange(total)
+    return at, np.repeat(np.arange(len(first)), counts)
+
+
+def _in_order(owners: list, rows: list, distances: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeds as arrays, ordered by (query hash, row): the same seeds give the same order however
+    they were stored."""
+    if not rows:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    owner, row, distance = np.concatenate(owners), np.concatenate(rows), np.concatenate(distances)
+    order = np.lexsort((row, owner))
+    return owner[order], row[order], distance[order]
 
 
 class SeedKeys(SortedRuns):
-    """(hash in robust bit order, row) pairs in sorted runs (engine/sorted_runs.py)."""
+    """(hash in robust bit order, row) pairs in sorted runs (engine/sorted_runs.py), while the index
+    grows."""
 
     def __init__(self) -> None:
         super().__init__(key_dtype=np.uint64)
-
-    def add_codes(self, codes: np.ndarray, base: int) -> None:
-        """File `codes` (a video's hashes, frame by frame) under their keys. Crop-grid parts are
-        filed for every GRID_KEY_EVERY-th frame only: a copy needs a few seeds, not one per frame,
-        and the grid is most of the hashes (verification still compares all of them)."""
-        frames, variants = codes.shape
-        filed = np.ones(codes.shape, bool)
-        filed[:, FIRST_GRID_COLUMN:] = (np.arange(frames) % GRID_KEY_EVERY == 0)[:, None]
-        at = np.flatnonzero(filed)
-        # The run holds the reordered hashes themselves, sorted: a lookup reads its candidates'
-        # hashes where it found them instead of gathering them from all over the rows (at 1,000
-        # hours that gather was most of the query time).
-        self.add(robust_order(codes.reshape(-1)[at]), base + at)
 
     def seeds(
         self, ordered: np.ndarray, bits: int, max_bits: int, max_rows_per_key: int
@@ -93,32 +120,81 @@ class SeedKeys(SortedRuns):
         `ordered`, row, distance) per seed. Keys shared by more than `max_rows_per_key` rows (a
         common dark or flat picture) are not used."""
         shift = np.uint64(64 - bits)
-        flips = np.concatenate([[0], np.left_shift(1, np.arange(bits))]).astype(np.uint64)
-        probes = ((ordered >> shift)[:, None] ^ flips[None, :]).reshape(-1)
-        # In key order: numpy's binary search narrows each search from the last one, so sorted
-        # probes touch far less memory than random ones (4x faster on a 70M-key run).
-        order = np.argsort(probes, kind="stable")
-        probes = probes[order]
-        probe_owner = np.repeat(np.arange(len(ordered)), len(flips))[order]
+        probes, probe_owner = _probes(ordered, bits)
         low = probes << shift
         high = low | ((np.uint64(1) << shift) - np.uint64(1))
         owners, found, distances = [], [], []
         for keys, rows in self.runs:
-            lo = np.searchsorted(keys, low, side="left")
-            hi = np.searchsorted(keys, high, side="right")
-            counts = hi - lo
-            counts[counts > max_rows_per_key] = 0
-            total = int(counts.sum())
-            if total == 0:
-                continue
-            at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
-            owner = probe_owner[np.repeat(np.arange(len(probes)), counts)]
+            first = np.searchsorted(keys, low, side="left")
+            last = np.searchsorted(keys, high, side="right")
+            at, probe = _spans(first, last, max_rows_per_key)
+            owner = probe_owner[probe]
             distance = np.bitwise_count(keys[at] ^ ordered[owner])
             close = distance <= max_bits
             owners.append(owner[close])
             found.append(rows[at][close].astype(np.int64))
             distances.append(distance[close])
-        if not found:
-            empty = np.zeros(0, np.int64)
-            return empty, empty, empty
-        return np.concatenate(owners), np.concatenate(found), np.concatenate(distances)
+        return _in_order(owners, found, distances)
+
+
+class SeedTable:
+    """Filed hashes of a segment, packed (see the module docstring). `seed_starts[key]` is where the
+    records of a key start. A record is the 32 hash bits after the key (`seed_heads`, uint32), then the
+    hash's remaining bits and the row, big-endian in as few bytes as they need (`seed_tails`, records x
+    bytes); `seed_shape` is (key bits, row bits). A lookup reads the heads of its candidates first and
+    the tails only of those the heads leave within reach (about a tenth)."""
+
+    def __init__(self, arrays) -> None:
+        self.starts = np.asarray(arrays["seed_starts"])
+        self.heads, self.tails = np.asarray(arrays["seed_heads"]), np.asarray(arrays["seed_tails"])
+        self.bits, self.row_bits = (int(n) for n in arrays["seed_shape"])
+        self.size = len(self.heads)
+
+    @staticmethod
+    def pack(keys: np.ndarray, rows: np.ndarray, bits: int) -> dict[str, np.ndarray]:
+        """The arrays of a table over `keys` (reordered hashes, sorted) and their rows."""
+        row_bits = max(1, int(rows.max(initial=0)).bit_length())
+        low_bits = 64 - bits - 32  # hash bits after the key and the head
+        width = (low_bits + row_bits + 7) // 8
+        starts = np.searchsorted(keys >> np.uint64(64 - bits), np.arange(2**bits + 1, dtype=np.uint64))
+        heads = np.zeros(len(keys), np.uint32)
+        tails = np.zeros((len(keys), width), np.uint8)
+        for begin in range(0, len(keys), 1 << 22):
+            part = slice(begin, begin + (1 << 22))
+            heads[part] = (keys[part] >> np.uint64(low_bits)).astype(np.uint32)
+            low = keys[part] & np.uint64(2**low_bits - 1)
+            tail = (low << np.uint64(row_bits)) | rows[part].astype(np.uint64)
+            tails[part] = tail.astype(">u8").view(np.uint8).reshape(-1, 8)[:, 8 - width :]
+        return {
+            "seed_starts": starts.astype(np.uint32 if len(keys) < 2**32 else np.uint64),
+            "seed_heads": heads,
+            "seed_tails": tails,
+            "seed_shape": np.array([bits, row_bits], np.int64),
+        }
+
+    def nbytes(self) -> int:
+        return self.starts.nbytes + self.heads.nbytes + self.tails.nbytes
+
+    def seeds(
+        self, ordered: np.ndarray, bits: int, max_bits: int, max_rows_per_key: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As SeedKeys.seeds (the key length is the one the table was packed for)."""
+        if bits != self.bits:
+            raise ValueError(f"this seed table is keyed by {self.bits} bits, not {bits}")
+        probes, probe_owner = _probes(ordered, bits)
+        at, probe = _spans(self.starts[probes], self.starts[probes + np.uint64(1)], max_rows_per_key)
+        owner = probe_owner[probe]
+        low_bits = np.uint64(64 - bits - 32)
+        # Key and head: a lower bound of the distance, which leaves about a tenth of the candidates.
+        known = (probes[probe] << np.uint64(32)) | self.heads[at].astype(np.uint64)
+        near = np.bitwise_count(known ^ (ordered[owner] >> low_bits)) <= max_bits
+        at, owner, known = at[near], owner[near], known[near]
+        width = self.tails.shape[1]
+        padded = np.zeros((len(at), 8), np.uint8)
+        padded[:, 8 - width :] = self.tails[at]
+        tail = padded.view(">u8")[:, 0].astype(np.uint64)
+        rows = tail & np.uint64(2**self.row_bits - 1)
+        hashes = (known << low_bits) | (tail >> np.uint64(self.row_bits))
+        distance = np.bitwise_count(hashes ^ ordered[owner])
+        close = distance <= max_bits
+        return _in_order([owner[close]], [rows[close].astype(np.int64)], [distance[close]])

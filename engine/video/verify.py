@@ -59,23 +59,34 @@ class Query:
 
 @dataclass(frozen=True)
 class Stretch:
-    """One library video's hashes (frames, variants) with their times, over a window of time."""
+    """One library video over a window of time: the whole picture and fixed parts of its stored frames
+    (frames, FIRST_GRID_COLUMN) with their times, and the crop grid (grid frames, grid parts) of the
+    fewer frames it is kept for, with theirs."""
 
     codes: np.ndarray
     times: np.ndarray
+    grid: np.ndarray
+    grid_times: np.ndarray
+
+    def pairs(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The hashes of these columns (library columns: fixed parts, then grid parts), flattened
+        frame by frame, with each one's time and column."""
+        fixed, grid = columns[columns < FIRST_GRID_COLUMN], columns[columns >= FIRST_GRID_COLUMN]
+        codes = [self.codes[:, fixed].reshape(-1), self.grid[:, grid - FIRST_GRID_COLUMN].reshape(-1)]
+        times = [np.repeat(self.times, len(fixed)), np.repeat(self.grid_times, len(grid))]
+        owned = [np.tile(fixed, len(self.times)), np.tile(grid, len(self.grid_times))]
+        return np.concatenate(codes), np.concatenate(times), np.concatenate(owned)
 
 
 def verify(query: Query, library: Stretch, seeded: set[int]) -> list[tuple[int, np.ndarray, Segment]]:
     """Copied segments of the query in this stretch: (agreeing frames, query frames covered, segment)."""
-    qi, li = _hits(query, library, seeded)
+    qi, library_times, columns = _hits(query, library, seeded)
     if len(qi) < MIN_HITS:
         return []
-    variants = library.codes.shape[1]
     per_frame = np.bincount(qi, minlength=len(query.times))
-    library_times = np.repeat(library.times, variants).astype(np.float64)
     runs = hough_runs(
         query.times[qi],
-        library_times[li],
+        library_times,
         1.0 / per_frame[qi],
         bin_width=BIN_S,
         tolerance=TOLERANCE_S,
@@ -87,44 +98,44 @@ def verify(query: Query, library: Stretch, seeded: set[int]) -> list[tuple[int, 
         # Frames along the line are compared with the whole picture and its fixed parts, and with
         # the one crop-grid part most of the line's hits came from, if it came from there: with
         # every grid part at once, unrelated pictures would agree loosely with one of them.
-        parts = np.bincount(li[run.members] % variants, minlength=variants)
-        keep = np.arange(min(FIRST_GRID_COLUMN, variants))
+        parts = np.bincount(columns[run.members], minlength=FIRST_GRID_COLUMN + library.grid.shape[1])
+        windows = [(library.codes, library.times.astype(np.float64))]
         if parts.argmax() >= FIRST_GRID_COLUMN:
-            keep = np.append(keep, parts.argmax())
-        window = Stretch(library.codes[:, keep], library.times.astype(np.float64))
-        found += _segments_along(query, window, (run.scale, run.last_offset))
+            column = parts.argmax() - FIRST_GRID_COLUMN
+            windows.append((library.grid[:, column : column + 1], library.grid_times.astype(np.float64)))
+        found += _segments_along(query, windows, (run.scale, run.last_offset))
     return found
 
 
-def _hits(query: Query, library: Stretch, seeded: set[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Close (query frame, library row within the stretch) pairs. The whole picture and the fixed parts
-    are always compared; of the crop grid, only the parts the window's seeds came from: a cropped copy
-    seeds its own part, and the rest of the grid (three quarters of all hashes) would only cost time.
-    The query's other descriptions are compared with the fixed parts and their own (crop combined with
-    them is not looked for)."""
-    variants = library.codes.shape[1]
-    fixed = np.arange(min(FIRST_GRID_COLUMN, variants))
+def _hits(query: Query, library: Stretch, seeded: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Close pairs: (query frame, library time, library column) of each. The whole picture and the
+    fixed parts are always compared; of the crop grid, only the parts the window's seeds came from: a
+    cropped copy seeds its own part, and the rest of the grid would only cost time. The query's other
+    descriptions are compared with the fixed parts and their own (crop combined with them is not
+    looked for)."""
+    fixed = np.arange(FIRST_GRID_COLUMN)
     grid = np.array(sorted(c for c in seeded if c >= FIRST_GRID_COLUMN), np.int64)
-    q_index, l_index = [], []
+    q_index, times, columns = [], [], []
     for codes, extra in zip(query.code_sets, query.reach, strict=True):
-        columns = np.concatenate([fixed, grid if extra is None else np.array(extra, np.int64)])
-        columns = columns[columns < variants]
-        against = np.ascontiguousarray(library.codes[:, columns]).reshape(-1)
+        wanted = np.concatenate([fixed, grid if extra is None else np.array(extra, np.int64)])
+        against, at, column = library.pairs(wanted[wanted < FIRST_GRID_COLUMN + library.grid.shape[1]])
         qi, li = close_pairs(codes, against, MAX_BITS, HITS_PER_FRAME, QUERY_CHUNK)
         q_index.append(qi)
-        l_index.append(li // len(columns) * variants + columns[li % len(columns)])
-    return np.concatenate(q_index), np.concatenate(l_index)
+        times.append(at[li])
+        columns.append(column[li])
+    return np.concatenate(q_index), np.concatenate(times).astype(np.float64), np.concatenate(columns)
 
 
-def _segments_along(query: Query, window: Stretch, line: tuple[float, float]) -> list:
-    """The hits found the line; along it, every query frame is now compared with the library frames at
-    the time the line puts it (a static shot's right frame is rarely among its closest hits, but it
-    agrees here), and the stretches where frames agree are the copied segments."""
+def _segments_along(query: Query, windows: list, line: tuple[float, float]) -> list:
+    """The hits found the line; along it, every query frame is now compared with the library frames
+    (windows: (hashes, times) parts of the library) at the time the line puts it (a static shot's
+    right frame is rarely among its closest hits, but it agrees here), and the stretches where frames
+    agree are the copied segments."""
     times, step = query.times, query.step
-    distance = distance_along(query.code_sets, times, window, line)
+    distance = _closest(query.code_sets, times, windows, line)
     agree = distance <= MAX_BITS
     if query.certain < len(query.code_sets):
-        sure = distance_along(query.code_sets[: query.certain], times, window, line) <= MAX_BITS
+        sure = _closest(query.code_sets[: query.certain], times, windows, line) <= MAX_BITS
     else:
         sure = agree
     scale, offset = line
@@ -171,9 +182,14 @@ def still_view(distances: np.ndarray, detailed: np.ndarray) -> bool:
     return bool(detailed.mean() >= 0.8 and np.median(distances) <= STILL_MAX_BITS)
 
 
-def distance_along(code_sets, times, window: Stretch, line: tuple[float, float]) -> np.ndarray:
-    """Each query frame's distance to the closest library frame near where the line puts it."""
-    library, library_times = window.codes, window.times
+def _closest(code_sets, times, windows: list, line: tuple[float, float]) -> np.ndarray:
+    """distance_along over several (codes, times) parts of the library: the closest of them."""
+    return np.min([distance_along(code_sets, times, codes, at, line) for codes, at in windows], axis=0)
+
+
+def distance_along(code_sets, times, library, library_times, line: tuple[float, float]) -> np.ndarray:
+    """Each query frame's distance to the closest library frame near where the line puts it (library:
+    (frames, parts) hashes at library_times)."""
     scale, offset = line
     predicted = scale * times + offset
     first = np.searchsorted(library_times, predicted - TOLERANCE_S, side="left")

@@ -99,12 +99,13 @@ def _open(held: _Held, library_id: uuid.UUID, segment: IndexSegment) -> bool:
     segment retired meanwhile by a merge is simply skipped)."""
     try:
         opened = open_segment(files.local_path(library_id, segment.name), segment.sha256)
+        # An index class refuses arrays of a layout it no longer reads (SegmentError): rebuilt.
+        held.segments.add_segment(segment.name, segment.generation, opened)
     except (SegmentError, OSError) as exc:
         if IndexSegment.objects.filter(id=segment.id, retired=False).exists():
             log.error("index segment of library %s is unusable: %s", library_id.hex, exc)
             return False
         return True
-    held.segments.add_segment(segment.name, segment.generation, opened)
     return True
 
 

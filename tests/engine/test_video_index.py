@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from bench.scale_video import _bits, as_fingerprint, synthetic_video
+from engine.base import unpack_arrays
 from engine.video.frames import SAMPLE_FPS
-from engine.video.index import VideoIndex
+from engine.video.index import VideoIndex, as_query
 from engine.video.keys import robust_key
 
 
@@ -46,10 +47,10 @@ def test_removing_most_videos_compacts_the_index_and_keeps_the_rest_findable(vid
     index, rng = VideoIndex(), np.random.default_rng(2)
     for n, video in enumerate(videos):
         index.add(f"v{n}", as_fingerprint(video))
-    rows_before = index._rows.size
+    rows_before = index._codes.size
     for n in range(0, 30):
         index.remove(f"v{n}")
-    assert index._rows.size < rows_before  # dead rows were dropped, not just hidden
+    assert index._codes.size < rows_before  # dead rows were dropped, not just hidden
     assert len(index) == 10
     for n in (30, 35, 39):
         [match] = index.search(excerpt(videos[n], 50, 15, 6, rng))
@@ -95,3 +96,17 @@ def test_frames_delivered_out_of_order_are_still_located(videos):
     index.add("shuffled", as_fingerprint({key: value[order] for key, value in video.items()}))
     [match] = index.search(excerpt(videos[0], 120, 20, 4, rng))
     assert match.segments["video"][0].library_start == pytest.approx(120, abs=0.5)
+
+
+def test_a_segment_finds_exactly_the_seeds_the_growing_index_finds(videos):
+    index, rng = VideoIndex(), np.random.default_rng(6)
+    for n, video in enumerate(videos):
+        index.add(f"v{n}", as_fingerprint(video))
+    opened = VideoIndex.from_arrays(index.export()[1])
+    assert opened._key_bits() == index._key_bits() > VideoIndex.MIN_KEY_BITS
+    query = excerpt(videos[12], 30, 20, 6, rng)
+    grown = index._seeds(as_query(unpack_arrays(query)))
+    packed = opened._seeds(as_query(unpack_arrays(query)))
+    assert len(grown[0]) > 100
+    for found, found_in_segment in zip(grown, packed, strict=True):
+        np.testing.assert_array_equal(found, found_in_segment)

@@ -7,8 +7,8 @@ First the library pictures of CORPUS_DIR, an image corpus built by bench/build_c
 queries have their originals in the library). Then the pictures under each --extra folder (e.g.
 Debian's desktop background photos: gnome-backgrounds, plasma-workspace-wallpapers, desktop-base,
 unpacked with `dpkg -x`), one file per wallpaper (the largest of its sizes). The rest are frames of
-the real videos in ../shared/corpus/media (camera footage, animation, screen recordings), five per
-second, a frame kept only when its 256-bit DCT hash is at least 16 bits from every frame kept before
+the real videos in ../shared/corpus/media (camera footage, animation, screen recordings), ten per
+second, a frame kept only when its 256-bit DCT hash is at least 12 bits from every frame kept before
 from that video (no near-copies of one shot), scaled to at most 1280 pixels wide, saved as JPEG
 quality 90, taken round-robin over the videos so that no one video dominates. Writes the pictures
 and OUT_DIR/sources.csv (file, origin).
@@ -30,7 +30,7 @@ from engine.image.index import hamming
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "media"
 VIDEO_SUFFIXES = {".mp4", ".webm", ".mkv", ".avi", ".mov", ".ogv"}
-MIN_BITS = 16
+MIN_BITS = 12
 
 
 def distinct_frames(path: Path, limit: int) -> list[np.ndarray]:
@@ -42,7 +42,7 @@ def distinct_frames(path: Path, limit: int) -> list[np.ndarray]:
         if not ok:
             break
         number += 1
-        if number % max(1, round(fps / 5)) != 1:
+        if number % max(1, round(fps / 10)) != 1:
             continue
         code = dct_hash(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
         if hashes and hamming(np.array(hashes), code).min() < MIN_BITS:

@@ -50,6 +50,51 @@ class _Item:
     alive: bool = True
 
 
+@dataclass
+class _Query:
+    """A query's codes and its probes (keys and their flips), made once for every part searched."""
+
+    codes: np.ndarray
+    valid: np.ndarray
+    duration: float
+    variants: int
+    unique: np.ndarray  # distinct probe keys, sorted
+    by_unique: np.ndarray  # probe numbers grouped by their unique key
+    starts: np.ndarray  # where each unique key's probes start in by_unique
+    probe_frame: np.ndarray
+    probe_variant: np.ndarray
+
+    @classmethod
+    def of(cls, arrays: dict[str, np.ndarray]) -> _Query | None:
+        codes = arrays["codes"]
+        weak = arrays.get("weak")
+        if weak is None:  # a stored fingerprint searched as a query: plain codes, no flips
+            weak = np.zeros(codes.shape, np.uint16)
+        valid = arrays["level"] > SILENCE_DB
+        frames, variants = codes.shape
+        if frames <= KEY_GAP:
+            return None
+        at = np.flatnonzero(valid[: frames - KEY_GAP] & valid[KEY_GAP:])
+        if len(at) == 0:
+            return None
+        keys = _keys(codes[at], codes[at + KEY_GAP]).astype(np.int64)  # (n, variants)
+        flips = _flip_masks(weak[at], weak[at + KEY_GAP])  # (n, variants, probes)
+        probes = (keys[:, :, None] ^ flips).reshape(-1)
+        unique, inverse = np.unique(probes, return_inverse=True)
+        by_unique = np.argsort(inverse, kind="stable")
+        return cls(
+            codes=codes,
+            valid=valid,
+            duration=max(float(arrays["duration"]), 1e-9),
+            variants=variants,
+            unique=unique,
+            by_unique=by_unique,
+            starts=np.searchsorted(inverse[by_unique], np.arange(len(unique) + 1)),
+            probe_frame=np.repeat(at, variants * flips.shape[2]),
+            probe_variant=np.tile(np.repeat(np.arange(variants), flips.shape[2]), len(at)),
+        )
+
+
 class _FrozenItems:
     """The items of an index opened from a segment, made on demand from its arrays."""
 
@@ -180,25 +225,37 @@ class AudioIndex(Index):
     # -- searching --------------------------------------------------------------------------------
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
-        arrays = unpack_arrays(fingerprint)
-        codes = arrays["codes"]
-        weak = arrays.get("weak")
-        if weak is None:  # a stored fingerprint searched as a query: plain codes, no flips
-            weak = np.zeros(codes.shape, np.uint16)
-        valid = arrays["level"] > SILENCE_DB
-        if len(codes) <= KEY_GAP or len(self) == 0:
-            return []
-        candidates = self._candidates(codes, weak, valid)
-        found: dict[int, list[tuple[float, Segment]]] = {}
-        for slot, offset, variant in candidates:
-            for errors, segment in self._verify(codes, valid, slot, offset, variant):
-                kept = found.setdefault(slot, [])
+        return self.search_parts([self], fingerprint, limit)[0]
+
+    @classmethod
+    def search_parts(cls, parts: list[Index], fingerprint: Fingerprint, limit: int = 20) -> list[list[Hit]]:
+        """One query against a library held in several parts (segments), answered as one index would:
+        the query's probes are made once, and the vote cells of all parts are ranked together, so only
+        the library's best MAX_CANDIDATES are verified (per part, every part would verify its own
+        chance candidates, and query time would grow with the number of parts)."""
+        query = _Query.of(unpack_arrays(fingerprint))
+        if query is None:
+            return [[] for _ in parts]
+        scored = []
+        for number, part in enumerate(parts):
+            if len(part):
+                scored += [(score, number, candidate) for score, candidate in part._scored(query)]
+        scored.sort(key=lambda item: -item[0])  # stable: within a part, its own order is kept
+        found: list[dict[int, list[tuple[float, Segment]]]] = [{} for _ in parts]
+        for _, number, (slot, offset, variant) in scored[:MAX_CANDIDATES]:
+            for errors, segment in parts[number]._verify(query.codes, query.valid, slot, offset, variant):
+                kept = found[number].setdefault(slot, [])
                 if any(_overlap(segment, other) > 0.5 for _, other in kept):
                     continue
                 kept.append((errors, segment))
+        return [
+            part._hits(found_in_part, query.duration, limit)
+            for part, found_in_part in zip(parts, found, strict=True)
+        ]
+
+    def _hits(self, found: dict[int, list[tuple[float, Segment]]], duration: float, limit: int) -> list[Hit]:
         # Global similarity, as for video: the share of the query inside copied segments, weighted by
         # each segment's similarity.
-        duration = max(float(arrays["duration"]), 1e-9)
         matches = []
         for slot, kept in found.items():
             segments = sorted((segment for _, segment in kept), key=lambda s: s.start)
@@ -207,38 +264,24 @@ class AudioIndex(Index):
         matches.sort(key=lambda m: -m.similarity)
         return matches[:limit]
 
-    def _candidates(
-        self, codes: np.ndarray, weak: np.ndarray, valid: np.ndarray
-    ) -> list[tuple[int, int, int]]:
-        frames, variants = codes.shape
-        at = np.flatnonzero(valid[: frames - KEY_GAP] & valid[KEY_GAP:])
-        if len(at) == 0:
-            return []
-        first, second = codes[at], codes[at + KEY_GAP]  # (n, variants)
-        keys = _keys(first, second).astype(np.int64)
-        flips = _flip_masks(weak[at], weak[at + KEY_GAP])  # (n, variants, probes)
-        probes = (keys[:, :, None] ^ flips).reshape(-1)
-        probe_frame = np.repeat(at, variants * flips.shape[2])
-        probe_variant = np.tile(np.repeat(np.arange(variants), flips.shape[2]), len(at))
-        unique, inverse = np.unique(probes, return_inverse=True)
-        hit_probe, rows = self._keys.lookup(unique)
+    def _scored(self, query: _Query) -> list[tuple[int, tuple[int, int, int]]]:
+        """This part's best vote cells: (score, (slot, offset, variant)), best first."""
+        hit_probe, rows = self._keys.lookup(query.unique)
         if len(rows) == 0:
             return []
         # Each unique probe stands for several (frame, variant) probes: expand through `inverse`.
-        by_unique = np.argsort(inverse, kind="stable")
-        starts = np.searchsorted(inverse[by_unique], np.arange(len(unique) + 1))
-        counts = starts[hit_probe + 1] - starts[hit_probe]
-        owners = by_unique[np.repeat(starts[hit_probe], counts) + _ramp(counts)]
+        counts = query.starts[hit_probe + 1] - query.starts[hit_probe]
+        owners = query.by_unique[np.repeat(query.starts[hit_probe], counts) + _ramp(counts)]
         rows = np.repeat(rows.astype(np.int64), counts)
         slots = np.searchsorted(self._bases, rows, side="right") - 1
         alive = self._alive[slots]
         owners, rows, slots = owners[alive], rows[alive], slots[alive]
         if len(rows) == 0:
             return []
-        offsets = rows - self._bases[slots] - probe_frame[owners]
+        offsets = rows - self._bases[slots] - query.probe_frame[owners]
         bins = np.floor_divide(offsets, VOTE_BIN)
         # One vote per (slot, bin, query frame): a frame matching through many probes counts once.
-        votes_key = (slots * (1 << 24) + (bins + (1 << 23))) * (1 << 20) + probe_frame[owners]
+        votes_key = (slots * (1 << 24) + (bins + (1 << 23))) * (1 << 20) + query.probe_frame[owners]
         votes_key, first_of = np.unique(votes_key, return_index=True)
         cell = votes_key >> 20
         cells, votes = np.unique(cell, return_counts=True)
@@ -248,15 +291,15 @@ class AudioIndex(Index):
         score = votes + np.where(has_next, votes[np.minimum(neighbour, len(cells) - 1)], 0)
         order = np.argsort(-score, kind="stable")[:MAX_CANDIDATES]
         order = order[score[order] >= MIN_VOTES]
-        candidates = []
-        cell_variant = probe_variant[owners[first_of]]
+        cell_variant = query.probe_variant[owners[first_of]]
         cell_of_vote = np.searchsorted(cells, cell)
+        candidates = []
         for index in order:
             slot = int(cells[index] >> 24)
             bin_ = int((cells[index] & ((1 << 24) - 1)) - (1 << 23))
             members = cell_of_vote == index
-            variant = int(np.bincount(cell_variant[members], minlength=variants).argmax())
-            candidates.append((slot, bin_ * VOTE_BIN + VOTE_BIN, variant))
+            variant = int(np.bincount(cell_variant[members], minlength=query.variants).argmax())
+            candidates.append((int(score[index]), (slot, bin_ * VOTE_BIN + VOTE_BIN, variant)))
         return candidates
 
     def _verify(

@@ -21,13 +21,16 @@ import numpy as np
 
 from engine.audio.codes import CODE_CENTRE, FRAME_SECONDS, KEY_BITS, LAG, SILENCE_DB, WEAK_BITS
 from engine.base import Fingerprint, Hit, Index, Segment, unpack_arrays
-from engine.sorted_runs import SortedRuns
+from engine.sorted_runs import KeyDirectory, SortedRuns
 
 KEY_GAP = LAG  # the second code of a key is this many codes later (0.5 s)
 KEY_EVERY = 4  # library codes filed under a key: every 4th (8 per second)
 _KEY_MASK = (1 << KEY_BITS) - 1
 VOTE_BIN = 24  # codes per offset bin (0.77 s): a 5% tempo change drifts 16 codes over 10 s
 MAX_CANDIDATES = 24
+# A segment with this many seed keys keeps a directory of all 2**24 keys instead of the keys (the
+# directory is then no bigger than the keys it replaces).
+DIRECTORY_MIN_KEYS = 1 << 24
 MIN_VOTES = 2
 TIME_SCALES = (0.95, 0.975, 1.0, 1.025, 1.05)
 SEARCH_RADIUS = VOTE_BIN  # codes either side of the voted offset tried when verifying
@@ -134,7 +137,6 @@ class AudioIndex(Index):
         return [item.key for item in self._items], self._arrays()
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        keys, rows = self._keys.merged()
         if isinstance(self._items, _FrozenItems):
             lengths = self._items.lengths
         else:
@@ -144,9 +146,18 @@ class AudioIndex(Index):
             "valid": self._valid[: self._used],
             "bases": self._bases[: len(self)],
             "lengths": lengths,
-            "seed_keys": keys,
-            "seed_rows": rows,
+            **self._seed_arrays(),
         }
+
+    def _seed_arrays(self) -> dict[str, np.ndarray]:
+        """The seed keys as one sorted run, or, in a big segment, as a directory of where each key's
+        rows start (a lookup is then two reads per probe, not a binary search in 30 M keys)."""
+        if isinstance(self._keys, KeyDirectory):
+            return {"seed_starts": self._keys.starts, "seed_rows": self._keys.rows}
+        keys, rows = self._keys.merged()
+        if len(keys) < DIRECTORY_MIN_KEYS:
+            return {"seed_keys": keys, "seed_rows": rows}
+        return {"seed_starts": KeyDirectory.build(keys, rows, 2 * KEY_BITS).starts, "seed_rows": rows}
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> AudioIndex:
@@ -157,7 +168,10 @@ class AudioIndex(Index):
         index._used = len(arrays["codes"])
         index._bases = arrays["bases"]
         index._alive = np.ones(len(arrays["bases"]), bool)
-        index._keys = SortedRuns.from_run(arrays["seed_keys"], arrays["seed_rows"])
+        if "seed_starts" in arrays:
+            index._keys = KeyDirectory(arrays["seed_starts"], arrays["seed_rows"])
+        else:
+            index._keys = SortedRuns.from_run(arrays["seed_keys"], arrays["seed_rows"])
         return index
 
     def _refuse_if_frozen(self) -> None:

@@ -210,3 +210,20 @@ def test_audio_over_the_length_limit_is_refused(folder, monkeypatch):
     with pytest.raises(MediaError) as caught:
         AudioFingerprinter().extract(MediaInput(path=path))
     assert caught.value.code == "InvalidFile.TooLarge"
+
+
+@pytest.mark.parametrize("edit", ["clean", "noise0db", "speed+5"])
+def test_a_big_segments_key_directory_answers_as_its_keys_do(index, folder, edit, monkeypatch):
+    from engine.audio import index as audio_index
+
+    path, _ = edited(folder, "sugar-plum", 40.0, 10.0, edit)
+    query = AudioFingerprinter().extract(MediaInput(path=path))
+    keys, arrays = index.export()
+    assert "seed_keys" in arrays  # a small index keeps its keys
+    monkeypatch.setattr(audio_index, "DIRECTORY_MIN_KEYS", 0)  # as a segment of 600+ hours does
+    _, with_directory = index.export()
+    assert "seed_starts" in with_directory and "seed_keys" not in with_directory
+    expected = audio_index.AudioIndex.from_arrays(arrays).search(query)
+    found = audio_index.AudioIndex.from_arrays(with_directory).search(query)
+    assert [keys[hit.key] for hit in found] == [keys[hit.key] for hit in expected] == ["sugar-plum"]
+    assert [hit.segments for hit in found] == [hit.segments for hit in expected]

@@ -1,25 +1,91 @@
-"""The image index: a Hamming scan of the global hashes, and keypoint voting verified by a RANSAC
-similarity transform for local (crop, overlay) copies.
+"""The image index: no scan of the library, whatever its size.
 
-Like every index, it lives in memory, is filled incrementally (add/remove per item) and is rebuilt from
-the stored fingerprints after a restart; nothing here persists itself.
+Two lookups find candidates, and only a few candidates are verified:
+- whole-picture copies: the 256-bit global hash, cut into 16 chunks of 16 bits (multi-index hashing,
+  Norouzi et al.). Each chunk has a sorted table; a query probes its own chunk values and their 16
+  one-bit neighbours, so every item within 31 bits is a candidate for sure (one of the 16 chunks then
+  differs by at most one bit) and most items within the 64-bit threshold are; the candidates' full
+  hashes decide.
+- local copies (crops, borders, overlays, rotations): an inverted file of visual words
+  (engine/image/words.py). An item is filed under the words of its first INDEXED_KEYPOINTS keypoints
+  (spread over the picture); a query looks up the words of all its keypoints, rarest first within a
+  budget of postings, and the items sharing the most words are verified by a RANSAC similarity
+  transform on their full keypoints, as before.
+
+Memory: what every search touches ("hot") is the hashes, the chunk tables and the inverted file, about
+900 bytes per item; the full keypoints and descriptors ("cold") are read for the candidates only. The
+index is exported as flat arrays (export) and searched in place from them (from_arrays), e.g. from
+memory-mapped segment files. A mutable index keeps its items and builds those arrays when searched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 import cv2
 import numpy as np
 
 from engine.base import Fingerprint, Hit, Index, unpack_arrays
+from engine.image.words import words
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
+HASH_CHUNKS = 16
+# A chunk value and its one-bit neighbours.
+_PROBES = np.array([0] + [1 << bit for bit in range(16)], np.uint16)
+HOT = ("hashes", "hash_chunks", "hash_items", "word_keys", "word_starts", "word_items")
+# Largest change of scale a copy may have (points are normalised by the picture's longer side).
+MAX_SCALE = 8.0
+COLD = ("keypoint_starts", "keypoint_counts", "points", "descriptors")
 
 
 def hamming(rows: np.ndarray, code: np.ndarray) -> np.ndarray:
     """Hamming distance between each packed row and one packed code."""
     return _POPCOUNT[np.bitwise_xor(rows, code)].sum(axis=1, dtype=np.int32)
+
+
+def chunks(hashes: np.ndarray) -> np.ndarray:
+    """The 16-bit chunks of 32-byte hashes: (items, 16) uint16."""
+    return np.ascontiguousarray(hashes).view("<u2").reshape(len(hashes), HASH_CHUNKS)
+
+
+def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """All positions of the half-open ranges [starts[i], ends[i]), concatenated."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    before = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - before, lengths)
+
+
+def build_arrays(items: list[dict[str, np.ndarray]], indexed: int) -> dict[str, np.ndarray]:
+    """The flat arrays of an index of these items (each: hash, points, descriptors, words)."""
+    n = len(items)
+    hashes = np.array([item["hash"] for item in items], np.uint8).reshape(n, 32)
+    by_chunk = chunks(hashes).T
+    order = np.argsort(by_chunk, axis=1, kind="stable")
+    counts = np.array([len(item["descriptors"]) for item in items], np.int64)
+    item_words = [np.unique(item["words"][:indexed]) for item in items]
+    owners = np.repeat(np.arange(n, dtype=np.uint32), [len(w) for w in item_words])
+    flat = np.concatenate(item_words) if items else np.zeros(0, np.uint32)
+    by_word = np.lexsort((owners, flat))
+    keys, starts = np.unique(flat[by_word], return_index=True)
+    return {
+        "hashes": hashes,
+        "hash_chunks": np.take_along_axis(by_chunk, order, axis=1),
+        "hash_items": order.astype(np.uint32),
+        "word_keys": keys.astype(np.uint32),
+        "word_starts": np.append(starts, len(flat)).astype(np.int64),
+        "word_items": owners[by_word],
+        "keypoint_starts": (np.cumsum(counts) - counts).astype(np.int64),
+        "keypoint_counts": counts.astype(np.uint16),
+        "points": _stack([item["points"] for item in items], (0, 2), np.float16),
+        "descriptors": _stack([item["descriptors"] for item in items], (0, 32), np.uint8),
+    }
+
+
+def _stack(parts: list[np.ndarray], empty: tuple[int, int], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(empty, dtype)
 
 
 class ImageIndex(Index):
@@ -31,112 +97,167 @@ class ImageIndex(Index):
     # ...and those pairs must be a fair share of the keypoints: one stray 15-pair agreement between
     # two busy unrelated photos covered 4% of their keypoints on the corpus.
     MIN_LOCAL_SIMILARITY = 0.05
-    # Descriptor pairs closer than this (of 256 bits) vote for an item.
-    VOTE_MAX_BITS = 64
-    # Voting uses the first (grid-spread) query keypoints only; verification uses them all.
-    VOTERS = 600
+    # Keypoints of a library item filed in the inverted file (4 bytes each): the bound on hot memory.
+    INDEXED_KEYPOINTS = 200
+    # Query side: nearest cells per descriptor half (k*k words per keypoint), and the most postings
+    # one orientation of a query reads (its rarest words first): the bound on lookup work.
+    QUERY_NEAREST = 2
+    POSTING_BUDGET = 300_000
+    # An item must share this many words with the query to be verified; at most this many are.
+    MIN_VOTES = 3
     VERIFY_CANDIDATES = 8
 
     def __init__(self) -> None:
-        self._slots: list[dict[str, np.ndarray] | None] = []
-        self._keys: list[Hashable] = []
-        self._slot_of: dict[Hashable, int] = {}
-        self._stacked: tuple[np.ndarray, ...] | None = None
+        self._items: dict[Hashable, dict[str, np.ndarray]] = {}
+        self._arrays: Mapping[str, np.ndarray] | None = None
+        self._keys: list[Hashable] | None = None
+        self._read_only = False
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> ImageIndex:
+        index = cls()
+        index._arrays = arrays
+        index._read_only = True
+        return index
 
     def __len__(self) -> int:
-        return len(self._slot_of)
+        if self._read_only:
+            return len(self._arrays["hashes"])
+        return len(self._items)
 
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
-        if key in self._slot_of:
-            self.remove(key)
+        self._refuse_if_read_only()
         arrays = unpack_arrays(fingerprint)
-        self._slot_of[key] = len(self._slots)
-        self._slots.append(arrays)
-        self._keys.append(key)
-        self._stacked = None
+        item = {name: arrays[name] for name in ("hash", "points", "descriptors")}
+        item["words"] = words(item["descriptors"][: self.INDEXED_KEYPOINTS])[:, 0]
+        self._items.pop(key, None)
+        self._items[key] = item
+        self._arrays = None
 
     def remove(self, key: Hashable) -> None:
-        slot = self._slot_of.pop(key, None)
-        if slot is not None:
-            self._slots[slot] = None
-            self._stacked = None
+        self._refuse_if_read_only()
+        if self._items.pop(key, None) is not None:
+            self._arrays = None
 
-    def _stack(self) -> tuple[np.ndarray, ...]:
-        """(slot ids, their hashes, all descriptors' owner slot + descriptors) for vectorised search."""
-        if self._stacked is None:
-            live = [i for i, arrays in enumerate(self._slots) if arrays is not None]
-            hashes = np.array([self._slots[i]["hash"] for i in live], np.uint8).reshape(-1, 32)
-            owners = [np.full(len(self._slots[i]["descriptors"]), i, np.int32) for i in live]
-            descriptors = [self._slots[i]["descriptors"] for i in live]
-            self._stacked = (
-                np.array(live, np.int32),
-                hashes,
-                np.concatenate(owners) if owners else np.zeros(0, np.int32),
-                np.concatenate(descriptors) if descriptors else np.zeros((0, 32), np.uint8),
+    def _refuse_if_read_only(self) -> None:
+        if self._read_only:
+            raise TypeError(
+                "this image index is read-only (opened from arrays): build a new one to change it"
             )
-        return self._stacked
+
+    def export(self) -> tuple[list[Hashable], dict[str, np.ndarray]]:
+        if self._read_only:
+            return list(range(len(self))), dict(self._arrays)
+        return list(self._items), build_arrays(list(self._items.values()), self.INDEXED_KEYPOINTS)
+
+    def hot_bytes(self) -> int:
+        return sum(int(self._current()[name].nbytes) for name in HOT)
+
+    def _current(self) -> Mapping[str, np.ndarray]:
+        if self._arrays is None:
+            self._keys, self._arrays = self.export()
+        return self._arrays
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
-        if not self._slot_of:
+        if len(self) == 0:
             return []
+        arrays = self._current()
         query = unpack_arrays(fingerprint)
-        live, hashes, owners, descriptors = self._stack()
         found: dict[int, Hit] = {}
-
-        distance = np.minimum(hamming(hashes, query["hash"]), hamming(hashes, query["hash_mirrored"]))
-        close = distance <= self.GLOBAL_MAX_BITS
-        for slot, bits in zip(live[close], distance[close], strict=True):
-            found[int(slot)] = Hit(self._keys[slot], 1.0 - bits / 128.0, distance=float(bits))
-
+        for code in (query["hash"], query["hash_mirrored"]):
+            for item, bits in self._global_matches(arrays, code):
+                if item not in found or bits < found[item].distance:
+                    found[item] = Hit(item, 1.0 - bits / 128.0, distance=float(bits))
         for suffix in ("", "_mirrored"):
             q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
-            for slot, inliers in self._local_matches(q_points, q_desc, owners, descriptors):
-                library_points = len(self._slots[slot]["descriptors"])
+            for item, inliers in self._local_matches(arrays, q_points, q_desc):
+                library_points = int(arrays["keypoint_counts"][item])
                 # Share of keypoints that agree: about the share of the picture copied. Only the
                 # global hash may say 1.0 (the same picture); local evidence stops just below.
                 similarity = min(0.99, inliers / max(1, min(len(q_desc), library_points)))
                 if similarity < self.MIN_LOCAL_SIMILARITY:
                     continue
-                current = found.get(slot)
+                current = found.get(item)
                 if current is None or similarity > current.similarity:
-                    found[slot] = Hit(self._keys[slot], similarity, distance=float(-inliers))
-        matches = sorted(found.values(), key=lambda match: -match.similarity)
+                    found[item] = Hit(item, similarity, distance=float(-inliers))
+        matches = sorted(found.values(), key=lambda match: -match.similarity)[:limit]
         for match in matches:
             match.similarity = round(float(match.similarity), 4)
-        return matches[:limit]
+            match.key = match.key if self._read_only else self._keys[match.key]
+        return matches
 
-    def _local_matches(self, q_points, q_desc, owners, descriptors) -> list[tuple[int, int]]:
-        if len(q_desc) < self.MIN_INLIERS or len(descriptors) < 2:
+    def _global_matches(self, arrays, code: np.ndarray) -> list[tuple[int, int]]:
+        """Items within GLOBAL_MAX_BITS of the code, among those sharing a chunk up to one bit."""
+        probes = chunks(code[None, :])[0][:, None] ^ _PROBES[None, :]
+        table, items = arrays["hash_chunks"], arrays["hash_items"]
+        found = []
+        for chunk in range(HASH_CHUNKS):
+            row = table[chunk]
+            found.append(
+                (chunk, np.searchsorted(row, probes[chunk]), np.searchsorted(row, probes[chunk], "right"))
+            )
+        candidates = np.unique(
+            np.concatenate([items[chunk][ranges(lo, hi)] for chunk, lo, hi in found])
+        ).astype(np.int64)
+        distance = hamming(arrays["hashes"][candidates], code)
+        close = distance <= self.GLOBAL_MAX_BITS
+        return list(zip(candidates[close].tolist(), distance[close].tolist(), strict=True))
+
+    def candidates(self, arrays, q_desc: np.ndarray) -> list[int]:
+        """The items sharing the most visual words with these query descriptors, each word weighted
+        by its rarity (idf: log(items / items filed under it)), best first: at most
+        VERIFY_CANDIDATES, each sharing at least MIN_VOTES words."""
+        if len(q_desc) == 0 or len(arrays["word_keys"]) == 0:
             return []
-        matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-        pairs = matcher.knnMatch(q_desc[: self.VOTERS], descriptors, k=2)
-        votes: dict[int, set[int]] = {}
-        for candidates in pairs:
-            for pair in candidates:
-                if pair.distance <= self.VOTE_MAX_BITS:
-                    votes.setdefault(int(owners[pair.trainIdx]), set()).add(pair.queryIdx)
-        ranked = sorted(votes.items(), key=lambda item: -len(item[1]))[: self.VERIFY_CANDIDATES]
+        query_words = np.unique(words(q_desc, self.QUERY_NEAREST))
+        keys = arrays["word_keys"]
+        at = np.minimum(np.searchsorted(keys, query_words), len(keys) - 1)
+        present = at[keys[at] == query_words]
+        starts, ends = arrays["word_starts"][present], arrays["word_starts"][present + 1]
+        rarest = np.argsort(ends - starts, kind="stable")
+        within = rarest[np.cumsum((ends - starts)[rarest]) <= self.POSTING_BUDGET]
+        lengths = ends[within] - starts[within]
+        voters = arrays["word_items"][ranges(starts[within], ends[within])]
+        if len(voters) == 0:
+            return []
+        weights = np.repeat(np.log((len(arrays["hashes"]) + 1) / lengths), lengths)
+        order = np.argsort(voters, kind="stable")
+        voters = voters[order]
+        firsts = np.concatenate(([0], np.flatnonzero(np.diff(voters)) + 1))
+        votes = np.diff(np.append(firsts, len(voters)))
+        scores = np.add.reduceat(weights[order], firsts)
+        best = np.argsort(-scores, kind="stable")[: self.VERIFY_CANDIDATES]
+        best = best[votes[best] >= self.MIN_VOTES]
+        return voters[firsts[best]].astype(np.int64).tolist()
+
+    def _local_matches(self, arrays, q_points, q_desc) -> list[tuple[int, int]]:
+        if len(q_desc) < self.MIN_INLIERS:
+            return []
         results = []
-        for slot, voters in ranked:
-            if len(voters) < self.MIN_INLIERS:
-                break
-            inliers = self._verify(q_points, q_desc, self._slots[slot])
+        for item in self.candidates(arrays, q_desc):
+            start = int(arrays["keypoint_starts"][item])
+            stop = start + int(arrays["keypoint_counts"][item])
+            library = (arrays["points"][start:stop], arrays["descriptors"][start:stop])
+            inliers = verify(q_points, q_desc, *library)
             if inliers >= self.MIN_INLIERS:
-                results.append((slot, inliers))
+                results.append((item, inliers))
         return results
 
-    @staticmethod
-    def _verify(q_points, q_desc, library: dict[str, np.ndarray]) -> int:
-        """Keypoint pairs that pass Lowe's ratio test and agree on one similarity transform."""
-        l_desc = library["descriptors"]
-        if len(l_desc) < 2:
-            return 0
-        pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(q_desc, l_desc, k=2)
-        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
-        if len(good) < 6:
-            return 0
-        src = q_points[[g.queryIdx for g in good]].astype(np.float32)
-        dst = library["points"][[g.trainIdx for g in good]].astype(np.float32)
-        cv2.setRNGSeed(len(good))  # RANSAC samples at random: same inputs, same answer
-        _, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.01)
-        return int(mask.sum()) if mask is not None else 0
+
+def verify(q_points, q_desc, l_points, l_desc) -> int:
+    """Keypoint pairs that pass Lowe's ratio test and agree on one similarity transform; a transform
+    shrinking or growing the picture more than MAX_SCALE times is none (it may bring many query
+    points onto one library point that many of them were paired with)."""
+    if len(l_desc) < 2 or len(q_desc) < 2:
+        return 0
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(q_desc, np.ascontiguousarray(l_desc), k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
+    if len(good) < 6:
+        return 0
+    src = q_points[[g.queryIdx for g in good]].astype(np.float32)
+    dst = np.asarray(l_points)[[g.trainIdx for g in good]].astype(np.float32)
+    cv2.setRNGSeed(len(good))  # RANSAC samples at random: same inputs, same answer
+    transform, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.01)
+    if mask is None or not 1 / MAX_SCALE <= float(np.hypot(*transform[0, :2])) <= MAX_SCALE:
+        return 0
+    return int(mask.sum())

@@ -6,7 +6,7 @@ The photos are those the corpus builder draws from (the Debian opencv-doc and ma
 packages unpacked by bench/build_corpus.sh, scikit-image's data, the shared media), minus every file
 whose name any of the given corpora uses as a library item or a negative: the vocabulary never sees a
 picture the evaluation asks about. ORB descriptors are made as the fingerprinter makes them; each
-128-bit half gets 2**HALF_BITS k-majority centroids.
+128-bit half gets a two-level tree of k-majority centroids (engine/image/words.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from engine.image.fingerprinter import keypoints
-from engine.image.words import HALF_BITS, train
+from engine.image.words import train
 
 REPO = Path(__file__).resolve().parent.parent
 POOLS = [
@@ -74,7 +74,7 @@ def main() -> None:
     print(f"{len(per_photo)} photos ({len(photos)} files), {len(descriptors)} descriptors")
     rng = np.random.default_rng(0)
     sample = descriptors[rng.choice(len(descriptors), min(args.sample, len(descriptors)), replace=False)]
-    halves = [train(np.ascontiguousarray(sample[:, i * 16 : (i + 1) * 16]), 2**HALF_BITS) for i in (0, 1)]
+    halves = [train(np.ascontiguousarray(sample[:, i * 16 : (i + 1) * 16])) for i in (0, 1)]
     np.save(args.out, np.stack(halves))
     print(f"wrote {args.out} in {time.perf_counter() - started:.0f} s")
 

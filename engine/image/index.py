@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from engine.base import Fingerprint, Hit, Index, unpack_arrays
-from engine.image.words import words
+from engine.image.words import distances, nearest, words
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
 HASH_CHUNKS = 16
@@ -168,18 +168,16 @@ class ImageIndex(Index):
             for item, bits in self._global_matches(arrays, code):
                 if item not in found or bits < found[item].distance:
                     found[item] = Hit(item, 1.0 - bits / 128.0, distance=float(bits))
-        for suffix in ("", "_mirrored"):
-            q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
-            for item, inliers in self._local_matches(arrays, q_points, q_desc):
-                library_points = int(arrays["keypoint_counts"][item])
-                # Share of keypoints that agree: about the share of the picture copied. Only the
-                # global hash may say 1.0 (the same picture); local evidence stops just below.
-                similarity = min(0.99, inliers / max(1, min(len(q_desc), library_points)))
-                if similarity < self.MIN_LOCAL_SIMILARITY:
-                    continue
-                current = found.get(item)
-                if current is None or similarity > current.similarity:
-                    found[item] = Hit(item, similarity, distance=float(-inliers))
+        for item, inliers, query_points in self._local_matches(arrays, query):
+            library_points = int(arrays["keypoint_counts"][item])
+            # Share of keypoints that agree: about the share of the picture copied. Only the global
+            # hash may say 1.0 (the same picture); local evidence stops just below.
+            similarity = min(0.99, inliers / max(1, min(query_points, library_points)))
+            if similarity < self.MIN_LOCAL_SIMILARITY:
+                continue
+            current = found.get(item)
+            if current is None or similarity > current.similarity:
+                found[item] = Hit(item, similarity, distance=float(-inliers))
         matches = sorted(found.values(), key=lambda match: -match.similarity)[:limit]
         for match in matches:
             match.similarity = round(float(match.similarity), 4)
@@ -203,12 +201,13 @@ class ImageIndex(Index):
         close = distance <= self.GLOBAL_MAX_BITS
         return list(zip(candidates[close].tolist(), distance[close].tolist(), strict=True))
 
-    def candidates(self, arrays, q_desc: np.ndarray) -> list[int]:
+    def candidates(self, arrays, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The items sharing the most visual words with these query descriptors, each word weighted
-        by its rarity (idf: log(items / items filed under it)), best first: at most
+        by its rarity (idf: log(items / items filed under it)), and their scores, best first: at most
         VERIFY_CANDIDATES, each sharing at least MIN_VOTES words."""
+        none = np.zeros(0, np.int64), np.zeros(0)
         if len(q_desc) == 0 or len(arrays["word_keys"]) == 0:
-            return []
+            return none
         query_words = np.unique(words(q_desc, self.QUERY_NEAREST))
         keys = arrays["word_keys"]
         at = np.minimum(np.searchsorted(keys, query_words), len(keys) - 1)
@@ -219,7 +218,7 @@ class ImageIndex(Index):
         lengths = ends[within] - starts[within]
         voters = arrays["word_items"][ranges(starts[within], ends[within])]
         if len(voters) == 0:
-            return []
+            return none
         weights = np.repeat(np.log((len(arrays["hashes"]) + 1) / lengths), lengths)
         order = np.argsort(voters, kind="stable")
         voters = voters[order]
@@ -228,19 +227,27 @@ class ImageIndex(Index):
         scores = np.add.reduceat(weights[order], firsts)
         best = np.argsort(-scores, kind="stable")[: self.VERIFY_CANDIDATES]
         best = best[votes[best] >= self.MIN_VOTES]
-        return voters[firsts[best]].astype(np.int64).tolist()
+        return voters[firsts[best]].astype(np.int64), scores[best]
 
-    def _local_matches(self, arrays, q_points, q_desc) -> list[tuple[int, int]]:
-        if len(q_desc) < self.MIN_INLIERS:
-            return []
+    def _local_matches(self, arrays, query: dict[str, np.ndarray]) -> list[tuple[int, int, int]]:
+        """(item, inliers, query keypoints) of the verified candidates: the VERIFY_CANDIDATES best
+        scored of both orientations of the query together."""
+        ranked = []
+        for suffix in ("", "_mirrored"):
+            q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
+            if len(q_desc) >= self.MIN_INLIERS:
+                items, scores = self.candidates(arrays, q_desc)
+                ranked += [(-s, i, suffix) for i, s in zip(items.tolist(), scores.tolist(), strict=True)]
         results = []
-        for item in self.candidates(arrays, q_desc):
+        for _, item, suffix in sorted(ranked)[: self.VERIFY_CANDIDATES]:
             start = int(arrays["keypoint_starts"][item])
             stop = start + int(arrays["keypoint_counts"][item])
-            library = (arrays["points"][start:stop], arrays["descriptors"][start:stop])
-            inliers = verify(q_points, q_desc, *library)
+            q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
+            inliers = verify(
+                q_points, q_desc, arrays["points"][start:stop], arrays["descriptors"][start:stop]
+            )
             if inliers >= self.MIN_INLIERS:
-                results.append((item, inliers))
+                results.append((item, inliers, len(q_desc)))
         return results
 
 
@@ -250,12 +257,21 @@ def verify(q_points, q_desc, l_points, l_desc) -> int:
     points onto one library point that many of them were paired with)."""
     if len(l_desc) < 2 or len(q_desc) < 2:
         return 0
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(q_desc, np.ascontiguousarray(l_desc), k=2)
-    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
+    found = distances(
+        np.ascontiguousarray(q_desc).view(np.uint64), np.ascontiguousarray(l_desc).view(np.uint64)
+    )
+    two = nearest(found, 2)
+    rows = np.arange(len(found))
+    best = found[rows, two[:, 0]]
+    good = np.flatnonzero(best < 0.8 * found[rows, two[:, 1]])
+    # One query keypoint per library keypoint (the closest): pairs sharing a library keypoint would
+    # all agree with a transform that shrinks the query onto it.
+    good = good[np.argsort(best[good], kind="stable")]
+    good = np.sort(good[np.unique(two[good, 0], return_index=True)[1]])
     if len(good) < 6:
         return 0
-    src = q_points[[g.queryIdx for g in good]].astype(np.float32)
-    dst = np.asarray(l_points)[[g.trainIdx for g in good]].astype(np.float32)
+    src = q_points[good].astype(np.float32)
+    dst = np.asarray(l_points)[two[good, 0]].astype(np.float32)
     cv2.setRNGSeed(len(good))  # RANSAC samples at random: same inputs, same answer
     transform, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.01)
     if mask is None or not 1 / MAX_SCALE <= float(np.hypot(*transform[0, :2])) <= MAX_SCALE:

@@ -91,12 +91,13 @@ def _stack(parts: list[np.ndarray], empty: tuple[int, int], dtype) -> np.ndarray
 class ImageIndex(Index):
     # Same-picture threshold on the 256-bit hash; unrelated corpus photos are >= 104 bits apart.
     GLOBAL_MAX_BITS = 64
-    # RANSAC-consistent keypoint pairs needed for a local (crop/overlay) match; unrelated photos
-    # give <= 9 at the 99th percentile on the corpus.
-    MIN_INLIERS = 15
-    # ...and those pairs must be a fair share of the keypoints: one stray 15-pair agreement between
-    # two busy unrelated photos covered 4% of their keypoints on the corpus.
-    MIN_LOCAL_SIMILARITY = 0.05
+    # RANSAC-consistent keypoint pairs needed for a local (crop/overlay) match. Pairs are one-to-one
+    # (verify): unrelated corpus photos then give at most 5 (seed 1234: 34 negative queries x 67
+    # library photos x 2 orientations); before, up to 9 at the 99th percentile, and 15 were needed.
+    MIN_INLIERS = 12
+    # ...and those pairs must be a fair share of the keypoints (busy unrelated photos: at most 2% of
+    # their keypoints on the same measure).
+    MIN_LOCAL_SIMILARITY = 0.025
     # Keypoints of a library item filed in the inverted file (4 bytes each): the bound on hot memory.
     INDEXED_KEYPOINTS = 200
     # Query side: nearest cells per descriptor half (k*k words per keypoint), and the most postings

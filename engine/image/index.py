@@ -101,9 +101,9 @@ class ImageIndex(Index):
     # Keypoints of a library item filed in the inverted file (4 bytes each): the bound on hot memory.
     INDEXED_KEYPOINTS = 200
     # Query side: nearest cells per descriptor half (k*k words per keypoint), and the most postings
-    # one orientation of a query reads (its rarest words first): the bound on lookup work.
+    # one orientation of a query reads (see _lists): the bound on lookup work.
     QUERY_NEAREST = 2
-    POSTING_BUDGET = 300_000
+    POSTING_BUDGET = 200_000
     # An item must share this many words with the query to be verified; at most this many are.
     MIN_VOTES = 3
     VERIFY_CANDIDATES = 8
@@ -113,11 +113,14 @@ class ImageIndex(Index):
         self._arrays: Mapping[str, np.ndarray] | None = None
         self._keys: list[Hashable] | None = None
         self._read_only = False
+        self._given: Mapping[str, np.ndarray] | None = None
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> ImageIndex:
         index = cls()
-        index._arrays = arrays
+        index._given = arrays
+        # Plain views of the same memory (np.memmap's own indexing costs ~20 us a call).
+        index._arrays = {name: np.asarray(array) for name, array in arrays.items()}
         index._read_only = True
         return index
 
@@ -148,7 +151,7 @@ class ImageIndex(Index):
 
     def export(self) -> tuple[list[Hashable], dict[str, np.ndarray]]:
         if self._read_only:
-            return list(range(len(self))), dict(self._arrays)
+            return list(range(len(self))), dict(self._given)
         return list(self._items), build_arrays(list(self._items.values()), self.INDEXED_KEYPOINTS)
 
     def hot_bytes(self) -> int:
@@ -209,26 +212,45 @@ class ImageIndex(Index):
         none = np.zeros(0, np.int64), np.zeros(0)
         if len(q_desc) == 0 or len(arrays["word_keys"]) == 0:
             return none
-        query_words = np.unique(words(q_desc, self.QUERY_NEAREST))
-        keys = arrays["word_keys"]
-        at = np.minimum(np.searchsorted(keys, query_words), len(keys) - 1)
-        present = at[keys[at] == query_words]
-        starts, ends = arrays["word_starts"][present], arrays["word_starts"][present + 1]
-        rarest = np.argsort(ends - starts, kind="stable")
-        within = rarest[np.cumsum((ends - starts)[rarest]) <= self.POSTING_BUDGET]
+        starts, ends = self._lists(arrays, q_desc)
+        within = np.flatnonzero(np.cumsum(ends - starts) <= self.POSTING_BUDGET)
         lengths = ends[within] - starts[within]
-        voters = arrays["word_items"][ranges(starts[within], ends[within])]
+        voters = arrays["word_items"][ranges(starts[within], ends[within])].astype(np.uint64)
         if len(voters) == 0:
             return none
-        weights = np.repeat(np.log((len(arrays["hashes"]) + 1) / lengths), lengths)
-        order = np.argsort(voters, kind="stable")
-        voters = voters[order]
+        # Each posting carries its word's weight (idf in quarter units) in its low byte, so that one
+        # plain sort groups the postings by item (an argsort is 3x slower on this path).
+        idf = np.log((len(arrays["hashes"]) + 1) / lengths)
+        weights = np.clip(np.rint(idf * 4), 1, 255).astype(np.uint64)
+        postings = np.sort((voters << np.uint64(8)) | np.repeat(weights, lengths))
+        voters = postings >> np.uint64(8)
         firsts = np.concatenate(([0], np.flatnonzero(np.diff(voters)) + 1))
         votes = np.diff(np.append(firsts, len(voters)))
-        scores = np.add.reduceat(weights[order], firsts)
-        best = np.argsort(-scores, kind="stable")[: self.VERIFY_CANDIDATES]
+        scores = np.add.reduceat((postings & np.uint64(255)).astype(np.int64), firsts) / 4
+        best = np.argpartition(-scores, min(self.VERIFY_CANDIDATES, len(scores)) - 1)[
+            : self.VERIFY_CANDIDATES
+        ]
+        best = best[np.lexsort((voters[firsts[best]], -scores[best]))]
         best = best[votes[best] >= self.MIN_VOTES]
         return voters[firsts[best]].astype(np.int64), scores[best]
+
+    def _lists(self, arrays, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the query's words' postings start and end, in the order they are read: each
+        keypoint's own word (its nearest cells) first, rarest first; then the other combinations of
+        its halves' QUERY_NEAREST nearest cells, rarest first. A big index's budget is spent on the
+        former (at 1M items, reading only those found more of the held-out copies: 0.84 against
+        0.81); a small index reads both."""
+        own = np.unique(words(q_desc))  # as the library's keypoints are filed
+        other = np.setdiff1d(words(q_desc, self.QUERY_NEAREST), own)
+        keys, word_starts = arrays["word_keys"], arrays["word_starts"]
+        spans = []
+        for group in (own, other):
+            at = np.minimum(np.searchsorted(keys, group), len(keys) - 1)
+            present = at[keys[at] == group]
+            starts, ends = word_starts[present], word_starts[present + 1]
+            rarest = np.argsort(ends - starts, kind="stable")
+            spans.append((starts[rarest], ends[rarest]))
+        return np.concatenate([spans[0][0], spans[1][0]]), np.concatenate([spans[0][1], spans[1][1]])
 
     def _local_matches(self, arrays, query: dict[str, np.ndarray]) -> list[tuple[int, int, int]]:
         """(item, inliers, query keypoints) of the verified candidates: the VERIFY_CANDIDATES best

@@ -95,8 +95,9 @@ class ImageIndex(Index):
     # (verify): unrelated corpus photos then give at most 5 (seed 1234: 34 negative queries x 67
     # library photos x 2 orientations); before, up to 9 at the 99th percentile, and 15 were needed.
     MIN_INLIERS = 12
-    # ...and those pairs must be a fair share of the keypoints (busy unrelated photos: at most 2% of
-    # their keypoints on the same measure).
+    # ...and those pairs must be a fair share of the keypoints: 2.5% still asks 15 pairs of two
+    # 600-keypoint pictures (5% was set when one stray 15-pair agreement of two busy unrelated photos
+    # covered 4% of their keypoints; one-to-one pairs left no unrelated pair above 5 pairs).
     MIN_LOCAL_SIMILARITY = 0.025
     # Keypoints of a library item filed in the inverted file (4 bytes each): the bound on hot memory.
     INDEXED_KEYPOINTS = 200

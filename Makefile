@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
 
-.PHONY: run test browser test-browser screenshots lint format worker migrate superuser token bench bench-image-text bench-video bench-audio clean
+.PHONY: run test browser test-browser screenshots lint format worker migrate superuser token bench bench-image-text bench-image-scale bench-video bench-audio clean
 
 $(RUN_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,13 @@ bench-image-text: $(STAMP)
 	  test -f bench/data/corpus-$$seed/ground_truth.json || bash bench/build_corpus.sh bench/data/corpus-$$seed $$seed image,text || exit 1; \
 	  $(PY) -m bench.eval_image_text bench/data/corpus-$$seed --out docs/eval/image-text-seed$$seed.md || exit 1; \
 	done
+
+## Image index at scale: seed-99 queries planted among synthetic fingerprints, one core (needs the corpus of
+## bench-image-text; ~10 GB of disk under bench/data/image-scale for 10M items, deleted afterwards).
+IMAGE_SCALE_SIZES ?= 10000 100000 1000000 3000000 10000000
+bench-image-scale: $(STAMP)
+	test -f bench/data/corpus-99/ground_truth.json || bash bench/build_corpus.sh bench/data/corpus-99 99 image,text
+	taskset -c 0 $(PY) -m bench.scale_image bench/data/corpus-99 --sizes $(IMAGE_SCALE_SIZES) | tee docs/eval/image-scale.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,337 @@
+"""The image index at scale: real held-out queries planted among synthetic fingerprints drawn like real ones.
+
+Usage: taskset -c 0 python -m bench.scale_image CORPUS_DIR [--sizes 10000 100000 1000000 ...]
+       (CORPUS_DIR: a corpus of bench/build_corpus.sh, e.g. bench/data/corpus-99, the held-out seed)
+
+For each size N, an index of N synthetic items plus the corpus's library images (their real
+fingerprints) is written as memory-mapped .npy files under bench/data/image-scale/N/, opened with
+ImageIndex.from_arrays (in place, as a segment would be) and asked every image query of the corpus
+(positives must find their original, negatives nothing). Times are search() alone, the query's
+fingerprint being made beforehand: a first pass (pages not yet in memory) and a second one.
+
+How the synthetic items are drawn (from "pool" photos: those the corpus builder draws from that
+neither benchmark seed uses, as for the vocabulary; bench/train_image_vocabulary.py):
+- visual words: the pool photos' indexed descriptors (the first INDEXED_KEYPOINTS of each, as the
+  index files them), each with 10% of its bits flipped at random (about how far a copy's descriptor
+  is from its original's), quantised like real ones; the inverted file's lists are filled by drawing
+  N x (distinct words per real item) postings from those words, each to a random synthetic item;
+- global hashes: 256 DCT coefficients drawn from a normal law with the mean and covariance of the
+  pool photos' (and of random crops of them), thresholded at their median as dct_hash does;
+- verification detail (cold): synthetic item i points at pool photo i mod P's real keypoints, so
+  verifying a synthetic candidate costs what verifying a real one costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import shutil
+import subprocess
+import time
+import types
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from bench.train_image_vocabulary import training_photos
+from engine.base import Fingerprint, MediaInput, pack_arrays, unpack_arrays
+from engine.image.fingerprinter import ImageFingerprinter
+from engine.image.index import HOT, ImageIndex, chunks
+from engine.image.reading import read_image
+from engine.image.words import words
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "bench/data/image-scale"
+fingerprinter = ImageFingerprinter()
+
+
+def cached(name: str, make):
+    path = DATA / name
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(make()))
+    return pickle.loads(path.read_bytes())
+
+
+def real_items(corpus: Path) -> tuple[list[dict], list[tuple[dict, object]]]:
+    """The corpus's library images (stored fingerprints, unpacked) and its image queries."""
+    truth = json.loads((corpus / "ground_truth.json").read_text())
+    library = [
+        {
+            "id": item["id"],
+            **unpack_arrays(
+                fingerprinter.for_storage(fingerprinter.extract(MediaInput(path=corpus / item["path"])))
+            ),
+        }
+        for item in truth["library"]
+        if item["modality"] == "image"
+    ]
+    queries = [
+        (query, fingerprinter.extract(MediaInput(path=corpus / query["path"])))
+        for query in truth["queries"]
+        if query["modality"] == "image"
+    ]
+    return library, queries
+
+
+def pool_items(corpora: list[Path]) -> list[dict]:
+    """Stored fingerprints and DCT coefficient vectors of the pool photos (and of 8 crops of each)."""
+    rng = np.random.default_rng(3)
+    made = []
+    for path in training_photos(corpora):
+        try:
+            image = read_image(path)
+        except Exception:  # noqa: BLE001 - the pool has a few files OpenCV cannot read; skip them
+            continue
+        if min(image.shape[:2]) < 96:
+            continue
+        arrays = unpack_arrays(fingerprinter.for_storage(fingerprinter.from_array(image)))
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        crops = [grey] + [_crop(grey, rng) for _ in range(8)]
+        arrays["coefficients"] = np.stack([_coefficients(crop) for crop in crops])
+        made.append(arrays)
+    return made
+
+
+def _crop(grey: np.ndarray, rng) -> np.ndarray:
+    height, width = grey.shape
+    h, w = int(height * rng.uniform(0.4, 0.9)), int(width * rng.uniform(0.4, 0.9))
+    y, x = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
+    return grey[y : y + h, x : x + w]
+
+
+def _coefficients(grey: np.ndarray) -> np.ndarray:
+    small = cv2.resize(grey.astype(np.float32), (64, 64), interpolation=cv2.INTER_AREA)
+    values = cv2.dct(small)[1:17, 1:17].ravel()
+    return (values - np.median(values)) / (values.std() + 1e-6)
+
+
+def sampled_words(pool: list[dict], count: int, flip: float = 0.1, seed: int = 4) -> np.ndarray:
+    """Words of `count` pool indexed descriptors, each with `flip` of its bits flipped."""
+    rng = np.random.default_rng(seed)
+    seeds = np.concatenate([item["descriptors"][: ImageIndex.INDEXED_KEYPOINTS] for item in pool])
+    masks = np.packbits(rng.random((1 << 16, 256)) < flip, axis=1)
+    made = []
+    for done in range(0, count, 1_000_000):
+        size = min(1_000_000, count - done)
+        drawn = seeds[rng.integers(0, len(seeds), size)] ^ masks[rng.integers(0, len(masks), size)]
+        made.append(words(drawn)[:, 0])
+    return np.concatenate(made)
+
+
+def synthetic_hashes(pool: list[dict], count: int, rng) -> np.ndarray:
+    samples = np.concatenate([item["coefficients"] for item in pool])
+    mean, cholesky = samples.mean(axis=0), np.linalg.cholesky(np.cov(samples.T) + 1e-6 * np.eye(256))
+    made = []
+    for done in range(0, count, 1_000_000):
+        size = min(1_000_000, count - done)
+        values = mean + rng.standard_normal((size, 256), np.float32) @ cholesky.T.astype(np.float32)
+        made.append(np.packbits(values > np.median(values, axis=1, keepdims=True), axis=1))
+    return np.concatenate(made) if made else np.zeros((0, 32), np.uint8)
+
+
+def _save(folder: Path, name: str, shape, dtype) -> np.ndarray:
+    return np.lib.format.open_memmap(folder / f"{name}.npy", mode="w+", dtype=dtype, shape=shape)
+
+
+def build(folder: Path, size: int, pool: list[dict], library: list[dict], word_sample: np.ndarray) -> None:
+    """Write the arrays of an index of `size` synthetic items followed by the real library items."""
+    rng = np.random.default_rng(size)
+    folder.mkdir(parents=True, exist_ok=True)
+    real_words = [
+        np.unique(words(item["descriptors"][: ImageIndex.INDEXED_KEYPOINTS])[:, 0]) for item in library
+    ]
+    per_item = float(np.mean([len(w) for w in real_words]))
+    sample_counts = np.bincount(word_sample, minlength=1 << 24)
+    synthetic = rng.multinomial(int(size * per_item), sample_counts / sample_counts.sum())
+    real = np.bincount(np.concatenate(real_words), minlength=1 << 24)
+    total = synthetic + real
+    keys = np.flatnonzero(total).astype(np.uint32)
+    starts = np.concatenate(([0], np.cumsum(total[keys]))).astype(np.int64)
+    np.save(folder / "word_keys.npy", keys)
+    np.save(folder / "word_starts.npy", starts)
+    items = _save(folder, "word_items", (int(starts[-1]),), np.uint32)
+    for done in range(0, len(items), 50_000_000):
+        stop = min(len(items), done + 50_000_000)
+        items[done:stop] = rng.integers(0, max(1, size), stop - done, dtype=np.uint32)
+    # The real items' postings go at the end of their words' lists.
+    filed = np.flatnonzero(real)
+    position = dict(
+        zip(filed.tolist(), (starts[np.searchsorted(keys, filed)] + synthetic[filed]).tolist(), strict=True)
+    )
+    for number, item_words in enumerate(real_words):
+        for word in item_words.tolist():
+            items[position[word]] = size + number
+            position[word] += 1
+    items.flush()
+    _build_hashes(
+        folder, np.concatenate([synthetic_hashes(pool, size, rng), np.stack([i["hash"] for i in library])])
+    )
+    _build_cold(folder, size, pool, library)
+
+
+def _build_hashes(folder: Path, hashes: np.ndarray) -> None:
+    np.save(folder / "hashes.npy", hashes)
+    by_chunk = chunks(hashes)
+    table = _save(folder, "hash_chunks", (16, len(hashes)), np.uint16)
+    owners = _save(folder, "hash_items", (16, len(hashes)), np.uint32)
+    for chunk in range(16):
+        column = np.ascontiguousarray(by_chunk[:, chunk])
+        order = np.argsort(column, kind="stable")
+        table[chunk], owners[chunk] = column[order], order
+    table.flush()
+    owners.flush()
+
+
+def _build_cold(folder: Path, size: int, pool: list[dict], library: list[dict]) -> None:
+    sources = pool + library
+    counts = np.array([len(item["descriptors"]) for item in sources], np.int64)
+    firsts = np.cumsum(counts) - counts
+    aliased = np.arange(size) % len(pool)
+    np.save(folder / "keypoint_starts.npy", np.concatenate([firsts[aliased], firsts[len(pool) :]]))
+    np.save(
+        folder / "keypoint_counts.npy",
+        np.concatenate([counts[aliased], counts[len(pool) :]]).astype(np.uint16),
+    )
+    np.save(folder / "points.npy", np.concatenate([item["points"] for item in sources]).astype(np.float16))
+    np.save(folder / "descriptors.npy", np.concatenate([item["descriptors"] for item in sources]))
+
+
+def opened(folder: Path) -> ImageIndex:
+    names = HOT + ("keypoint_starts", "keypoint_counts", "points", "descriptors")
+    return ImageIndex.from_arrays({name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in names})
+
+
+def measure(index, queries, positions: dict[str, int], passes: int = 2) -> dict:
+    """Passes over the queries: times of the last (and the first); recall and false alarms."""
+    times, cpu = {}, []
+    for run in ("first", "second")[:passes]:
+        spent, found, alarms = [], 0, 0
+        for query, fingerprint in queries:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            hits = index.search(fingerprint)
+            spent.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+            if query["negative"]:
+                alarms += bool(hits)
+            else:
+                found += bool(hits) and hits[0].key == positions[query["matches"][0]["library_id"]]
+        times[run] = np.array(spent) * 1000
+    positives = sum(not query["negative"] for query, _ in queries)
+    return {
+        "median_ms": float(np.median(times[run])),
+        "p99_ms": float(np.percentile(times[run], 99)),
+        "cpu_median_ms": float(np.median(cpu[-len(queries) :]) * 1000),
+        "cpu_p99_ms": float(np.percentile(cpu[-len(queries) :], 99) * 1000),
+        "first_median_ms": float(np.median(times["first"])),
+        "first_p99_ms": float(np.percentile(times["first"], 99)),
+        "recall": found / positives,
+        "false_alarms": alarms,
+        "negatives": len(queries) - positives,
+    }
+
+
+def old_index_class() -> type:
+    """The image index before this one (a brute-force scan of all descriptors), from git history."""
+    source = subprocess.run(
+        ["git", "show", f"{OLD_COMMIT}:engine/image/index.py"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    module = types.ModuleType("old_image_index")
+    exec(compile(source, "old_image_index.py", "exec"), module.__dict__)  # noqa: S102 - our own history
+    return module.ImageIndex
+
+
+def real_library(index, pool: list[dict], library: list[dict], extra: int) -> tuple[object, dict[str, int]]:
+    """An index of `extra` real pool photos and the corpus library (keys: positions, as in segments)."""
+    for number, item in enumerate(pool[:extra] + library):
+        arrays = {name: item[name] for name in ("hash", "points", "descriptors")}
+        index.add(number, Fingerprint(fingerprinter.name, fingerprinter.version, pack_arrays(**arrays)))
+    return index, {item["id"]: extra + number for number, item in enumerate(library)}
+
+
+def row(label: str, items: int, hot: float | None, build_s: float, result: dict) -> str:
+    hot_text = f"{hot:,.0f}" if hot is not None else "n/a"
+    return (
+        f"| {label} | {items:,} | {hot_text} | {build_s:,.0f} | {result['median_ms']:.1f} | "
+        f"{result['p99_ms']:.1f} | {result['cpu_median_ms']:.1f} / {result['cpu_p99_ms']:.1f} | "
+        f"{result['first_median_ms']:.1f} / {result['first_p99_ms']:.1f} | {result['recall']:.3f} | "
+        f"{result['false_alarms']} / {result['negatives']} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--old", type=int, default=380, help="real pool photos in the old/new comparison")
+    parser.add_argument("--keep", action="store_true", help="keep the built arrays on disk")
+    args = parser.parse_args()
+    corpora = sorted(args.corpus.parent.glob("corpus-*"))
+    library, queries = cached(f"real-{args.corpus.name}.pkl", lambda: real_items(args.corpus))
+    pool = cached("pool.pkl", lambda: pool_items(corpora))
+    word_sample = cached("word-sample.pkl", lambda: sampled_words(pool, 40_000_000))
+    print(f"# Image index at scale ({args.corpus.name} queries planted)\n")
+    print(
+        f"Generated by `python -m bench.scale_image {args.corpus}` on {platform.node()}, "
+        f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, CPUs allowed: "
+        f"{sorted(os.sched_getaffinity(0))}, load average at start {os.getloadavg()[0]:.1f}. "
+        f"{len(library)} real library images planted, {len(queries)} real queries; "
+        f"pool: {len(pool)} photos.\n"
+    )
+    print(
+        "| index | items | hot bytes / item | build s | median ms | p99 ms | CPU time median / p99 ms "
+        "| first pass median / p99 ms | recall (best = right) | false alarms |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
+    for label, index in (
+        ("old (brute force), real photos", old_index_class()()),
+        ("new, real photos", ImageIndex()),
+    ):
+        started = time.perf_counter()
+        built, positions = real_library(index, pool, library, args.old)
+        result = measure(built, queries, positions, passes=1 if "old" in label else 2)
+        hot = built.hot_bytes() / len(built) if isinstance(built, ImageIndex) else None
+        print(row(label, len(built), hot, time.perf_counter() - started, result), flush=True)
+    started = time.perf_counter()
+    built, positions = real_library(ImageIndex(), pool, library, len(pool))
+    result = measure(built, queries, positions)
+    print(
+        row(
+            "new, real photos (whole pool)",
+            len(built),
+            built.hot_bytes() / len(built),
+            time.perf_counter() - started,
+            result,
+        ),
+        flush=True,
+    )
+    for size in args.sizes:
+        folder = DATA / str(size)
+        started = time.perf_counter()
+        build(folder, size, pool, library, word_sample)
+        build_s = time.perf_counter() - started
+        index = opened(folder)
+        positions = {item["id"]: size + number for number, item in enumerate(library)}
+        result = measure(index, queries, positions)
+        print(
+            row("new, synthetic + planted", len(index), index.hot_bytes() / len(index), build_s, result),
+            flush=True,
+        )
+        if not args.keep:
+            shutil.rmtree(folder)
+
+
+OLD_COMMIT = "273950b743f8c323afe84e509c0eef3eec74ce29"
+
+if __name__ == "__main__":
+    main()

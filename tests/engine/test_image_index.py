@@ -1,0 +1,109 @@
+"""The image index as arrays: exported, opened read-only (also memory-mapped), and grown to thousands
+of items without scanning them."""
+
+import numpy as np
+import pytest
+
+from engine.base import Fingerprint, pack_arrays, unpack_arrays
+from engine.image.fingerprinter import ImageFingerprinter
+from engine.image.index import ImageIndex
+from tests import media
+
+fingerprinter = ImageFingerprinter()
+# Library items made of other photos' keypoints: what a big library mostly holds.
+FILLERS = 3000
+
+
+@pytest.fixture(scope="module")
+def library() -> ImageIndex:
+    index = fingerprinter.new_index()
+    for name in media.LIBRARY_PHOTOS:
+        index.add(name, fingerprinter.for_storage(fingerprinter.from_array(media.photo(name))))
+    return index
+
+
+@pytest.fixture(scope="module")
+def queries() -> dict[tuple[str, str], Fingerprint]:
+    return {
+        (name, transform): fingerprinter.from_array(media.TRANSFORMS[transform](media.photo(name)))
+        for name in media.LIBRARY_PHOTOS
+        for transform in sorted(media.TRANSFORMS)
+    }
+
+
+def _answers(index, queries, keys=None) -> dict:
+    found = {}
+    for query, fingerprint in queries.items():
+        hits = index.search(fingerprint)
+        found[query] = [(keys[h.key] if keys else h.key, h.similarity, h.distance) for h in hits]
+    return found
+
+
+def test_it_answers_the_same_from_its_exported_arrays(library, queries):
+    keys, arrays = library.export()
+    assert keys == media.LIBRARY_PHOTOS
+    opened = ImageIndex.from_arrays(arrays)
+    assert len(opened) == len(keys)
+    assert _answers(opened, queries, keys) == _answers(library, queries)
+
+
+def test_it_searches_memory_mapped_arrays_in_place(library, queries, tmp_path):
+    keys, arrays = library.export()
+    for name, array in arrays.items():
+        np.save(tmp_path / f"{name}.npy", array)
+    mapped = {name: np.load(tmp_path / f"{name}.npy", mmap_mode="r") for name in arrays}
+    opened = ImageIndex.from_arrays(mapped)
+    assert all(isinstance(array, np.memmap) for array in opened.export()[1].values())
+    assert _answers(opened, queries, keys) == _answers(library, queries)
+
+
+def test_it_refuses_changes_when_opened_from_arrays(library):
+    opened = ImageIndex.from_arrays(library.export()[1])
+    fingerprint = fingerprinter.from_array(media.photo("rhino.jpg"))
+    with pytest.raises(TypeError):
+        opened.add("rhino", fingerprint)
+    with pytest.raises(TypeError):
+        opened.remove(0)
+    assert len(opened) == len(media.LIBRARY_PHOTOS)
+
+
+def test_it_counts_as_hot_only_what_every_search_reads(library):
+    keys, arrays = library.export()
+    everything = sum(array.nbytes for array in arrays.values())
+    assert library.hot_bytes() < everything / 4
+    assert library.hot_bytes() <= 4000 * len(keys)
+
+
+def _fillers(count: int, seed: int = 5) -> list[Fingerprint]:
+    """Fingerprints drawn like real ones: keypoints of the unrelated photos, each with 10% of its bits
+    flipped, at random places (so they share many words with those photos, but no geometry); hashes of
+    those photos with their bits shuffled (as balanced as a real hash, far from any)."""
+    real = [fingerprinter.from_array(media.photo(name)) for name in media.UNRELATED_PHOTOS]
+    unpacked = [unpack_arrays(fingerprint) for fingerprint in real]
+    descriptors = np.concatenate([u["descriptors"] for u in unpacked])
+    hashes = np.stack([u["hash"] for u in unpacked])
+    rng = np.random.default_rng(seed)
+    made = []
+    for _ in range(count):
+        picked = descriptors[rng.choice(len(descriptors), 300, replace=False)]
+        flips = np.packbits(rng.random((300, 256)) < 0.1, axis=1)
+        code = np.packbits(rng.permutation(np.unpackbits(hashes[rng.integers(len(hashes))])))
+        data = pack_arrays(
+            hash=code, points=rng.random((300, 2)).astype(np.float16), descriptors=picked ^ flips
+        )
+        made.append(Fingerprint(fingerprinter.name, fingerprinter.version, data))
+    return made
+
+
+def test_a_library_of_thousands_finds_each_copy_and_nothing_else(queries):
+    index = fingerprinter.new_index()
+    for number, fingerprint in enumerate(_fillers(FILLERS)):
+        index.add(f"filler-{number}", fingerprint)
+    for name in media.LIBRARY_PHOTOS:
+        index.add(name, fingerprinter.for_storage(fingerprinter.from_array(media.photo(name))))
+    assert len(index) == FILLERS + len(media.LIBRARY_PHOTOS)
+    for (name, transform), fingerprint in queries.items():
+        assert [hit.key for hit in index.search(fingerprint)] == [name], transform
+    for name in media.UNRELATED_PHOTOS:
+        hits = index.search(fingerprinter.from_array(media.photo(name)))
+        assert [hit.key for hit in hits] == [], name

@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
 
-.PHONY: run test browser test-browser screenshots lint format worker migrate superuser token bench bench-image-text bench-image-scale bench-video bench-audio clean
+.PHONY: run test browser test-browser screenshots lint format worker migrate superuser token bench bench-image-text bench-image-scale bench-video bench-audio bench-index clean
 
 $(RUN_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,7 +63,7 @@ superuser: $(RUN_STAMP)
 token: $(RUN_STAMP)
 	@$(PY) manage.py drf_create_token $(USER)
 
-bench: bench-image-text bench-video bench-audio
+bench: bench-image-text bench-image-scale bench-video bench-audio bench-index
 
 ## Image and text quality on the shared corpus: seed 1234 (the one tuned on) and 99 (held out).
 BENCH_SEEDS ?= 1234 99
@@ -96,10 +96,19 @@ bench-video: $(STAMP)
 	taskset -c 0 $(PY) -m bench.scale_video 10 100 1000 10000 --segment-hours 1000 | tee docs/eval/video-scale.md
 
 ## Audio: the shared audio-bench corpus with our queries, seed 21 (tuned on) and 22 (held out);
-## speed on one core; latency and memory at 100 and 1,000 library hours.
+## speed on one core; latency and size at 100, 1,000 and 10,000 library hours (segment files of at
+## most 1,000 hours, ~5 GB under bench/data/audio-segments).
 bench-audio: $(STAMP)
 	bash bench/build_audio_bench.sh bench/data 21 22
 	$(PY) -m bench.eval_audio bench/data/audio-seed21 --out docs/eval/audio-seed21.md
 	$(PY) -m bench.eval_audio bench/data/audio-seed22 --out docs/eval/audio-seed22.md
 	taskset -c 0 $(PY) -m bench.speed_audio bench/data/audio | tee docs/eval/audio-speed.md
-	$(PY) -m bench.scale_audio bench/data/audio-seed21 100 1000 | tee docs/eval/audio-scale.md
+	taskset -c 0 $(PY) -m bench.scale_audio bench/data/audio-seed21 100 1000 10000 --segment-hours 1000 | tee docs/eval/audio-scale.md
+
+## Shared indexes (issue #15): per-job overhead at 10 and 100,000 items, freshness, PSS of 4 workers
+## on a 1,000 h video library, restart; then image jobs through the REST API on 2,000 real pictures.
+bench-index: $(STAMP)
+	rm -rf bench/data/index-run && $(PY) -m bench.scale_index bench/data/index-run | tee docs/eval/index-scale.md
+	test -f bench/data/corpus-99/ground_truth.json || bash bench/build_corpus.sh bench/data/corpus-99 99 image,text
+	test -d bench/data/photos-2000 || $(PY) -m bench.build_photo_library bench/data/corpus-99 bench/data/photos-2000
+	$(PY) -m bench.api_images bench/data/photos-2000 bench/data/corpus-99 --out docs/eval/image-api-2000.md

@@ -110,5 +110,9 @@ bench-audio: $(STAMP)
 bench-index: $(STAMP)
 	rm -rf bench/data/index-run && $(PY) -m bench.scale_index bench/data/index-run | tee docs/eval/index-scale.md
 	test -f bench/data/corpus-99/ground_truth.json || bash bench/build_corpus.sh bench/data/corpus-99 99 image,text
-	test -d bench/data/photos-2000 || $(PY) -m bench.build_photo_library bench/data/corpus-99 bench/data/photos-2000
+	test -d bench/data/backgrounds || (mkdir -p bench/data/debs && cd bench/data/debs && \
+	  apt-get download gnome-backgrounds plasma-workspace-wallpapers desktop-base && \
+	  for f in *.deb; do dpkg -x $$f ../backgrounds; done)
+	test -d bench/data/photos-2000 || $(PY) -m bench.build_photo_library bench/data/corpus-99 bench/data/photos-2000 \
+	  --extra bench/data/backgrounds/usr/share
 	$(PY) -m bench.api_images bench/data/photos-2000 bench/data/corpus-99 --out docs/eval/image-api-2000.md

@@ -39,6 +39,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"{library.name} {fingerprinter.name}: {merges} merges")
                 else:
                     broken += self._check(library, fingerprinter, fix)
+            if action == "rebuild" or fix:
+                merge.purge_retired(library.id)  # retired files past their grace time
         if broken and not fix:
             raise CommandError(
                 f"{broken} indexes have problems; `manage.py index check --fix` rebuilds them."

@@ -108,3 +108,25 @@ def test_with_a_remote_storage_segments_are_published_and_cached_locally(library
     reader.forget_all()
     assert _search(library, 1) == [item.id]
     assert cached.is_file()  # fetched once, checked, memory-mapped from the cache
+
+
+def test_index_check_finds_a_damaged_file_and_fix_rebuilds_it(library, run_commit_hooks, settings, capsys):
+    from django.core.management import CommandError, call_command
+
+    item = run_commit_hooks(_save, library, "k", 1)
+    [segment] = IndexSegment.objects.filter(library=library)
+    path = settings.MEDIA_ROOT / "indexes" / library.id.hex / f"{segment.name}.seg"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(data)
+    with pytest.raises(CommandError, match="1 indexes have problems"):
+        call_command("index", "check", "books")
+    assert "is damaged" in capsys.readouterr().out
+    call_command("index", "check", str(library.id), "--fix")
+    assert "rebuilt from the fingerprint rows" in capsys.readouterr().out
+    call_command("index", "check", "books")
+    assert capsys.readouterr().out.rstrip().endswith(", ok")
+    reader.forget_all()
+    assert _search(library, 1) == [item.id]
+    with pytest.raises(CommandError, match="No library named"):
+        call_command("index", "check", "nope")

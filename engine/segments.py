@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -192,6 +193,8 @@ def _header(path: Path, mapped: np.ndarray) -> tuple[dict, int]:
         raise SegmentError(f"segment file {path.name} has a damaged header") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise SegmentError(f"segment file {path.name} has an unknown format")
+    if not isinstance(header.get("arrays"), dict) or not isinstance(header.get("meta", {}), dict):
+        raise SegmentError(f"segment file {path.name} has a damaged header")
     return header, _aligned(lead + length)
 
 
@@ -200,11 +203,11 @@ def _view(path: Path, mapped: np.ndarray, start: int, name: str, entry: dict) ->
         dtype = np.dtype(entry["dtype"])
         shape = tuple(int(n) for n in entry["shape"])
         begin = start + int(entry["offset"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, SyntaxError) as exc:
         raise SegmentError(f"segment file {path.name} describes array {name!r} badly") from exc
-    if dtype.hasobject or any(n < 0 for n in shape) or begin < start:
+    if dtype.hasobject or dtype.itemsize == 0 or any(n < 0 for n in shape) or begin < start:
         raise SegmentError(f"segment file {path.name} describes array {name!r} badly")
-    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    size = math.prod(shape) * dtype.itemsize  # Python integers: a forged shape cannot overflow
     if begin + size > len(mapped):
         raise SegmentError(f"segment file {path.name} is truncated (array {name!r})")
     return mapped[begin : begin + size].view(dtype).reshape(shape)

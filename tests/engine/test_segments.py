@@ -78,3 +78,32 @@ def test_python_objects_are_not_written(tmp_path):
     with pytest.raises(TypeError):
         write_segment(tmp_path / "s" / "a.seg", KEYS, {"bad": np.array([object()])}, {})
     assert not (tmp_path / "s").exists() or not list((tmp_path / "s").iterdir())
+
+
+def _forged(tmp_path, header: bytes):
+    path = tmp_path / "forged.seg"
+    path.write_bytes(b"DNASEG1\n" + len(header).to_bytes(8, "little") + header + bytes(256))
+    return path
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b'{"format": 1, "arrays": []}',
+        b'{"format": 1, "arrays": {"__keys__": 5}}',
+        b'{"format": 1, "meta": [], "arrays": {}}',
+        b'{"format": 2, "arrays": {}}',
+        b'{"format": 1, "arrays": {"__keys__": {"dtype": "not a type", "shape": [1], "offset": 0}}}',
+        b'{"format": 1, "arrays": {"__keys__": {"dtype": "|O", "shape": [1], "offset": 0}}}',
+        b'{"format": 1, "arrays": {"__keys__": {"dtype": "|V0", "shape": [1], "offset": 0}}}',
+        b'{"format": 1, "arrays": {"__keys__": {"dtype": "<u8", "shape": [-1], "offset": 0}}}',
+        b'{"format": 1, "arrays": {"__keys__": {"dtype": "<u8", "shape": [1], "offset": -64}}}',
+        # a shape whose product overflows 64 bits must not wrap round to a small size
+        b'{"format":1,"arrays":{"__keys__":{"dtype":"<u8","shape":[4294967296,4294967296],"offset":0}}}',
+        b'{"format": 1, "arrays": {"__keys__": {"dtype": "<u8", "shape": [1000000], "offset": 0}}}',
+        b'{"format": 1, "arrays": {}}',
+    ],
+)
+def test_a_forged_header_is_refused_with_a_segment_error(tmp_path, header):
+    with pytest.raises(SegmentError):
+        open_segment(_forged(tmp_path, header))

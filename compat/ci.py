@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -18,7 +19,7 @@ from compat import limits, shapes
 from compat.auth import cos_user
 from compat.errors import CompatError
 from core import xml
-from core.errors import ApiError
+from core.errors import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, ApiError
 from core.roles import Role, has_role
 from jobs import selectors as job_selectors
 from jobs import services as job_services
@@ -220,6 +221,10 @@ def _answers_in_xml(view):
             return _error(request, CiError(exc.code, exc.message, exc.http_status))
         except ApiError as exc:
             return _error(request, _native_error(exc))
+        except (OperationalError, InterfaceError):  # the database is away: COS's retryable 503
+            response = _error(request, CiError("ServiceUnavailable", DATABASE_UNAVAILABLE_MESSAGE, 503))
+            response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+            return response
 
     return csrf_exempt(wrapper)
 

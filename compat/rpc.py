@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -15,7 +16,7 @@ from compat import limits
 from compat.auth import rpc_user
 from compat.errors import CompatError
 from core import xml
-from core.errors import ApiError
+from core.errors import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, ApiError
 from core.roles import Role, has_role
 
 
@@ -138,6 +139,10 @@ def endpoint(product: str, actions: dict[str, Action]):
             return error_response(request, fmt, exc.code, exc.message, exc.http_status)
         except ApiError as exc:
             return error_response(request, fmt, _code_for(exc), exc.message, exc.status_code)
+        except (OperationalError, InterfaceError):  # the database is away: retry, as the clouds' 503
+            response = error_response(request, fmt, "ServiceUnavailable", DATABASE_UNAVAILABLE_MESSAGE, 503)
+            response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+            return response
 
     view.__name__ = f"{product.lower()}_rpc"
     return view

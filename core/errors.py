@@ -37,6 +37,7 @@ class Codes:
     NOT_ACCEPTABLE = "NotAcceptable"
     THROTTLING = "Throttling"
     INTERNAL_ERROR = "InternalError"
+    DATABASE_UNAVAILABLE = "ServiceUnavailable.Database"
 
     # Job failures (stored on the job, status `fail`).
     FILE_EMPTY = "InvalidFile.Empty"
@@ -120,6 +121,35 @@ def exception_handler(exc, context):
     return None  # a real bug: let Django log it and answer 500 (handler500 keeps the JSON shape)
 
 
+# What a client is told when the database is away (restarting, failing over, connections dropped).
+DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "The database is unreachable for the moment; nothing was changed. Retry shortly."
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Is this the database being away (a dropped connection, a refused one), not a bug in a query?"""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def database_unavailable_response(request):
+    """503 with a code and Retry-After: JSON under /api/, plain text for the pages."""
+    from django.db import close_old_connections
+    from django.http import HttpResponse
+
+    close_old_connections()  # drop the broken connection now; the next request opens a new one
+    if request.path.startswith("/api/"):
+        body = error_body(Codes.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE, request)
+        response = JsonResponse(body, status=503)
+    else:
+        response = HttpResponse(DATABASE_UNAVAILABLE_MESSAGE, status=503, content_type="text/plain")
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def json_404(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(Codes.NOT_FOUND, "No such endpoint.", request), status=404)
@@ -145,6 +175,10 @@ def json_400(request, exception=None):
 
 
 def json_500(request):
+    import sys
+
+    if database_unavailable(sys.exc_info()[1]):  # raised outside a view (a middleware's query)
+        return database_unavailable_response(request)
     if request.path.startswith("/api/"):
         body = error_body(Codes.INTERNAL_ERROR, "Internal error; quote the request id.", request)
         return JsonResponse(body, status=500)

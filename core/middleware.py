@@ -1,11 +1,15 @@
-"""Request ids on every response, and an early refusal of oversized request bodies."""
+"""Request ids on every response, an early refusal of oversized request bodies, and a 503 (not a 500)
+when the database is away."""
 
+import logging
 import uuid
 
 from django.conf import settings
 from django.http import JsonResponse
 
-from core.errors import Codes
+from core.errors import Codes, database_unavailable, database_unavailable_response
+
+log = logging.getLogger(__name__)
 
 
 class RequestIdMiddleware:
@@ -43,3 +47,21 @@ class UploadSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A request that meets a dropped or refused database connection gets 503 with a code and
+    Retry-After, not a 500. (Connections kept between requests are checked before use,
+    CONN_HEALTH_CHECKS, so a database that restarted between two requests costs no error at all.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not database_unavailable(exception):
+            return None
+        log.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
+        return database_unavailable_response(request)

@@ -1,5 +1,6 @@
 """Is anything working the queue? Read from the database, so it holds for every broker and for
-clusters on other machines: a running cluster's scheduler moves the reaper schedule on every minute."""
+clusters on other machines: a running cluster's scheduler moves the sweeper's schedules on every
+minute."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from jobs.models import Job, JobStatus
+from jobs.signals import SWEEPERS
 
-REAPER = "dna-reap-stale-jobs"
 STALE_AFTER = timedelta(minutes=3)
 
 
@@ -33,7 +34,9 @@ def worker_health() -> WorkerHealth:
     from django_q.models import Schedule
 
     now = timezone.now()
-    next_run = Schedule.objects.filter(name=REAPER).values_list("next_run", flat=True).first()
+    next_run = max(
+        Schedule.objects.filter(name__in=SWEEPERS).values_list("next_run", flat=True), default=None
+    )
     seen = next_run - timedelta(minutes=1) if next_run else None
     running = next_run is not None and next_run >= now - STALE_AFTER
     queuing = Job.objects.filter(status=JobStatus.QUEUING)

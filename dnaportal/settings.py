@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.UploadSizeLimitMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,7 +91,12 @@ TEMPLATES = [
 
 # Database: embedded SQLite by default, PostgreSQL (or any dj-database-url URL) via DATABASE_URL.
 DATABASES = {
-    "default": dj_database_url.config(default=f"sqlite:///{DATA_DIR / 'dnaportal.sqlite3'}", conn_max_age=60)
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'dnaportal.sqlite3'}",
+        conn_max_age=60,
+        # A kept connection is checked before a request uses it: a restarted database costs no error.
+        conn_health_checks=True,
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while a worker writes; IMMEDIATE avoids lock-upgrade deadlocks.
@@ -168,8 +174,15 @@ MPS_LIST_STYLE = os.environ.get("DNAPORTAL_MPS_LIST_STYLE", "flat")
 # Jobs: a job whose worker stops reporting for this long is considered lost and is retried.
 JOB_TIMEOUT_SECONDS = env_int("DNAPORTAL_JOB_TIMEOUT", 1800)
 JOB_MAX_ATTEMPTS = env_int("DNAPORTAL_JOB_MAX_ATTEMPTS", 3)
-# Workers refresh a job's heartbeat as they progress; a job silent for this long lost its worker.
-JOB_LEASE_SECONDS = env_int("DNAPORTAL_JOB_LEASE", 300)
+# A worker refreshes its job's heartbeat every JOB_HEARTBEAT_SECONDS from a thread of its own (so a
+# long download or search keeps it); a job silent for JOB_LEASE_SECONDS lost its worker. The queue
+# sweeper runs about every SWEEP_SECONDS: a killed worker's job is queued again within lease + sweep.
+JOB_LEASE_SECONDS = env_int("DNAPORTAL_JOB_LEASE", 20)
+JOB_HEARTBEAT_SECONDS = max(1, env_int("DNAPORTAL_JOB_HEARTBEAT", JOB_LEASE_SECONDS // 4))
+SWEEP_SECONDS = 30
+# A job queued again a second time waits this long before a worker may take it, doubling each time
+# after (a job that kills its workers does not take them all in a row).
+JOB_RETRY_BACKOFF_SECONDS = env_int("DNAPORTAL_JOB_RETRY_BACKOFF", 30)
 CALLBACK_MAX_ATTEMPTS = env_int("DNAPORTAL_CALLBACK_ATTEMPTS", 5)
 
 REST_FRAMEWORK = {

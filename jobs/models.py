@@ -117,6 +117,8 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Refreshed while a worker holds the job; a stale heartbeat means the worker died.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A job queued again after failures waits until then (back-off); null: at once.
+    not_before = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

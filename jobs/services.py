@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from rest_framework import status
 
@@ -279,14 +279,19 @@ def cancel_job(*, job: Job) -> Job:
     return job
 
 
+def claimable(pipeline: str = ""):
+    """Queuing jobs of a pipeline that a worker may take now (not waiting out a back-off)."""
+    now = timezone.now()
+    return Job.objects.filter(status=JobStatus.QUEUING, pipeline=pipeline).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+
+
 def claim_next_job(pipeline: str = "") -> Job | None:
     """Take the highest-priority, oldest queuing job of a pipeline (compare-and-set)."""
     for _ in range(10):
         candidate = (
-            Job.objects.filter(status=JobStatus.QUEUING, pipeline=pipeline)
-            .order_by("-priority", "created_at")
-            .values_list("id", flat=True)
-            .first()
+            claimable(pipeline).order_by("-priority", "created_at").values_list("id", flat=True).first()
         )
         if candidate is None:
             return None
@@ -331,10 +336,21 @@ def requeue_job(job: Job, reason: str, code: str = Codes.INTERNAL_ERROR) -> bool
     """A transient failure: give the job back to the queue (or fail it after the last attempt)."""
     if job.attempts >= settings.JOB_MAX_ATTEMPTS:
         return fail_job(job, code, f"Gave up after {job.attempts} attempts: {reason}")
-    done = held_by_worker(job).update(status=JobStatus.QUEUING, error_message=reason)
-    if done:
+    delay = retry_delay(job.attempts)
+    not_before = timezone.now() + timedelta(seconds=delay) if delay else None
+    done = held_by_worker(job).update(status=JobStatus.QUEUING, error_message=reason, not_before=not_before)
+    if done and not delay:
         transaction.on_commit(lambda: enqueue(job.pipeline))
+    # A delayed job is woken by the queue sweeper (jobs/sweeper.py) once its time has come.
     return bool(done)
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds a job waits after its `attempts`-th attempt failed: none after the first (a killed
+    worker's job comes straight back), then JOB_RETRY_BACKOFF_SECONDS, doubling."""
+    if attempts <= 1:
+        return 0
+    return settings.JOB_RETRY_BACKOFF_SECONDS * 2 ** (attempts - 2)
 
 
 def _after_finish(job_id) -> None:

@@ -1,21 +1,36 @@
-"""Keep the stale-job reaper scheduled: it returns jobs whose worker died to the queue."""
+"""Keep the queue sweeper scheduled (jobs/sweeper.py): it gives back jobs whose worker died and wakes
+jobs whose broker task was lost.
+
+django-q2's schedules run at most once a minute and its scheduler looks every 30 s, so the sweeper has
+two schedules half a minute apart: it runs about every SWEEP_SECONDS (30 s).
+"""
+
+from datetime import timedelta
 
 from django.db.models.signals import post_migrate
+from django.utils import timezone
+
+SWEEPERS = ("dna-sweep-queue", "dna-sweep-queue-half")
+OLD_REAPER = "dna-reap-stale-jobs"  # the sweeper's name before it also woke lost jobs
 
 
-def ensure_reaper_schedule(sender, **kwargs) -> None:
+def ensure_sweeper_schedules(sender, **kwargs) -> None:
     from django_q.models import Schedule
 
-    Schedule.objects.update_or_create(
-        name="dna-reap-stale-jobs",
-        defaults={
-            "func": "jobs.tasks.reap_stale_jobs",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
+    Schedule.objects.filter(name=OLD_REAPER).delete()
+    start = timezone.now()
+    for number, name in enumerate(SWEEPERS):
+        Schedule.objects.get_or_create(
+            name=name,
+            defaults={
+                "func": "jobs.tasks.sweep_queue",
+                "schedule_type": Schedule.MINUTES,
+                "minutes": 1,
+                "repeats": -1,
+                "next_run": start + timedelta(seconds=30 * number),
+            },
+        )
 
 
 def connect() -> None:
-    post_migrate.connect(ensure_reaper_schedule, dispatch_uid="dna-reaper-schedule")
+    post_migrate.connect(ensure_sweeper_schedules, dispatch_uid="dna-sweeper-schedules")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from jobs import services
+from jobs.lease import lease_kept
 from jobs.pipeline import run_job
 
 log = logging.getLogger(__name__)
@@ -13,18 +14,27 @@ log = logging.getLogger(__name__)
 def process_next_job(pipeline: str = "") -> str | None:
     """Run the best queuing job of the pipeline. Safe to run twice: claiming is compare-and-set."""
     # Jobs orphaned by a killed worker go back to the queue before anything new is taken (the
-    # scheduled reaper does the same every minute when nothing is submitted).
+    # scheduled sweeper, jobs/sweeper.py, does the same when nothing is submitted).
     services.reap_stale_jobs()
     job = services.claim_next_job(pipeline)
     if job is None:
         return None
     log.info("job %s: %s %s, attempt %d", job.id.hex, job.media_type, job.save_type, job.attempts)
-    run_job(job)
+    with lease_kept(job):
+        run_job(job)
     return job.id.hex
 
 
 def reap_stale_jobs() -> int:
-    return services.reap_stale_jobs()
+    """Kept for schedules made before the sweeper: it does the reaping and more."""
+    return sweep_queue()
+
+
+def sweep_queue() -> int:
+    from jobs.sweeper import sweep
+
+    done = sweep()
+    return done.requeued + sum(done.woken.values())
 
 
 def deliver_callback(job_id: str, attempt: int) -> bool:

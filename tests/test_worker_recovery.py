@@ -15,11 +15,11 @@ def queued(make_library, queue_job):
     return Job.objects.get(id=queue_job(make_library()))
 
 
-def _die_mid_job(job_id, minutes_ago=30):
+def _die_mid_job(job_id, seconds_ago=1800):
     """What a killed worker leaves behind: the job claimed, then silence."""
     job = services.claim_next_job("")
     assert job.id == job_id
-    Job.objects.filter(id=job_id).update(heartbeat_at=timezone.now() - timedelta(minutes=minutes_ago))
+    Job.objects.filter(id=job_id).update(heartbeat_at=timezone.now() - timedelta(seconds=seconds_ago))
     return job
 
 
@@ -39,8 +39,8 @@ def test_the_next_task_reaps_before_claiming(queued, run_commit_hooks):
     assert queued.status == JobStatus.SUCCESS
 
 
-def test_a_job_alive_within_its_lease_is_left_alone(queued, run_commit_hooks):
-    _die_mid_job(queued.id, minutes_ago=1)
+def test_a_job_alive_within_its_lease_is_left_alone(queued, settings, run_commit_hooks):
+    _die_mid_job(queued.id, seconds_ago=settings.JOB_LEASE_SECONDS / 2)
     assert run_commit_hooks(services.reap_stale_jobs) == 0
     queued.refresh_from_db()
     assert queued.status == JobStatus.ANALYSING
@@ -68,12 +68,21 @@ def test_a_worker_that_lost_its_job_cannot_write_a_result(queued, run_commit_hoo
 
 def test_a_crash_inside_the_pipeline_is_retried_then_failed(queued, monkeypatch, settings, run_commit_hooks):
     from jobs import pipeline
+    from jobs.sweeper import sweep
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(pipeline, "search_library", broken)
     run_commit_hooks(process_next_job, "")
+    # The first failure is retried at once; the second makes the job wait out a back-off.
+    queued.refresh_from_db()
+    assert queued.status == JobStatus.QUEUING and queued.attempts == 2
+    waited = (queued.not_before - timezone.now()).total_seconds()
+    assert settings.JOB_RETRY_BACKOFF_SECONDS - 5 < waited <= settings.JOB_RETRY_BACKOFF_SECONDS
+    assert run_commit_hooks(sweep).woken == {}  # not due: no worker takes it
+    Job.objects.filter(id=queued.id).update(not_before=timezone.now() - timedelta(seconds=1))
+    assert run_commit_hooks(sweep).woken == {"": 1}
     queued.refresh_from_db()
     assert queued.status == JobStatus.FAIL
     assert queued.error_code == "InternalError"

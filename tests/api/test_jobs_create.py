@@ -247,6 +247,7 @@ def test_a_url_that_keeps_answering_503_fails_after_the_last_retry(
     make_library, submit, job_result, server, settings
 ):
     settings.ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+    settings.JOB_RETRY_BACKOFF_SECONDS = 0  # every retry at once (the back-off: tests/test_queue_sweeper.py)
     base, routes = server
     routes["/busy.jpg"] = (503, {}, b"busy")
     job = job_result(submit(make_library(), "b", input={"type": "url", "media": f"{base}/busy.jpg"}))

@@ -10,6 +10,7 @@ from django_q.models import Schedule
 from dnaportal.health import worker_health
 from dnaportal.views import jobs_by_day
 from jobs.models import Job, JobStatus
+from jobs.signals import SWEEPERS
 from libraries.models import Library, Media
 
 
@@ -20,24 +21,23 @@ def _job(library, key, status=JobStatus.QUEUING, **extra):
 
 
 def test_worker_health_reads_the_schedule_a_running_cluster_moves_on(library, db):
-    Schedule.objects.update_or_create(
-        name="dna-reap-stale-jobs",
-        defaults={"func": "jobs.tasks.reap_stale_jobs", "next_run": timezone.now() + timedelta(seconds=30)},
-    )
+    for name in SWEEPERS:
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": "jobs.tasks.sweep_queue", "next_run": timezone.now() + timedelta(seconds=30)},
+        )
     _job(library, "a")
     old = _job(library, "b")
     Job.objects.filter(id=old.id).update(created_at=timezone.now() - timedelta(minutes=10))
     health = worker_health()
     assert health.cluster_running and health.waiting == 2 and health.oldest_wait_seconds >= 600
-    Schedule.objects.filter(name="dna-reap-stale-jobs").update(
-        next_run=timezone.now() - timedelta(minutes=10)
-    )
+    Schedule.objects.filter(name__in=SWEEPERS).update(next_run=timezone.now() - timedelta(minutes=10))
     assert not worker_health().cluster_running
 
 
 def test_the_dashboard_shows_libraries_queue_jobs_by_day_and_workers(as_role, make_match, library):
     make_match(0.93)
-    Schedule.objects.filter(name="dna-reap-stale-jobs").update(next_run=timezone.now() - timedelta(hours=1))
+    Schedule.objects.filter(name__in=SWEEPERS).update(next_run=timezone.now() - timedelta(hours=1))
     Media.objects.filter(library=library).update(duration=5400)
     _job(library, "failed", JobStatus.FAIL)
     days = jobs_by_day()

@@ -23,6 +23,7 @@ class Codes:
     LIBRARY_NOT_FOUND = "ResourceNotFound.Library"
     MEDIA_NOT_FOUND = "ResourceNotFound.Media"
     JOB_NOT_FOUND = "ResourceNotFound.Job"
+    PIPELINE_NOT_FOUND = "ResourceNotFound.Pipeline"
     NOT_FOUND = "ResourceNotFound"
     PRIMARY_KEY_EXISTS = "ResourceAlreadyExists.PrimaryKey"
     LIBRARY_NAME_EXISTS = "ResourceAlreadyExists.LibraryName"

@@ -217,3 +217,14 @@ class CallbackAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"callback {self.attempt} of {self.job_id}: {self.status_code or self.error}"
+
+
+class Pipeline(models.Model):
+    """A pipeline (a django-q2 queue other than the default) that a worker cluster has announced it
+    serves: jobs may be sent only to the default pipeline and to these (jobs/pipelines.py)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"pipeline {self.name}"

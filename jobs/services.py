@@ -22,6 +22,7 @@ from jobs import objects
 from jobs.callbacks import schedule_callback
 from jobs.inputs import InputError, check_url, resolve_import_path
 from jobs.models import ApiStyle, CallbackFormat, InputType, Job, JobStatus, Operation, SaveType
+from jobs.pipelines import served
 from libraries.models import Library, Media
 from libraries.services import delete_media
 
@@ -149,6 +150,12 @@ def _new_job(
         )
     if pipeline and not PIPELINE_NAME.match(pipeline):
         raise ApiError("InvalidParameter.Pipeline", "pipeline: use 1-64 letters, digits, '_' or '-'.")
+    if not served(pipeline):
+        raise ApiError(
+            Codes.PIPELINE_NOT_FOUND,
+            f"No worker serves pipeline {pipeline!r}, so the job would wait for ever; start one with "
+            f"Q_CLUSTER_NAME={pipeline} manage.py qcluster, or leave pipeline empty for the default queue.",
+        )
     if priority not in (0, 1, 2):
         raise ApiError("InvalidParameter.Priority", "priority must be 0, 1 or 2.")
     check_callback_url(callback_url)

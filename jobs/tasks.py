@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from jobs import services
+from jobs import pipelines, services
 from jobs.lease import lease_kept
 from jobs.pipeline import run_job
 
@@ -16,6 +16,7 @@ def process_next_job(pipeline: str = "") -> str | None:
     # Jobs orphaned by a killed worker go back to the queue before anything new is taken (the
     # scheduled sweeper, jobs/sweeper.py, does the same when nothing is submitted).
     services.reap_stale_jobs()
+    pipelines.announce(pipeline)
     job = services.claim_next_job(pipeline)
     if job is None:
         return None

@@ -10,8 +10,9 @@ def test_a_job_page_updates_itself_when_the_job_changes(browser, portal, seeded)
         "primary_key": "parked",
         "media_type": "image",
         "save_type": "nosave",
-        "pipeline": "nobody-serves-this",  # no worker takes it: it waits until we act
+        "pipeline": "parked",  # its workers are away: the job waits until we act
     }
+    portal.manage("shell", "-c", "from jobs.pipelines import announce; announce('parked')")
     status, created = portal.request(
         "POST", "/api/v1/jobs/", body, files={"file": seeded["queries"]["image"]}
     )

@@ -62,12 +62,12 @@ class Portal:
         assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
         return result.stdout
 
-    def spawn(self, *args: str, name: str) -> subprocess.Popen:
+    def spawn(self, *args: str, name: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         log = open(self.root / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
         process = subprocess.Popen(
             [sys.executable, "manage.py", *args],
             cwd=REPO,
-            env=self.env,
+            env={**self.env, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group: stop() ends it with all its children
@@ -91,7 +91,9 @@ class Portal:
                 time.sleep(0.3)
         raise AssertionError(f"the portal did not start:\n{self.logs()}")
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self, pipeline: str = "") -> subprocess.Popen:
+        if pipeline:  # a cluster serving one pipeline (docs/operations.md)
+            return self.spawn("qcluster", name=f"worker-{pipeline}", env={"Q_CLUSTER_NAME": pipeline})
         return self.spawn("qcluster", name="worker")
 
     def kill(self, process: subprocess.Popen, sig=signal.SIGKILL) -> None:

@@ -144,3 +144,30 @@ def test_dropped_database_connections_cost_no_request_and_no_job(tmp_path, backe
     finally:
         admin.close()
         portal.stop()
+
+
+@pytest.mark.parametrize("backend_env", ["sqlite+orm"], indirect=True)
+def test_a_pipeline_is_refused_until_its_cluster_announces_it_then_runs_its_jobs(
+    tmp_path, backend_env, images
+):
+    portal = Portal(tmp_path, backend_env)
+    try:
+        portal.start()
+        library = _library(portal)
+        body = {"library": library, "primary_key": "n", "save_type": "save", "media_type": "image"}
+        photo = {"file": images["balloons.jpg"]}
+        status, refused = portal.request("POST", "/api/v1/jobs/", {**body, "pipeline": "night"}, files=photo)
+        assert status == 400 and refused["code"] == "ResourceNotFound.Pipeline"
+
+        portal.start_worker(pipeline="night")
+        deadline = time.time() + 60
+        while status != 201 and time.time() < deadline:  # its worker processes announce it as they start
+            time.sleep(0.5)
+            status, created = portal.request(
+                "POST", "/api/v1/jobs/", {**body, "pipeline": "night"}, files=photo
+            )
+        assert status == 201, created
+        job = portal.wait_for_job(created["id"])
+        assert job["status"] == "success" and job["pipeline"] == "night"
+    finally:
+        portal.stop()

@@ -21,6 +21,7 @@ from engine.text.reading import read_text
 from jobs import objects, services
 from jobs.inputs import InputError, download, resolve_import_path
 from jobs.models import InputType, Job, Match, SaveType
+from libraries.indexing.manifest import current_generation
 from libraries.indexing.reader import library_index
 from libraries.models import Library, Media
 from libraries.services import save_media
@@ -67,17 +68,20 @@ def _run(job: Job, workdir: Path) -> None:
     )
     if not services.heartbeat(job, 50):
         return
+    searched_at = current_generation(library.id)
     found = search_library(library, extraction.fingerprints, media_input.text) if save_type.searches else []
     if not services.heartbeat(job, 80):
         return
-    duplicate = any(match.global_similarity >= library.duplicate_threshold for match in found)
-    should_save = save_type in (SaveType.FORCESAVE, SaveType.ONLYSAVE) or (
-        save_type == SaveType.SAVE and not duplicate
-    )
     with transaction.atomic():
         # Fence: only the worker that still holds this attempt may write the result.
         if not services.held_by_worker(job).select_for_update().exists():
             return
+        if save_type != SaveType.NOSAVE:
+            found = _settled(library, searched_at, found, extraction, media_input, save_type)
+        duplicate = any(match.global_similarity >= library.duplicate_threshold for match in found)
+        should_save = save_type in (SaveType.FORCESAVE, SaveType.ONLYSAVE) or (
+            save_type == SaveType.SAVE and not duplicate
+        )
         Match.objects.filter(job=job).delete()
         for match in found:
             match.job = job
@@ -86,6 +90,21 @@ def _run(job: Job, workdir: Path) -> None:
         if should_save:
             saved = _save(job, extraction, media_input, source_path, replace=save_type == SaveType.FORCESAVE)
         services.finish_job(job, saved_media=saved, input_meta=extraction.meta, notes=extraction.notes)
+
+
+def _settled(
+    library: Library, searched_at, found: list[Match], extraction, media_input, save_type
+) -> list[Match]:
+    """The database decides duplicates: writers of one library take its row lock (held to commit) and
+    so save one after another. If the library changed since our search (another job saved an item,
+    perhaps this very content), search again under the lock, so that concurrent `save` jobs of one
+    content store it once and a concurrent `forcesave` replaces what the other saved."""
+    locked_at = (
+        Library.objects.select_for_update().filter(id=library.id).values_list("index_generation", flat=True)
+    )
+    if locked_at.first() == searched_at or not save_type.searches:
+        return found
+    return search_library(library, extraction.fingerprints, media_input.text)
 
 
 def _save(job: Job, extraction: Extraction, media: MediaInput, path: Path | None, *, replace: bool) -> Media:

@@ -56,3 +56,65 @@ def test_onlysave_stores_without_searching(library, submit, images, job_result):
     # ...and the stored copy is searchable at once by the next job.
     nxt = job_result(submit(library, "q", save_type="nosave", file=images["balloons.jpg"]))
     assert {m["primary_key"] for m in nxt["result"]["matches"]} == {"balloons", "copy"}
+
+
+def _racing(monkeypatch, run_commit_hooks, queue_job, library, photo, **fields):
+    """Make another job (same photo) save while this job is between its search and its write: what
+    two workers running at once do."""
+    from jobs import pipeline
+    from jobs.tasks import process_next_job
+
+    real_search = pipeline.search_library
+    rival = {}
+
+    def search_then_let_the_rival_save(*args, **kwargs):
+        found = real_search(*args, **kwargs)
+        if not rival:
+            monkeypatch.setattr(pipeline, "search_library", real_search)
+            rival["id"] = queue_job(library, photo=photo, **fields)
+            assert run_commit_hooks(process_next_job, "") == rival["id"]
+        return found
+
+    monkeypatch.setattr(pipeline, "search_library", search_then_let_the_rival_save)
+    return rival
+
+
+def test_concurrent_saves_of_one_content_store_it_once(
+    make_library, queue_job, monkeypatch, run_commit_hooks, job_result, api
+):
+    from jobs.models import Job
+    from jobs.tasks import process_next_job
+
+    library = make_library()
+    first = queue_job(library, primary_key="first", photo="elephant.jpg")
+    rival = _racing(monkeypatch, run_commit_hooks, queue_job, library, "elephant.jpg", primary_key="rival")
+    run_commit_hooks(process_next_job, "")
+    assert Job.objects.get(id=rival["id"]).saved  # the rival won the race
+    job = api.get(f"/api/v1/jobs/{first}/").json()
+    assert job["status"] == "success" and job["saved"] is False
+    assert [m["primary_key"] for m in job["result"]["matches"]] == ["rival"]
+    assert list(Media.objects.values_list("primary_key", flat=True)) == ["rival"]
+
+
+def test_a_forcesave_whose_key_a_rival_took_meanwhile_replaces_it(
+    make_library, queue_job, monkeypatch, run_commit_hooks, api
+):
+    from jobs.tasks import process_next_job
+
+    library = make_library()
+    first = queue_job(library, primary_key="same", photo="elephant.jpg", save_type="forcesave")
+    _racing(
+        monkeypatch,
+        run_commit_hooks,
+        queue_job,
+        library,
+        "rhino.jpg",
+        primary_key="same",
+        save_type="forcesave",
+    )
+    run_commit_hooks(process_next_job, "")
+    job = api.get(f"/api/v1/jobs/{first}/").json()
+    assert job["status"] == "success" and job["saved"] is True, job
+    [item] = Media.objects.filter(primary_key="same")
+    assert item.saved_by_job_id.hex == first  # the later write replaced the rival's
+    # (Truly simultaneous writes: tests/e2e/test_queue_faults.py::test_parallel_saves_*.)

@@ -171,3 +171,40 @@ def test_a_pipeline_is_refused_until_its_cluster_announces_it_then_runs_its_jobs
         assert job["status"] == "success" and job["pipeline"] == "night"
     finally:
         portal.stop()
+
+
+@pytest.mark.parametrize("backend_env", ["postgresql+redis"], indirect=True)
+def test_parallel_saves_of_one_content_store_one_item_and_forcesaves_of_one_key_all_succeed(
+    tmp_path, backend_env, images
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    portal = Portal(tmp_path, {**backend_env, "DNAPORTAL_WORKERS": "4"})
+    try:
+        portal.start()
+        library = _library(portal)
+
+        def send(key_and_type):
+            key, save_type = key_and_type
+            body = {"library": library, "primary_key": key, "save_type": save_type, "media_type": "image"}
+            status, created = portal.request(
+                "POST", "/api/v1/jobs/", body, files={"file": images["elephant.jpg"]}
+            )
+            assert status == 201, created
+            return created["id"]
+
+        with ThreadPoolExecutor(10) as pool:
+            saves = list(pool.map(send, [(f"copy-{n}", "save") for n in range(10)]))
+        jobs = [portal.wait_for_job(job_id, timeout=120) for job_id in saves]
+        assert {job["status"] for job in jobs} == {"success"}
+        assert sum(job["saved"] for job in jobs) == 1, [job["saved"] for job in jobs]
+
+        with ThreadPoolExecutor(10) as pool:
+            forced = list(pool.map(send, [("same", "forcesave")] * 10))
+        jobs = [portal.wait_for_job(job_id, timeout=120) for job_id in forced]
+        assert {job["status"] for job in jobs} == {"success"}, [job.get("code") for job in jobs]
+        status, listed = portal.request("GET", f"/api/v1/libraries/{library}/media/")
+        assert sorted(item["primary_key"] for item in listed["results"])[-1] == "same"
+        assert len(listed["results"]) == 2  # the one saved copy and the one forced key
+    finally:
+        portal.stop()

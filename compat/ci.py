@@ -226,7 +226,9 @@ def _answers_in_xml(view):
             response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
             return response
 
-    return csrf_exempt(wrapper)
+    answering = csrf_exempt(wrapper)
+    answering.own_error_shape = True  # a NUL cannot reach storage through XML (a parse error) or a job id
+    return answering
 
 
 @_answers_in_xml

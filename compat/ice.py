@@ -289,6 +289,9 @@ def dna_result(request, job_id: str):
     return JsonResponse(matches, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
+dna_result.own_error_shape = True  # only reads; its errors are in the Alibaba shape
+
+
 def callback_body(job: Job) -> dict:
     return {"EventType": "DNAJobComplete", "EventTime": shapes.utc(job.finished_at), "Job": job_info(job)}
 

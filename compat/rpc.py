@@ -84,6 +84,14 @@ def _params(request) -> dict[str, str]:
     return params
 
 
+def _refuse_nul(params: dict[str, str]) -> None:
+    """No stored text can hold a NUL character (PostgreSQL refuses it; answers in XML cannot carry it)."""
+    for name, value in params.items():
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "\\0")
+            raise RpcError(f"InvalidParameter.{shown}", f"{shown} contains a NUL character.")
+
+
 def _code_for(exc: ApiError) -> str:
     # The references name a missing resource InvalidParameter.ResourceNotFound; native codes say which.
     if exc.error_code.startswith("ResourceNotFound"):
@@ -113,6 +121,7 @@ def endpoint(product: str, actions: dict[str, Action]):
         params = _params(request)
         fmt = params.get("Format", "JSON").upper()
         try:
+            _refuse_nul(params)
             if fmt not in ("JSON", "XML"):
                 fmt = "JSON"
                 raise RpcError("InvalidParameter.Format", "Format: JSON or XML.")
@@ -145,4 +154,5 @@ def endpoint(product: str, actions: dict[str, Action]):
             return response
 
     view.__name__ = f"{product.lower()}_rpc"
+    view.own_error_shape = True  # its parameters are checked here (_refuse_nul), errors in its shape
     return view

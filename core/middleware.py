@@ -2,12 +2,13 @@
 when the database is away."""
 
 import logging
+import re
 import uuid
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 
-from core.errors import Codes, database_unavailable, database_unavailable_response
+from core.errors import Codes, database_unavailable, database_unavailable_response, error_body
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +66,50 @@ class DatabaseUnavailableMiddleware:
             return None
         log.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
         return database_unavailable_response(request)
+
+
+class NulCharacterMiddleware:
+    """Refuse a NUL character wherever a client's text could reach storage: the path, the query string,
+    form fields, JSON strings (written \\u0000). PostgreSQL cannot store one (each such request was a
+    500) and SQLite stored it silently. Views that answer in a cloud's own error shape mark themselves
+    `own_error_shape` and check their parameters themselves (compat/)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "own_error_shape", False):
+            return None
+        where = _nul_in(request)
+        if where is None:
+            return None
+        message = f"{where} contains a NUL character."
+        if request.path.startswith("/api/"):
+            return JsonResponse(error_body(Codes.INVALID_PARAMETER, message, request), status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain")
+
+
+# \u0000 in a JSON string: an escape preceded by an even number of backslashes (\\u0000 is text).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000|\x00")
+
+
+def _nul_in(request) -> str | None:
+    """Where the request carries a NUL character (a name for the message), or None."""
+    if "\x00" in request.path:
+        return "The path"
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return f"Query parameter {name!r}"
+    if request.content_type == "application/json":
+        return "The JSON body" if _JSON_NUL.search(request.body) else None
+    if request.method == "POST" and request.content_type in (
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ):
+        for name, values in request.POST.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return f"Field {name!r}"
+    return None

@@ -1,5 +1,6 @@
 """Cursor pagination with strict page_size (1-100, default 10) and clear errors for bad cursors."""
 
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
@@ -25,6 +26,17 @@ class Pages(CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound as exc:
             raise ApiError("InvalidParameter.Cursor", "The cursor is not valid.") from exc
+        # The position is compared with created_at: a forged one must be a time, or the query fails.
+        if cursor is not None and cursor.position is not None and not _is_time(cursor.position):
+            raise ApiError("InvalidParameter.Cursor", "The cursor is not valid.")
+        return cursor
+
+
+def _is_time(text: str) -> bool:
+    try:
+        return parse_datetime(text) is not None
+    except ValueError:  # well-formed but impossible (month 13)
+        return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml import ElementTree as SafeET
@@ -14,10 +16,16 @@ class XmlError(ValueError):
     pass
 
 
+# Characters XML 1.0 cannot carry at all (C0 controls but tab, newline and return; lone surrogates;
+# U+FFFE and U+FFFF). Stored text may hold them (a book's form feeds, a client's user data): they are
+# shown as U+FFFD, so an answer or a callback is always well-formed.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_IN_XML.sub("\ufffd", str(value))
 
 
 def _fill(parent: Element, key: str, value) -> None:
@@ -68,5 +76,7 @@ def parse(data: bytes) -> tuple[str, dict]:
         raise XmlError("DTDs and entities are not accepted in XML bodies.") from exc
     except SafeET.ParseError as exc:
         raise XmlError(f"The body is not well-formed XML: {exc}.") from exc
+    except (ValueError, LookupError) as exc:  # an encoding the parser cannot read (UTF-7, made up)
+        raise XmlError(f"The body's declared encoding cannot be read ({exc}); send UTF-8.") from exc
     content = _to_dict(root, 0)
     return root.tag, content if isinstance(content, dict) else {}

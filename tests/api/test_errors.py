@@ -57,3 +57,38 @@ def test_an_inline_body_over_the_limit_is_a_json_413(api, make_library, settings
     response = api.post("/api/v1/jobs/", body, format="json")
     assert response.status_code == 413
     assert response.json()["code"] == "InvalidParameter.FileTooLarge"
+
+
+def test_a_nul_character_anywhere_is_refused_with_a_code(api, db, make_library):
+    library = make_library()
+    assert api.get("/api/v1/jobs/?pipeline=a%00b").json()["code"] == "InvalidParameter"
+    response = api.post(
+        "/api/v1/libraries/",
+        b'{"name": "x", "media_type": "text", "description": "a\\u0000b"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "NUL" in response.json()["message"]
+    response = api.post(f"/api/v1/libraries/{library['id']}/media/", {"primary_key": "a\x00"})
+    assert response.status_code == 400
+
+
+def test_a_written_backslash_u0000_is_text_not_a_nul(api, db):
+    body = b'{"name": "escapes", "media_type": "text", "description": "C writes it \\\\u0000"}'
+    response = api.post("/api/v1/libraries/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["description"] == "C writes it \\u0000"
+
+
+def test_a_page_asked_with_a_nul_character_is_a_plain_400(client, db):
+    response = client.get("/jobs/?library=%00")
+    assert response.status_code == 400
+    assert b"NUL" in response.content
+
+
+def test_a_forged_cursor_is_refused(api, db):
+    from base64 import b64encode
+
+    for position in ("\x00", "2026-13-45T00:00:00", "not a time"):
+        cursor = b64encode(f"p={position}&r=1".encode()).decode()
+        response = api.get(f"/api/v1/jobs/?cursor={cursor}")
+        assert response.status_code == 400 and response.json()["code"] == "InvalidParameter.Cursor", position

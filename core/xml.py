@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml import ElementTree as SafeET

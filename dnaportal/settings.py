@@ -155,6 +155,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # networks listed here (CIDRs, comma-separated), e.g. an internal media server.
 ALLOWED_PRIVATE_NETWORKS = env_list("DNAPORTAL_ALLOWED_PRIVATE_NETWORKS", "")
 DOWNLOAD_TIMEOUT_SECONDS = env_int("DNAPORTAL_DOWNLOAD_TIMEOUT", 60)
+# ... and the whole download may take at most this long (a server trickling bytes holds no worker).
+DOWNLOAD_DEADLINE_SECONDS = env_int("DNAPORTAL_DOWNLOAD_DEADLINE", 900)
 CALLBACK_SECRET = os.environ.get("DNAPORTAL_CALLBACK_SECRET") or SECRET_KEY
 # How clients reach this portal (e.g. https://dna.example.com): links inside callbacks sent by workers.
 PUBLIC_URL = os.environ.get("DNAPORTAL_PUBLIC_URL", "")

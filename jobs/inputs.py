@@ -11,6 +11,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urljoin, urlsplit
@@ -126,11 +127,15 @@ def download(
     timeout: float,
     allowed_networks: list[str],
     max_redirects: int = 3,
+    deadline: float | None = None,
 ) -> str:
-    """Fetch `url` into `dest`; returns the file name the server suggested (or the URL's)."""
+    """Fetch `url` into `dest`; returns the file name the server suggested (or the URL's). `timeout`
+    bounds each network operation; `deadline` (seconds) the whole download, redirects included, so a
+    server trickling a byte a second cannot hold a worker for hours."""
+    finish_by = time.monotonic() + (deadline if deadline is not None else float("inf"))
     for _ in range(max_redirects + 1):
         target = check_url(url, allowed_networks)
-        connection = open_connection(target, timeout)
+        connection = open_connection(target, min(timeout, _left(finish_by, url)))
         response = None
         try:
             connection.request("GET", target.request_path, headers={"User-Agent": "DNA-Portal/1"})
@@ -155,7 +160,9 @@ def download(
                 )
             received = 0
             with open(dest, "wb") as handle:
-                while chunk := response.read(1 << 20):
+                # read1: what one receive gives (read(n) would wait for all n bytes, deadline or not).
+                while chunk := response.read1(1 << 20):
+                    _left(finish_by, url)  # each read waits at most `timeout`: the deadline holds
                     received += len(chunk)
                     if received > max_bytes:
                         raise InputError(
@@ -165,9 +172,18 @@ def download(
                     handle.write(chunk)
             return PurePosixPath(urlsplit(url).path).name or "download"
         except (OSError, http.client.HTTPException) as exc:
+            _left(finish_by, url)  # a read that timed out at the deadline: that, not a network fault
             raise InputError("Download.Failed", f"Could not download {url}: {exc}.", permanent=False) from exc
         finally:
             if response is not None:
                 response.close()
             connection.close()
     raise InputError("Download.Failed", f"Too many redirects (more than {max_redirects}).")
+
+
+def _left(finish_by: float, url: str) -> float:
+    """Seconds left before the download's deadline; past it, the download fails for good."""
+    left = finish_by - time.monotonic()
+    if left <= 0:
+        raise InputError("Download.Timeout", f"{url} did not arrive in time; the deadline was passed.")
+    return left

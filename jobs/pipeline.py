@@ -155,6 +155,7 @@ def _local_file(job: Job, workdir: Path) -> Path:
         max_bytes=settings.MAX_UPLOAD_BYTES,
         timeout=settings.DOWNLOAD_TIMEOUT_SECONDS,
         allowed_networks=settings.ALLOWED_PRIVATE_NETWORKS,
+        deadline=settings.DOWNLOAD_DEADLINE_SECONDS,
     )
     _keep_fetched(job, path, name)
     return path

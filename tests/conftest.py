@@ -162,9 +162,18 @@ def server():
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
+            if isinstance(body, bytes):
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                for chunk in body():  # a callable: chunks sent as it yields them (a slow server)
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+            except OSError:  # the client gave up
+                pass
 
         def log_message(self, *args):
             pass

@@ -93,3 +93,30 @@ def test_the_connection_goes_to_the_checked_address(monkeypatch):
     from jobs.inputs import open_connection
 
     assert open_connection(target, 1)._address == "93.184.216.34"
+
+
+def test_a_server_trickling_bytes_is_given_up_at_the_deadline(server, tmp_path):
+    import time
+
+    base, routes = server
+
+    def one_byte_every_tenth_of_a_second():
+        for _ in range(600):
+            time.sleep(0.1)
+            yield b"x"
+
+    routes["/slow.jpg"] = (200, {"Content-Length": "600"}, one_byte_every_tenth_of_a_second)
+    started = time.monotonic()
+    with pytest.raises(InputError) as raised:
+        # Each read gets a byte well within its 5 s timeout: only the deadline can end this.
+        download(
+            f"{base}/slow.jpg",
+            tmp_path / "f",
+            max_bytes=10_000,
+            timeout=5,
+            allowed_networks=LOOPBACK,
+            deadline=1.0,
+        )
+    assert raised.value.code == "Download.Timeout"
+    assert raised.value.permanent
+    assert time.monotonic() - started < 3

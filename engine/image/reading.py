@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
@@ -10,8 +11,9 @@ import numpy as np
 from engine.base import MediaError
 from engine.files import read_bytes
 
-# Above this many pixels an image is refused rather than decoded.
-MAX_IMAGE_PIXELS = 100_000_000
+# Above this many pixels an image is refused rather than decoded: checked here from PNG and JPEG
+# headers (for a precise message) and by OpenCV itself in every format (engine/__init__.py).
+MAX_IMAGE_PIXELS = int(os.environ.get("OPENCV_IO_MAX_IMAGE_PIXELS", "100000000"))
 _SOF_MARKERS = (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE)
 
 
@@ -50,6 +52,11 @@ def read_image(path: Path) -> np.ndarray:
     try:
         image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
     except cv2.error as exc:
+        if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
+            raise MediaError(
+                f"The image is over {MAX_IMAGE_PIXELS} pixels (read from its header); it was not decoded.",
+                "InvalidFile.TooLarge",
+            ) from exc
         raise MediaError(f"The image could not be decoded: {exc.msg}") from exc
     if image is None:
         raise MediaError(

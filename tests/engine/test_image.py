@@ -1,6 +1,8 @@
 """The image fingerprinter on real photos: copies under each edit match, unrelated photos do not."""
 
 import itertools
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 from engine.base import MediaError, MediaInput
 from engine.image.fingerprinter import ImageFingerprinter
 from tests import media
+from tests.media import REPO
 
 fingerprinter = ImageFingerprinter()
 
@@ -90,3 +93,47 @@ def test_it_refuses_a_decompression_bomb_before_decoding(tmp_path):
     with pytest.raises(MediaError) as raised:
         fingerprinter.extract(MediaInput(path=path))
     assert raised.value.code == "InvalidFile.TooLarge"
+
+
+def _webp_claiming(width: int, height: int) -> bytes:
+    """A lossless WebP whose header claims width x height (its data is that of an 8x8 picture)."""
+    webp = bytearray(cv2.imencode(".webp", np.zeros((8, 8, 3), np.uint8), [cv2.IMWRITE_WEBP_QUALITY, 101])[1])
+    at = webp.find(b"VP8L") + 9  # after the chunk size and the signature byte: 14 bits each, less one
+    bits = int.from_bytes(webp[at : at + 4], "little") & ~((1 << 28) - 1)
+    webp[at : at + 4] = (bits | (width - 1) | ((height - 1) << 14)).to_bytes(4, "little")
+    return bytes(webp)
+
+
+def _tiff_claiming(width: int, height: int) -> bytes:
+    """A TIFF whose ImageWidth and ImageLength tags claim width x height."""
+    tiff = bytearray(cv2.imencode(".tiff", np.zeros((8, 8, 3), np.uint8))[1])
+    directory = int.from_bytes(tiff[4:8], "little")
+    for entry in range(int.from_bytes(tiff[directory : directory + 2], "little")):
+        at = directory + 2 + 12 * entry
+        tag, kind = (
+            int.from_bytes(tiff[at : at + 2], "little"),
+            int.from_bytes(tiff[at + 2 : at + 4], "little"),
+        )
+        if tag in (256, 257):  # ImageWidth, ImageLength
+            value = width if tag == 256 else height
+            tiff[at + 8 : at + 12] = value.to_bytes(2 if kind == 3 else 4, "little").ljust(4, b"\0")
+    return bytes(tiff)
+
+
+@pytest.mark.parametrize("name, make", [("bomb.webp", _webp_claiming), ("bomb.tiff", _tiff_claiming)])
+def test_it_refuses_a_picture_over_the_limit_in_any_format_from_its_header(tmp_path, name, make):
+    """OpenCV checks the size in every format's header, but only if the limit was set before cv2 loaded:
+    so in a fresh interpreter importing the engine as a worker does (10 KB real WebP of 16383x16383
+    pixels took 1.6 GB to decode without it, 45 MB with it)."""
+    path = tmp_path / name
+    path.write_bytes(make(16383, 16383))
+    script = (
+        "import sys; from pathlib import Path; from engine.base import MediaError; "
+        "from engine.image.reading import read_image\n"
+        "try: read_image(Path(sys.argv[1]))\n"
+        "except MediaError as exc: print(exc.code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, cwd=REPO
+    )
+    assert result.stdout.strip() == "InvalidFile.TooLarge", result.stderr[-500:]

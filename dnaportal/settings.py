@@ -187,6 +187,9 @@ SWEEP_SECONDS = 30
 # after (a job that kills its workers does not take them all in a row).
 JOB_RETRY_BACKOFF_SECONDS = env_int("DNAPORTAL_JOB_RETRY_BACKOFF", 30)
 CALLBACK_MAX_ATTEMPTS = env_int("DNAPORTAL_CALLBACK_ATTEMPTS", 5)
+# What one user may ask (jobs/limits.py): submissions per second, and jobs waiting at once (0: none).
+JOB_SUBMIT_RATE = os.environ.get("DNAPORTAL_SUBMIT_RATE", "20/s")
+MAX_WAITING_JOBS_PER_USER = env_int("DNAPORTAL_MAX_WAITING_JOBS", 1000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

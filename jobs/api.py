@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from core.pagination import Pages
 from jobs import review, selectors, services
+from jobs.limits import SubmitThrottle
 from jobs.objects import split_object
 from jobs.serializers import (
     JobCreatedSerializer,
@@ -21,6 +22,9 @@ from libraries.selectors import find_media, get_library
 class JobViewSet(viewsets.ViewSet):
     serializer_class = JobSerializer
     lookup_value_regex = "[^/]+"
+
+    def get_throttles(self):
+        return [SubmitThrottle()] if self.action == "create" else []
 
     def list(self, request):
         paginator = Pages()

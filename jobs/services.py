@@ -21,6 +21,7 @@ from core.errors import ApiError, Codes
 from jobs import objects
 from jobs.callbacks import schedule_callback
 from jobs.inputs import InputError, check_url, resolve_import_path
+from jobs.limits import check_waiting_quota
 from jobs.models import ApiStyle, CallbackFormat, InputType, Job, JobStatus, Operation, SaveType
 from jobs.pipelines import served
 from libraries.models import Library, Media
@@ -77,6 +78,7 @@ def submit_job(
     """
     _check_kind(library, media_type)
     _check_key_free(library, primary_key, save_type)
+    check_waiting_quota(user)
     job = _new_job(library=library, primary_key=primary_key, media_type=media_type, user=user, **delivery)
     job.save_type = save_type
     sources = [upload is not None, bool(url), bool(path), text is not None, source_media is not None]

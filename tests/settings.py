@@ -12,3 +12,6 @@ from dnaportal.settings import *  # noqa: E402,F403
 datadir.ensure()
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests submit as fast as they can; tests/api/test_job_limits.py sets the limits it checks.
+JOB_SUBMIT_RATE = ""

@@ -21,13 +21,14 @@ from libraries.selectors import find_media, get_library
 
 class JobViewSet(viewsets.ViewSet):
     serializer_class = JobSerializer
+    pagination_class = Pages  # also what the schema shows: a page of results
     lookup_value_regex = "[^/]+"
 
     def get_throttles(self):
         return [SubmitThrottle()] if self.action == "create" else []
 
     def list(self, request):
-        paginator = Pages()
+        paginator = self.pagination_class()
         jobs = selectors.filter_jobs(request.query_params)
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(JobSerializer(page, many=True).data)

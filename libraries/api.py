@@ -12,11 +12,12 @@ from libraries.serializers import LibrarySerializer, LibraryUpdateSerializer, Me
 
 class LibraryViewSet(viewsets.ViewSet):
     serializer_class = LibrarySerializer
+    pagination_class = Pages  # also what the schema shows: a page of results
     lookup_value_regex = "[^/]+"
     write_role = Role.ADMIN
 
     def list(self, request):
-        paginator = Pages()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.libraries(), request, view=self)
         return paginator.get_paginated_response(LibrarySerializer(page, many=True).data)
 
@@ -45,12 +46,13 @@ class LibraryViewSet(viewsets.ViewSet):
 
 class LibraryMediaViewSet(viewsets.ViewSet):
     serializer_class = MediaSerializer
+    pagination_class = Pages  # also what the schema shows: a page of results
     lookup_field = "primary_key"
     lookup_value_regex = "[^/]+"
 
     def list(self, request, library_pk=None):
         library = selectors.get_library(library_pk)
-        paginator = Pages()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.library_media(library), request, view=self)
         return paginator.get_paginated_response(MediaSerializer(page, many=True).data)
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from compat import limits, shapes
 from compat.auth import cos_user
-from compat.errors import CompatError
+from compat.errors import CompatError, outage_error
 from core import xml
-from core.errors import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, ApiError
+from core.errors import DATABASE_RETRY_AFTER_SECONDS, ApiError
 from core.roles import Role, has_role
 from jobs import selectors as job_selectors
 from jobs import services as job_services
@@ -221,9 +221,13 @@ def _answers_in_xml(view):
             return _error(request, CiError(exc.code, exc.message, exc.http_status))
         except ApiError as exc:
             return _error(request, _native_error(exc))
-        except (OperationalError, InterfaceError):  # the database is away: COS's retryable 503
-            response = _error(request, CiError("ServiceUnavailable", DATABASE_UNAVAILABLE_MESSAGE, 503))
-            response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        except (DatabaseError, OSError) as exc:  # an outage (the database away, the disk full) or a bug
+            outage = outage_error(exc)
+            if outage is None:
+                raise
+            response = _error(request, CiError(outage.code, outage.message, outage.http_status))
+            if outage.http_status == 503:
+                response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
             return response
 
     answering = csrf_exempt(wrapper)

@@ -8,15 +8,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from compat import limits
 from compat.auth import rpc_user
-from compat.errors import CompatError
+from compat.errors import CompatError, outage_error
 from core import xml
-from core.errors import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, ApiError
+from core.errors import DATABASE_RETRY_AFTER_SECONDS, ApiError
 from core.roles import Role, has_role
 
 
@@ -148,9 +148,13 @@ def endpoint(product: str, actions: dict[str, Action]):
             return error_response(request, fmt, exc.code, exc.message, exc.http_status)
         except ApiError as exc:
             return error_response(request, fmt, _code_for(exc), exc.message, exc.status_code)
-        except (OperationalError, InterfaceError):  # the database is away: retry, as the clouds' 503
-            response = error_response(request, fmt, "ServiceUnavailable", DATABASE_UNAVAILABLE_MESSAGE, 503)
-            response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        except (DatabaseError, OSError) as exc:  # an outage (the database away, the disk full) or a bug
+            outage = outage_error(exc)
+            if outage is None:
+                raise
+            response = error_response(request, fmt, outage.code, outage.message, outage.http_status)
+            if outage.http_status == 503:
+                response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
             return response
 
     view.__name__ = f"{product.lower()}_rpc"

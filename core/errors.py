@@ -4,6 +4,7 @@ Codes follow the cloud services' dotted style so clients moving from them recogn
 lists every code with its HTTP status.
 """
 
+import errno
 import logging
 import re
 
@@ -39,6 +40,7 @@ class Codes:
     THROTTLING = "Throttling"
     INTERNAL_ERROR = "InternalError"
     DATABASE_UNAVAILABLE = "ServiceUnavailable.Database"
+    STORAGE_FULL = "InsufficientStorage"
 
     # Job failures (stored on the job, status `fail`).
     FILE_EMPTY = "InvalidFile.Empty"
@@ -47,6 +49,7 @@ class Codes:
     INPUT_NOT_FOUND = "InvalidInput.NotFound"
     DOWNLOAD_FAILED = "Download.Failed"
     JOB_LOST = "Job.WorkerLost"
+    JOB_STORAGE_FULL = "Storage.Full"
 
 
 class ApiError(exceptions.APIException):
@@ -129,6 +132,14 @@ DATABASE_UNAVAILABLE_MESSAGE = (
 )
 
 
+STORAGE_FULL_MESSAGE = "The portal's disk is full; nothing was stored. Retry later."
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Is this a write refused for want of space (the disk, or the user's quota on it)?"""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Is this the database being away (a dropped connection, a refused one), not a bug in a query?"""
     from django.db import InterfaceError, OperationalError
@@ -136,18 +147,27 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, (OperationalError, InterfaceError))
 
 
-def database_unavailable_response(request):
-    """503 with a code and Retry-After: JSON under /api/, plain text for the pages."""
+def outage_response(request, exc: BaseException | None):
+    """The answer to an outage met while serving a request, or None if `exc` is not one: the database
+    away (503 ServiceUnavailable.Database, Retry-After) or the disk full (507 InsufficientStorage).
+    JSON under /api/, plain text for the pages."""
     from django.db import close_old_connections
     from django.http import HttpResponse
 
-    close_old_connections()  # drop the broken connection now; the next request opens a new one
-    if request.path.startswith("/api/"):
-        body = error_body(Codes.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE, request)
-        response = JsonResponse(body, status=503)
+    if database_unavailable(exc):
+        close_old_connections()  # drop the broken connection now; the next request opens a new one
+        code, message, http_status = Codes.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE, 503
+    elif disk_full(exc):
+        code, message, http_status = Codes.STORAGE_FULL, STORAGE_FULL_MESSAGE, 507
     else:
-        response = HttpResponse(DATABASE_UNAVAILABLE_MESSAGE, status=503, content_type="text/plain")
-    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return None
+    log.warning("%s during %s %s: %s", code, request.method, request.path, exc)
+    if request.path.startswith("/api/"):
+        response = JsonResponse(error_body(code, message, request), status=http_status)
+    else:
+        response = HttpResponse(message, status=http_status, content_type="text/plain")
+    if http_status == 503:
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     return response
 
 
@@ -178,8 +198,9 @@ def json_400(request, exception=None):
 def json_500(request):
     import sys
 
-    if database_unavailable(sys.exc_info()[1]):  # raised outside a view (a middleware's query)
-        return database_unavailable_response(request)
+    outage = outage_response(request, sys.exc_info()[1])  # raised outside a view (a middleware's query)
+    if outage is not None:
+        return outage
     if request.path.startswith("/api/"):
         body = error_body(Codes.INTERNAL_ERROR, "Internal error; quote the request id.", request)
         return JsonResponse(body, status=500)

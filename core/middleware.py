@@ -1,5 +1,5 @@
-"""Request ids on every response, an early refusal of oversized request bodies, and a 503 (not a 500)
-when the database is away."""
+"""Request ids on every response, an early refusal of oversized request bodies and of NUL characters,
+and coded answers (not 500s) to outages: the database away, the disk full."""
 
 import logging
 import re
@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 
-from core.errors import Codes, database_unavailable, database_unavailable_response, error_body
+from core.errors import Codes, error_body, outage_response
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,11 @@ class UploadSizeLimitMiddleware:
         return self.get_response(request)
 
 
-class DatabaseUnavailableMiddleware:
-    """A request that meets a dropped or refused database connection gets 503 with a code and
-    Retry-After, not a 500. (Connections kept between requests are checked before use,
-    CONN_HEALTH_CHECKS, so a database that restarted between two requests costs no error at all.)"""
+class OutageMiddleware:
+    """A request that meets an outage gets a coded answer, not a 500: a dropped or refused database
+    connection 503 with Retry-After, a full disk 507 (core.errors.outage_response). Connections kept
+    between requests are checked before use (CONN_HEALTH_CHECKS), so a database that restarted between
+    two requests costs no error at all."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,10 +63,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not database_unavailable(exception):
-            return None
-        log.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
-        return database_unavailable_response(request)
+        return outage_response(request, exception)
 
 
 class NulCharacterMiddleware:

@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.UploadSizeLimitMiddleware",
-    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.OutageMiddleware",
     "core.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,7 +130,8 @@ MEDIA_URL = "media/"
 # storage is remote keeps its copies here.
 INDEX_CACHE_DIR = Path(os.environ.get("DNAPORTAL_INDEX_CACHE", "") or DATA_DIR / "index-cache")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files written whole or not at all (a full disk leaves no partial file): core/storage.py.
+    "default": {"BACKEND": "core.storage.AtomicFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

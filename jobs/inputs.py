@@ -7,6 +7,7 @@ checked address), so a second DNS answer cannot redirect the request to an inter
 
 from __future__ import annotations
 
+import errno
 import http.client
 import ipaddress
 import socket
@@ -172,6 +173,8 @@ def download(
                     handle.write(chunk)
             return PurePosixPath(urlsplit(url).path).name or "download"
         except (OSError, http.client.HTTPException) as exc:
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise  # our disk is full, not the network at fault: the worker says so
             _left(finish_by, url)  # a read that timed out at the deadline: that, not a network fault
             raise InputError("Download.Failed", f"Could not download {url}: {exc}.", permanent=False) from exc
         finally:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from core.errors import ApiError, Codes
+from core.errors import ApiError, Codes, disk_full
 from core.kinds import accepts_inline_text
 from engine import registry
 from engine.base import EngineError, Fingerprint, MediaError, MediaInput
@@ -47,6 +47,10 @@ def run_job(job: Job) -> None:
         log.warning("job %s: transient engine error: %s", job.id.hex, exc.message)
         services.requeue_job(job, exc.message, code=exc.code)
     except Exception as exc:  # a bug or an outage: retry a few times, then fail with the reason
+        if disk_full(exc):  # what was written is gone (workdir, part files, segments): space given back
+            log.warning("job %s: the disk is full: %s", job.id.hex, exc)
+            services.requeue_job(job, f"The portal's disk is full ({exc}).", code=Codes.JOB_STORAGE_FULL)
+            return
         log.exception("job %s failed unexpectedly", job.id.hex)
         services.requeue_job(job, f"{type(exc).__name__}: {exc}")
     finally:

@@ -208,3 +208,66 @@ def test_parallel_saves_of_one_content_store_one_item_and_forcesaves_of_one_key_
         assert len(listed["results"]) == 2  # the one saved copy and the one forced key
     finally:
         portal.stop()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 12 MB file system (tmpfs) for the portal's data directory: a disk that really fills."""
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip(
+            f"cannot mount a small tmpfs here ({made.stderr.decode().strip()}); disk-full path not tested"
+        )
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _used_bytes(root) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("backend_env", ["postgresql+redis"], indirect=True)
+def test_a_full_disk_gives_coded_failures_and_leaves_nothing_behind(tmp_path, backend_env, small_disk):
+    import cv2
+    import numpy as np
+
+    noise = np.random.default_rng(5).integers(0, 256, (1600, 1600, 3), dtype=np.uint8)
+    photo = tmp_path / "noise.png"  # about 7.7 MB: its upload fits, a second copy of it does not
+    cv2.imwrite(str(photo), noise)
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8" + bytes(14_000_000))
+    portal = Portal(
+        tmp_path,
+        {**backend_env, "DNAPORTAL_DATA_DIR": str(small_disk / "data"), "DNAPORTAL_JOB_RETRY_BACKOFF": "0"},
+    )
+    try:
+        portal.start()
+        library = _library(portal)
+        media_dir = small_disk / "data" / "media"
+        before = _used_bytes(media_dir) if media_dir.exists() else 0
+        body = {"library": library, "save_type": "save", "media_type": "image"}
+
+        status, refused = portal.request(
+            "POST", "/api/v1/jobs/", {**body, "primary_key": "big"}, files={"file": big}
+        )
+        assert status == 507 and refused["code"] == "InsufficientStorage", refused
+        assert (_used_bytes(media_dir) if media_dir.exists() else 0) == before  # no partial upload
+
+        status, created = portal.request(
+            "POST", "/api/v1/jobs/", {**body, "primary_key": "n"}, files={"file": photo}
+        )
+        assert status == 201, created
+        job = portal.wait_for_job(created["id"], timeout=120)
+        assert job["status"] == "fail" and job["code"] == "Storage.Full", job
+        status, listed = portal.request("GET", f"/api/v1/libraries/{library}/media/")
+        assert listed["results"] == []
+        leftovers = [p.name for p in media_dir.rglob("*") if p.is_file() and "/input" not in str(p)]
+        assert leftovers == [], leftovers  # only the job's own input stays
+    finally:
+        portal.stop()

@@ -80,8 +80,7 @@ def _run(job: Job, workdir: Path) -> None:
         # Fence: only the worker that still holds this attempt may write the result.
         if not services.held_by_worker(job).select_for_update().exists():
             return
-        if save_type != SaveType.NOSAVE:
-            found = _settled(library, searched_at, found, extraction, media_input, save_type)
+        found = _settled(library, searched_at, found, extraction, media_input, save_type)
         duplicate = any(match.global_similarity >= library.duplicate_threshold for match in found)
         should_save = save_type in (SaveType.FORCESAVE, SaveType.ONLYSAVE) or (
             save_type == SaveType.SAVE and not duplicate
@@ -102,11 +101,14 @@ def _settled(
     """The database decides duplicates: writers of one library take its row lock (held to commit) and
     so save one after another. If the library changed since our search (another job saved an item,
     perhaps this very content), search again under the lock, so that concurrent `save` jobs of one
-    content store it once and a concurrent `forcesave` replaces what the other saved."""
+    content store it once and a concurrent `forcesave` replaces what the other saved. A library
+    deleted since the job began is found here, before anything is written for it."""
     locked_at = (
         Library.objects.select_for_update().filter(id=library.id).values_list("index_generation", flat=True)
-    )
-    if locked_at.first() == searched_at or not save_type.searches:
+    ).first()
+    if locked_at is None:
+        raise ApiError(Codes.LIBRARY_NOT_FOUND, "The job's library was deleted while the job ran.")
+    if locked_at == searched_at or not save_type.searches:
         return found
     return search_library(library, extraction.fingerprints, media_input.text)
 

@@ -118,3 +118,30 @@ def test_a_forcesave_whose_key_a_rival_took_meanwhile_replaces_it(
     [item] = Media.objects.filter(primary_key="same")
     assert item.saved_by_job_id.hex == first  # the later write replaced the rival's
     # (Truly simultaneous writes: tests/e2e/test_queue_faults.py::test_parallel_saves_*.)
+
+
+def test_a_library_deleted_while_its_job_ran_gets_nothing_written(
+    make_library, queue_job, monkeypatch, run_commit_hooks, settings
+):
+    from jobs import pipeline
+    from jobs.models import Job
+    from jobs.tasks import process_next_job
+    from libraries.models import Library
+
+    library = make_library()
+    job_id = queue_job(library, primary_key="late", photo="elephant.jpg")
+    inputs = sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+    real_search = pipeline.search_library
+
+    def search_then_delete_the_library(*args, **kwargs):
+        found = real_search(*args, **kwargs)
+        Library.objects.filter(id=library["id"]).delete()  # an admin deletes it meanwhile
+        return found
+
+    monkeypatch.setattr(pipeline, "search_library", search_then_delete_the_library)
+    run_commit_hooks(process_next_job, "")
+    job = Job.objects.get(id=job_id)
+    assert job.status == "fail" and job.error_code == "ResourceNotFound.Library", job.error_message
+    assert job.attempts == 1 and "while the job ran" in job.error_message  # seen, not crashed into
+    assert not Media.objects.exists()
+    assert sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()) == inputs  # no saved copy

@@ -32,6 +32,18 @@ IMPORT_ROOT = datadir.import_root()
 
 DEBUG = env_bool("DEBUG", False)
 
+# Served over HTTPS (directly or behind a TLS proxy): DNAPORTAL_HTTPS=true turns on what
+# `manage.py check --deploy` asks for; each can be set on its own (docs/operations.md, "HTTPS").
+HTTPS = env_bool("DNAPORTAL_HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("DNAPORTAL_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DNAPORTAL_SECURE_COOKIES", HTTPS)
+SECURE_HSTS_SECONDS = env_int("DNAPORTAL_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DNAPORTAL_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DNAPORTAL_HSTS_PRELOAD", HTTPS)
+if env_bool("DNAPORTAL_BEHIND_TLS_PROXY", False):
+    # The proxy terminates TLS and says so; only set this when the proxy always sets the header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 
 SECRET_KEY = datadir.secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
@@ -221,6 +233,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {
         "MediaKind": "core.kinds.MediaKind",
+        "LibraryMediaKind": "core.kinds.library_choices",
     },
 }
 

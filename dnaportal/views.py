@@ -11,6 +11,8 @@ from django.db.models.functions import TruncDate
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -75,6 +77,9 @@ def dashboard(request):
     return render(request, "dashboard.html", context)
 
 
+@extend_schema(
+    responses={200: OpenApiTypes.OBJECT}, description="Links to every endpoint, the schema and the docs."
+)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def api_root(request):

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 
 from compat.errors import CompatError
+from compat.nonces import MAX_NONCE_LENGTH, use_once
 
 # Alibaba accepts timestamps within 15 minutes of its clock; a nonce may not repeat in that window.
 CLOCK_SKEW = timedelta(minutes=15)
@@ -106,7 +106,11 @@ def rpc_user(request, params: dict[str, str]):
             400,
         )
     nonce = params.get("SignatureNonce", "")
-    if not nonce or not cache.add(f"rpc-nonce:{user.pk}:{nonce}", 1, int(CLOCK_SKEW.total_seconds())):
+    if len(nonce) > MAX_NONCE_LENGTH:
+        raise AuthFailed(
+            "InvalidParameter.SignatureNonce", f"SignatureNonce: at most {MAX_NONCE_LENGTH} characters.", 400
+        )
+    if not nonce or not use_once(user, nonce, CLOCK_SKEW):
         raise AuthFailed("SignatureNonceUsed", "SignatureNonce is missing or was already used.", 400)
     return user
 

@@ -17,7 +17,7 @@ ALIBABA_ERROR = {"RequestId", "HostId", "Code", "Message"}
 
 @pytest.fixture(autouse=True)
 def _fresh_counters():
-    cache.clear()  # rate-limit counters and signature nonces live in the cache
+    cache.clear()  # rate-limit counters live in the cache
     yield
     cache.clear()
 
@@ -48,6 +48,15 @@ def test_a_replayed_or_forged_signature_is_refused(client, token, user):
     assert unknown.status_code == 404 and unknown.json()["Code"] == "InvalidAccessKeyId.NotFound"
     stale = {**signed_params("ListDNADB", user.username, token), "Timestamp": "2020-01-01T00:00:00Z"}
     assert client.get("/api/ice/", stale).json()["Code"] == "InvalidTimeStamp.Expired"
+
+
+def test_a_replay_is_refused_even_after_the_cache_was_flushed(client, token, user):
+    params = signed_params("ListDNADB", user.username, token)
+    assert client.get("/api/ice/", params).status_code == 200
+    cache.clear()  # a Redis flush, a restart, another web server
+    assert client.get("/api/ice/", params).json()["Code"] == "SignatureNonceUsed"
+    other = signed_params("ListDNADB", user.username, token)  # a new nonce is fine
+    assert client.get("/api/ice/", other).status_code == 200
 
 
 def _cos_authorization(user: str, secret: str, method: str, path: str, headers: dict) -> str:

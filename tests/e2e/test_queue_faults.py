@@ -55,6 +55,8 @@ def test_jobs_queued_when_the_broker_loses_its_tasks_all_finish(tmp_path, backen
         portal.stop()
 
 
+# On SQLite, tests/e2e/test_round_trip.py kills a worker too (with a 3 s lease).
+@pytest.mark.parametrize("backend_env", ["postgresql+redis"], indirect=True)
 def test_a_killed_workers_job_is_back_within_the_lease_and_saved_once(
     tmp_path, backend_env, images, stalling_server
 ):

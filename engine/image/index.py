@@ -46,6 +46,11 @@ COLD = ("keypoint_starts", "keypoint_counts", "points", "descriptors")
 
 def hamming(rows: np.ndarray, code: np.ndarray) -> np.ndarray:
     """Hamming distance between each packed row and one packed code."""
+    if rows.shape[-1] % 8 == 0:  # as 64-bit words: ~10x faster than a byte table
+        words64 = np.ascontiguousarray(rows).view(np.uint64)
+        return np.bitwise_count(words64 ^ np.ascontiguousarray(code).view(np.uint64)).sum(
+            axis=1, dtype=np.int32
+        )
     return _POPCOUNT[np.bitwise_xor(rows, code)].sum(axis=1, dtype=np.int32)
 
 
@@ -232,12 +237,13 @@ class ImageIndex(Index):
             found.append(
                 (chunk, np.searchsorted(row, probes[chunk]), np.searchsorted(row, probes[chunk], "right"))
             )
-        candidates = np.unique(
-            np.concatenate([items[chunk][ranges(lo, hi)] for chunk, lo, hi in found])
-        ).astype(np.int64)
+        # An item sharing several chunks comes several times: only the close ones are made unique
+        # (at 10M items a hash has ~40,000 candidates, nearly all met once and far).
+        candidates = np.concatenate([items[chunk][ranges(lo, hi)] for chunk, lo, hi in found])
         distance = hamming(arrays["hashes"][candidates], code)
         close = distance <= self.GLOBAL_MAX_BITS
-        return list(zip(candidates[close].tolist(), distance[close].tolist(), strict=True))
+        candidates, first = np.unique(candidates[close].astype(np.int64), return_index=True)
+        return list(zip(candidates.tolist(), distance[close][first].tolist(), strict=True))
 
     def candidates(self, arrays, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The items sharing the most (word, sign) codes with these query descriptors, each code
@@ -300,7 +306,8 @@ class ImageIndex(Index):
         first: the word is found in the word table, then the sign in the word's postings."""
         keys, word_starts = arrays["word_keys"], arrays["word_starts"]
         wanted, which = np.unique(codes >> 8, return_inverse=True)
-        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        # (In the table's own type: a search for int64 values first copies the whole uint32 table.)
+        at = np.minimum(np.searchsorted(keys, wanted.astype(keys.dtype)), len(keys) - 1)
         present = (keys[at] == wanted)[which]
         at, sign = at[which][present], codes[present] & 255
         starts = lower_bounds(arrays["word_signs"], word_starts[at], word_starts[at + 1], sign)

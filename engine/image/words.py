@@ -50,12 +50,15 @@ def distances(rows: np.ndarray, centroids: np.ndarray) -> np.ndarray:
 
 
 def nearest(found: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k smallest values of each row, smallest first."""
+    """Column indices of the k smallest values (uint16) of each row, smallest first; of equal values,
+    the lower column first. Each value is packed with its column into one uint32, so that a plain
+    partition finds both (faster than an argpartition)."""
     if k == 1:
         return np.argmin(found, axis=1)[:, None]
-    best = np.argpartition(found, k - 1, axis=1)[:, :k]
-    order = np.argsort(np.take_along_axis(found, best, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(best, order, axis=1)
+    assert found.shape[1] <= 1 << 16 and found.dtype == np.uint16, (found.shape, found.dtype)
+    packed = (found.astype(np.uint32) << 16) | np.arange(found.shape[1], dtype=np.uint32)
+    best = np.sort(np.partition(packed, k - 1, axis=1)[:, :k], axis=1)
+    return (best & 0xFFFF).astype(np.int64)
 
 
 def cells(halves: np.ndarray, coarse: np.ndarray, fine: np.ndarray, k: int = 1) -> np.ndarray:

@@ -136,9 +136,10 @@ class ImageIndex(Index):
     INDEXED_KEYPOINTS = 176
     # Query side: nearest cells per descriptor half (k*k words per keypoint), signs read up to this
     # many bits from the keypoint's own, and the most postings one orientation of a query reads (see
-    # _lists): the bound on lookup work. At 10M synthetic items (bench/scale_image.py), budgets of
-    # 200,000 / 300,000 / 400,000 postings found 0.799 / 0.836 / 0.866 of the held-out copies in
-    # 35 / 40 / 64 ms of CPU (median).
+    # _lists): the bound on lookup work. At 10M synthetic items (bench/scale_image.py, its first
+    # synthetic signs), budgets of 200,000 / 300,000 / 400,000 postings found 0.799 / 0.836 / 0.866
+    # of the held-out copies in 35 / 40 / 64 ms of CPU (median); with the calibrated signs, 300,000
+    # found 0.836 in 40-48 ms.
     QUERY_NEAREST = 2
     SIGN_RADIUS = 1
     POSTING_BUDGET = 300_000
@@ -285,7 +286,8 @@ class ImageIndex(Index):
         the signs one bit away (up to SIGN_RADIUS bits). An exact sign is shared by 84% of a copy's
         keypoints and 33% of unrelated ones in the same word, so a big index spends its budget on the
         first tiers (at 3M synthetic items: 0.896 of the held-out copies found, against 0.873 with the
-        one-bit signs of the own words read second and 0.843 with all signs of a word read together);
+        one-bit signs of the own words read second and 0.843 with all signs of a word read together;
+        measured with the bench's first synthetic signs, too selective: see docs/evaluation.md);
         a small index reads them all."""
         own_signs = signs(q_desc).astype(np.int64)
         groups = [(words(q_desc)[:, 0].astype(np.int64) << 8) | own_signs]

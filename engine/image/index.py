@@ -8,12 +8,13 @@ Two lookups find candidates, and only a few candidates are verified:
   hashes decide.
 - local copies (crops, borders, overlays, rotations): an inverted file of visual words
   (engine/image/words.py). An item is filed under the words of its first INDEXED_KEYPOINTS keypoints
-  (spread over the picture); a query looks up the words of all its keypoints, rarest first within a
-  budget of postings, and the items sharing the most words are verified by a RANSAC similarity
-  transform on their full keypoints, as before.
+  (spread over the picture), each posting with the keypoint's 8-bit sign (Hamming embedding), the
+  postings of a word sorted by sign; a query looks up the (word, sign) codes of all its keypoints,
+  exact signs first and rarest first within a budget of postings (_lists), and the items sharing the
+  most codes are verified by a RANSAC similarity transform on their full keypoints, as before.
 
-Memory: what every search touches ("hot") is the hashes, the chunk tables and the inverted file, about
-900 bytes per item; the full keypoints and descriptors ("cold") are read for the candidates only. The
+Memory: what every search touches ("hot") is the hashes, the chunk tables and the inverted file, under
+1,000 bytes per item; the full keypoints and descriptors ("cold") are read for the candidates only. The
 index is exported as flat arrays (export) and searched in place from them (from_arrays), e.g. from
 memory-mapped segment files. A mutable index keeps its items and builds those arrays when searched.
 """
@@ -26,13 +27,18 @@ import cv2
 import numpy as np
 
 from engine.base import Fingerprint, Hit, Index, unpack_arrays
-from engine.image.words import distances, nearest, words
+from engine.image.words import distances, nearest, signs, words
+from engine.segments import SegmentError
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
 HASH_CHUNKS = 16
 # A chunk value and its one-bit neighbours.
 _PROBES = np.array([0] + [1 << bit for bit in range(16)], np.uint16)
-HOT = ("hashes", "hash_chunks", "hash_items", "word_keys", "word_starts", "word_items")
+# Signs exactly 0, 1, 2 bits away from a sign (as masks to xor with).
+_SIGN_PROBES = [
+    np.array([mask for mask in range(256) if bin(mask).count("1") == bits], np.int64) for bits in range(3)
+]
+HOT = ("hashes", "hash_chunks", "hash_items", "word_keys", "word_starts", "word_items", "word_signs")
 # Largest change of scale a copy may have (points are normalised by the picture's longer side).
 MAX_SCALE = 8.0
 COLD = ("keypoint_starts", "keypoint_counts", "points", "descriptors")
@@ -40,6 +46,11 @@ COLD = ("keypoint_starts", "keypoint_counts", "points", "descriptors")
 
 def hamming(rows: np.ndarray, code: np.ndarray) -> np.ndarray:
     """Hamming distance between each packed row and one packed code."""
+    if rows.shape[-1] % 8 == 0:  # as 64-bit words: ~10x faster than a byte table
+        words64 = np.ascontiguousarray(rows).view(np.uint64)
+        return np.bitwise_count(words64 ^ np.ascontiguousarray(code).view(np.uint64)).sum(
+            axis=1, dtype=np.int32
+        )
     return _POPCOUNT[np.bitwise_xor(rows, code)].sum(axis=1, dtype=np.int32)
 
 
@@ -59,29 +70,50 @@ def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 
 def build_arrays(items: list[dict[str, np.ndarray]], indexed: int) -> dict[str, np.ndarray]:
-    """The flat arrays of an index of these items (each: hash, points, descriptors, words)."""
+    """The flat arrays of an index of these items (each: hash, points, descriptors, words, signs).
+    Postings are grouped by word and, within a word, sorted by sign."""
     n = len(items)
     hashes = np.array([item["hash"] for item in items], np.uint8).reshape(n, 32)
     by_chunk = chunks(hashes).T
     order = np.argsort(by_chunk, axis=1, kind="stable")
     counts = np.array([len(item["descriptors"]) for item in items], np.int64)
-    item_words = [np.unique(item["words"][:indexed]) for item in items]
-    owners = np.repeat(np.arange(n, dtype=np.uint32), [len(w) for w in item_words])
-    flat = np.concatenate(item_words) if items else np.zeros(0, np.uint32)
-    by_word = np.lexsort((owners, flat))
-    keys, starts = np.unique(flat[by_word], return_index=True)
+    # Each filed keypoint as one code: its word, then its sign in the low byte.
+    item_codes = [
+        np.unique((item["words"][:indexed].astype(np.int64) << 8) | item["signs"][:indexed]) for item in items
+    ]
+    owners = np.repeat(np.arange(n, dtype=np.uint32), [len(c) for c in item_codes])
+    flat = np.concatenate(item_codes) if items else np.zeros(0, np.int64)
+    by_code = np.lexsort((owners, flat))
+    keys, starts = np.unique(flat[by_code] >> 8, return_index=True)
     return {
         "hashes": hashes,
         "hash_chunks": np.take_along_axis(by_chunk, order, axis=1),
         "hash_items": order.astype(np.uint32),
         "word_keys": keys.astype(np.uint32),
         "word_starts": np.append(starts, len(flat)).astype(np.int64),
-        "word_items": owners[by_word],
+        "word_items": owners[by_code],
+        "word_signs": (flat[by_code] & 255).astype(np.uint8),
         "keypoint_starts": (np.cumsum(counts) - counts).astype(np.int64),
         "keypoint_counts": counts.astype(np.uint16),
         "points": _stack([item["points"] for item in items], (0, 2), np.float16),
         "descriptors": _stack([item["descriptors"] for item in items], (0, 32), np.uint8),
     }
+
+
+def lower_bounds(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """For each i, the first position in values[lo[i]:hi[i]] (sorted) whose value is >= targets[i]
+    (hi[i] if none): a binary search of all ranges at once."""
+    lo, hi = lo.copy(), hi.copy()
+    last = max(0, len(values) - 1)
+    while True:
+        searching = np.flatnonzero(lo < hi)
+        if len(searching) == 0:
+            return lo
+        low, high = lo[searching], hi[searching]
+        middle = (low + high) >> 1
+        below = values[np.minimum(middle, last)] < targets[searching]
+        lo[searching] = np.where(below, middle + 1, low)
+        hi[searching] = np.where(below, high, middle)
 
 
 def _stack(parts: list[np.ndarray], empty: tuple[int, int], dtype) -> np.ndarray:
@@ -99,12 +131,18 @@ class ImageIndex(Index):
     # 600-keypoint pictures (5% was set when one stray 15-pair agreement of two busy unrelated photos
     # covered 4% of their keypoints; one-to-one pairs left no unrelated pair above 5 pairs).
     MIN_LOCAL_SIMILARITY = 0.025
-    # Keypoints of a library item filed in the inverted file (4 bytes each): the bound on hot memory.
-    INDEXED_KEYPOINTS = 200
-    # Query side: nearest cells per descriptor half (k*k words per keypoint), and the most postings
-    # one orientation of a query reads (see _lists): the bound on lookup work.
+    # Keypoints of a library item filed in the inverted file (5 bytes each: item, sign): the bound on
+    # hot memory (200 with 4-byte postings before signs; 176 keep 10M items under 1 KB each).
+    INDEXED_KEYPOINTS = 176
+    # Query side: nearest cells per descriptor half (k*k words per keypoint), signs read up to this
+    # many bits from the keypoint's own, and the most postings one orientation of a query reads (see
+    # _lists): the bound on lookup work. At 10M synthetic items (bench/scale_image.py, its first
+    # synthetic signs), budgets of 200,000 / 300,000 / 400,000 postings found 0.799 / 0.836 / 0.866
+    # of the held-out copies in 35 / 40 / 64 ms of CPU (median); with the calibrated signs, 300,000
+    # found 0.836 in 40-48 ms.
     QUERY_NEAREST = 2
-    POSTING_BUDGET = 200_000
+    SIGN_RADIUS = 1
+    POSTING_BUDGET = 300_000
     # An item must share this many words with the query to be verified; at most this many are.
     MIN_VOTES = 3
     VERIFY_CANDIDATES = 8
@@ -118,6 +156,9 @@ class ImageIndex(Index):
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> ImageIndex:
+        missing = [name for name in HOT + COLD if name not in arrays]
+        if missing:
+            raise SegmentError(f"an image index segment of another layout (no {', '.join(missing)})")
         index = cls()
         index._given = arrays
         # Plain views of the same memory (np.memmap's own indexing costs ~20 us a call).
@@ -135,6 +176,7 @@ class ImageIndex(Index):
         arrays = unpack_arrays(fingerprint)
         item = {name: arrays[name] for name in ("hash", "points", "descriptors")}
         item["words"] = words(item["descriptors"][: self.INDEXED_KEYPOINTS])[:, 0]
+        item["signs"] = signs(item["descriptors"][: self.INDEXED_KEYPOINTS])
         self._items.pop(key, None)
         self._items[key] = item
         self._arrays = None
@@ -199,17 +241,18 @@ class ImageIndex(Index):
             found.append(
                 (chunk, np.searchsorted(row, probes[chunk]), np.searchsorted(row, probes[chunk], "right"))
             )
-        candidates = np.unique(
-            np.concatenate([items[chunk][ranges(lo, hi)] for chunk, lo, hi in found])
-        ).astype(np.int64)
+        # An item sharing several chunks comes several times: only the close ones are made unique
+        # (at 10M items a hash has ~40,000 candidates, nearly all met once and far).
+        candidates = np.concatenate([items[chunk][ranges(lo, hi)] for chunk, lo, hi in found])
         distance = hamming(arrays["hashes"][candidates], code)
         close = distance <= self.GLOBAL_MAX_BITS
-        return list(zip(candidates[close].tolist(), distance[close].tolist(), strict=True))
+        candidates, first = np.unique(candidates[close].astype(np.int64), return_index=True)
+        return list(zip(candidates.tolist(), distance[close][first].tolist(), strict=True))
 
     def candidates(self, arrays, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The items sharing the most visual words with these query descriptors, each word weighted
-        by its rarity (idf: log(items / items filed under it)), and their scores, best first: at most
-        VERIFY_CANDIDATES, each sharing at least MIN_VOTES words."""
+        """The items sharing the most (word, sign) codes with these query descriptors, each code
+        weighted by its rarity (idf: log(items / items filed under it)), and their scores, best first:
+        at most VERIFY_CANDIDATES, each sharing at least MIN_VOTES codes."""
         none = np.zeros(0, np.int64), np.zeros(0)
         if len(q_desc) == 0 or len(arrays["word_keys"]) == 0:
             return none
@@ -219,7 +262,7 @@ class ImageIndex(Index):
         voters = arrays["word_items"][ranges(starts[within], ends[within])].astype(np.uint64)
         if len(voters) == 0:
             return none
-        # Each posting carries its word's weight (idf in quarter units) in its low byte, so that one
+        # Each posting carries its code's weight (idf in quarter units) in its low byte, so that one
         # plain sort groups the postings by item (an argsort is 3x slower on this path).
         idf = np.log((len(arrays["hashes"]) + 1) / lengths)
         weights = np.clip(np.rint(idf * 4), 1, 255).astype(np.uint64)
@@ -236,22 +279,47 @@ class ImageIndex(Index):
         return voters[firsts[best]].astype(np.int64), scores[best]
 
     def _lists(self, arrays, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where the query's words' postings start and end, in the order they are read: each
-        keypoint's own word (its nearest cells) first, rarest first; then the other combinations of
-        its halves' QUERY_NEAREST nearest cells, rarest first. A big index's budget is spent on the
-        former (at 1M items, reading only those found more of the held-out copies: 0.84 against
-        0.81); a small index reads both."""
-        own = np.unique(words(q_desc))  # as the library's keypoints are filed
-        other = np.setdiff1d(words(q_desc, self.QUERY_NEAREST), own)
+        """Where the postings of the query's codes start and end, in the order they are read. A code
+        is a word and a sign; postings of a word are sorted by sign, so a code's postings are one
+        range. Read in tiers, each rarest code first: each keypoint's own word with its own sign; the
+        other combinations of its halves' QUERY_NEAREST nearest cells with its sign; then both with
+        the signs one bit away (up to SIGN_RADIUS bits). An exact sign is shared by 84% of a copy's
+        keypoints and 33% of unrelated ones in the same word, so a big index spends its budget on the
+        first tiers (at 3M synthetic items: 0.896 of the held-out copies found, against 0.873 with the
+        one-bit signs of the own words read second and 0.843 with all signs of a word read together;
+        measured with the bench's first synthetic signs, too selective: see docs/evaluation.md);
+        a small index reads them all."""
+        own_signs = signs(q_desc).astype(np.int64)
+        groups = [(words(q_desc)[:, 0].astype(np.int64) << 8) | own_signs]
+        spans, seen, read = [], np.zeros(0, np.int64), 0
+        for bits in range(self.SIGN_RADIUS + 1):
+            for group in range(2):
+                if group == len(groups):
+                    nearby = words(q_desc, self.QUERY_NEAREST).astype(np.int64)
+                    groups.append((nearby << 8) | own_signs[:, None])
+                codes = np.setdiff1d((groups[group][..., None] ^ _SIGN_PROBES[bits]).ravel(), seen)
+                starts, ends = self._spans(arrays, codes)
+                spans.append((starts, ends))
+                read += int((ends - starts).sum())
+                if read >= self.POSTING_BUDGET:  # the next tiers would not be read: not looked up
+                    return np.concatenate([s for s, _ in spans]), np.concatenate([e for _, e in spans])
+                seen = np.union1d(seen, codes)
+        return np.concatenate([s for s, _ in spans]), np.concatenate([e for _, e in spans])
+
+    def _spans(self, arrays, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The non-empty ranges of postings filed under these codes (word << 8 | sign), shortest
+        first: the word is found in the word table, then the sign in the word's postings."""
         keys, word_starts = arrays["word_keys"], arrays["word_starts"]
-        spans = []
-        for group in (own, other):
-            at = np.minimum(np.searchsorted(keys, group), len(keys) - 1)
-            present = at[keys[at] == group]
-            starts, ends = word_starts[present], word_starts[present + 1]
-            rarest = np.argsort(ends - starts, kind="stable")
-            spans.append((starts[rarest], ends[rarest]))
-        return np.concatenate([spans[0][0], spans[1][0]]), np.concatenate([spans[0][1], spans[1][1]])
+        wanted, which = np.unique(codes >> 8, return_inverse=True)
+        # (In the table's own type: a search for int64 values first copies the whole uint32 table.)
+        at = np.minimum(np.searchsorted(keys, wanted.astype(keys.dtype)), len(keys) - 1)
+        present = (keys[at] == wanted)[which]
+        at, sign = at[which][present], codes[present] & 255
+        starts = lower_bounds(arrays["word_signs"], word_starts[at], word_starts[at + 1], sign)
+        ends = lower_bounds(arrays["word_signs"], starts, word_starts[at + 1], sign + 1)
+        rarest = np.argsort(ends - starts, kind="stable")
+        rarest = rarest[ends[rarest] > starts[rarest]]
+        return starts[rarest], ends[rarest]
 
     def _local_matches(self, arrays, query: dict[str, np.ndarray]) -> list[tuple[int, int, int]]:
         """(item, inliers, query keypoints) of the verified candidates: the VERIFY_CANDIDATES best

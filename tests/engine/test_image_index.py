@@ -6,7 +6,8 @@ import pytest
 
 from engine.base import Fingerprint, pack_arrays, unpack_arrays
 from engine.image.fingerprinter import ImageFingerprinter
-from engine.image.index import ImageIndex
+from engine.image.index import ImageIndex, lower_bounds
+from engine.segments import SegmentError
 from tests import media
 
 fingerprinter = ImageFingerprinter()
@@ -107,3 +108,25 @@ def test_a_library_of_thousands_finds_each_copy_and_nothing_else(queries):
     for name in media.UNRELATED_PHOTOS:
         hits = index.search(fingerprinter.from_array(media.photo(name)))
         assert [hit.key for hit in hits] == [], name
+
+
+def test_postings_of_a_word_are_sorted_by_sign_and_found_by_binary_search(library):
+    arrays = library.export()[1]
+    starts, signs = arrays["word_starts"], arrays["word_signs"]
+    for word in range(len(arrays["word_keys"])):
+        assert np.all(np.diff(signs[starts[word] : starts[word + 1]].astype(int)) >= 0)
+    rng = np.random.default_rng(0)
+    values = np.sort(rng.integers(0, 256, 50)).astype(np.uint8)
+    lo = rng.integers(0, 50, 200)
+    hi = np.maximum(lo, rng.integers(0, 51, 200))
+    targets = rng.integers(0, 257, 200)
+    found = lower_bounds(values, lo, hi, targets)
+    expected = [a + int(np.searchsorted(values[a:b], t)) for a, b, t in zip(lo, hi, targets, strict=True)]
+    assert found.tolist() == expected
+
+
+def test_a_segment_of_the_layout_before_signs_is_refused_so_that_it_is_rebuilt(library):
+    arrays = dict(library.export()[1])
+    del arrays["word_signs"]
+    with pytest.raises(SegmentError, match="word_signs"):
+        ImageIndex.from_arrays(arrays)

@@ -13,8 +13,8 @@ one run.
 
 The library is searched as the portal searches it: written as segment files (engine/segments.py) of at
 most SEGMENT_HOURS each (`--segment-hours`, default: one segment for the whole library, what merges
-end with) under BENCH_DIR/../audio-segments, memory-mapped and searched through a SegmentSet. Index
-size is the segment files' size.
+end with) under BENCH_DIR/../audio-segments (or `--segments FOLDER`; emptied first), memory-mapped
+and searched through a SegmentSet. Index size is the segment files' size.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ def main() -> None:
     parser.add_argument("bench", type=Path)
     parser.add_argument("hours", type=float, nargs="*", default=[100.0, 1000.0])
     parser.add_argument("--segment-hours", type=float, default=1e9)
+    parser.add_argument("--segments", type=Path, help="folder for the segment files (emptied first)")
     args = parser.parse_args()
     bench, targets = args.bench, args.hours
     fingerprinter = AudioFingerprinter()
@@ -122,7 +123,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     for hours in targets:
-        built = _build(fingerprinter, library, extra, hours, bench.resolve().parent / "audio-segments", args)
+        folder = args.segments or bench.resolve().parent / "audio-segments"
+        built = _build(fingerprinter, library, extra, hours, folder, args)
         _measure(fingerprinter, built, queries, bench)
 
 

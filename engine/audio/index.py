@@ -325,15 +325,15 @@ class AudioIndex(Index):
         hit_probe, rows = self._seeds_near(query.unique)
         if len(rows) == 0:
             return []
+        slots = np.searchsorted(self._bases, rows, side="right") - 1
+        alive = self._alive[slots]
+        hit_probe, rows, slots = hit_probe[alive], rows[alive].astype(np.int64), slots[alive]
+        if len(rows) == 0:
+            return []
         # Each unique probe stands for several (frame, variant) probes: expand through `inverse`.
         counts = query.starts[hit_probe + 1] - query.starts[hit_probe]
         owners = query.by_unique[np.repeat(query.starts[hit_probe], counts) + _ramp(counts)]
-        rows = np.repeat(rows.astype(np.int64), counts)
-        slots = np.searchsorted(self._bases, rows, side="right") - 1
-        alive = self._alive[slots]
-        owners, rows, slots = owners[alive], rows[alive], slots[alive]
-        if len(rows) == 0:
-            return []
+        rows, slots = np.repeat(rows, counts), np.repeat(slots, counts)
         offsets = rows - self._bases[slots] - query.probe_frame[owners]
         bins = np.floor_divide(offsets, VOTE_BIN)
         # One vote per (slot, bin, query frame): a frame matching through many probes counts once.
@@ -378,43 +378,39 @@ class AudioIndex(Index):
         query_at = np.flatnonzero(valid)
         enough = min(SMOOTH_CODES, len(query_at) // 2)
 
-        def line(v, scale, origins, at):
-            """Error rates along lines (one per origin), and the per-code errors of the best."""
-            grid = np.rint(origins[:, None] + scale * at[None, :]).astype(np.int64)
+        def lines(variants, scales, origins, at):
+            """Error rates along lines (one per row of band variant, time scale and origin), and the
+            number of the best line (the first best) with its per-code errors."""
+            grid = np.rint(origins[:, None] + scales[:, None] * at[None, :]).astype(np.int64)
             inside = (grid >= 0) & (grid < len(library))
             safe = np.clip(grid, 0, len(library) - 1)
             usable = inside & library_valid[safe]
-            errors = _POPCOUNT16[library[safe] ^ codes[at, v][None, :]]
+            errors = _POPCOUNT16[library[safe] ^ codes[at[None, :], variants[:, None]]]
             counts = usable.sum(axis=1)
             rate = np.where(usable, errors, 0).sum(axis=1) / np.maximum(counts, 1) / 16
             rate = np.where(counts * (len(query_at) / max(len(at), 1)) >= enough, rate, 1.0)
             k = int(np.argmin(rate))
-            return float(rate[k]), float(origins[k]), errors[k], usable[k]
+            return float(rate[k]), k, errors[k], usable[k]
 
-        # Coarse: the voted band variant, every time scale, every other origin, every third code.
-        sparse = query_at[::3]
-        best = None
-        for scale in TIME_SCALES:
-            # The vote measured library - query near the query's middle; lines through it.
-            middle = centre - (scale - 1.0) * frames / 2
-            origins = middle + np.arange(-SEARCH_RADIUS, SEARCH_RADIUS + 1, 2, dtype=np.float64)
-            rate, origin, _, _ = line(variant, scale, origins, sparse)
-            if best is None or rate < best[0]:
-                best = (rate, scale, origin)
-        if best[0] > MAX_STRETCH_ERRORS + 0.08:
-            return []
-        # Fine: all codes, neighbouring band variants and origins around the coarse best.
-        _, scale, coarse = best
-        origins = coarse + np.arange(-2, 3, dtype=np.float64)
-        tried = {variant, 0} | ({variant - 2, variant + 2} & set(range(1, codes.shape[1])))
-        best = None
-        for v in sorted(tried):
-            rate, origin, errors, usable = line(v, scale, origins, query_at)
-            if best is None or rate < best[0]:
-                best = (rate, origin, errors, usable)
-        rate, origin, errors, usable = best
+        # Coarse: the voted band variant, every time scale, every other origin, every third code. The
+        # vote measured library - query near the query's middle; lines through it.
+        steps = np.arange(-SEARCH_RADIUS, SEARCH_RADIUS + 1, 2, dtype=np.float64)
+        scales = np.array(TIME_SCALES)
+        middles = centre - (scales - 1.0) * frames / 2
+        origins = (middles[:, None] + steps[None, :]).reshape(-1)
+        scales = np.repeat(scales, len(steps))
+        rate, k, _, _ = lines(np.full(len(origins), variant), scales, origins, query_at[::3])
         if rate > MAX_STRETCH_ERRORS + 0.08:
             return []
+        # Fine: all codes, neighbouring band variants and origins around the coarse best.
+        scale, coarse = float(scales[k]), origins[k]
+        tried = sorted({variant, 0} | ({variant - 2, variant + 2} & set(range(1, codes.shape[1]))))
+        origins = np.tile(coarse + np.arange(-2, 3, dtype=np.float64), len(tried))
+        variants = np.repeat(tried, 5)
+        rate, k, errors, usable = lines(variants, np.full(len(origins), scale), origins, query_at)
+        if rate > MAX_STRETCH_ERRORS + 0.08:
+            return []
+        origin = float(origins[k])
         per_code = np.full(frames, np.nan, np.float32)
         per_code[query_at[usable]] = errors[usable] / 16
         return list(self._stretches(per_code, origin, scale, frames))

@@ -1,9 +1,12 @@
 """The audio index: look up keys to find candidate alignments, then compare every code along them.
 
 Finding. A key is 24 bits: the 12 key bits of a code and of the code half a second later. Library
-items file the key of every KEY_EVERY-th code. The query looks up the keys of all its codes in each of
-its band-scale variants, plus each key with its least certain bits flipped (noise flips the weak bits
-first). Hits vote for (item, offset) bins; the best bins are candidates.
+items file the key of every KEY_EVERY-th code, with a check byte: the other 4 bits of both codes. The
+query looks up the keys of all its codes in each of its band-scale variants, plus each key with its
+least certain bits flipped (noise flips the weak bits first). A filed key whose check byte differs
+from the query's in more than MAX_CHECK_ERRORS bits is passed over (in a big library most rows under
+a key are chance, and counting their votes is what a search spends its time on). Hits vote for
+(item, offset) bins; the best bins are candidates.
 
 Verifying. For each candidate, the query's codes are compared with the library item's codes along lines
 library = offset + scale * query over a few time scales (tempo and speed changes) and offsets around the
@@ -21,11 +24,18 @@ import numpy as np
 
 from engine.audio.codes import CODE_CENTRE, FRAME_SECONDS, KEY_BITS, LAG, SILENCE_DB, WEAK_BITS
 from engine.base import Fingerprint, Hit, Index, Segment, unpack_arrays
+from engine.segments import SegmentError
 from engine.sorted_runs import KeyDirectory, SortedRuns
 
 KEY_GAP = LAG  # the second code of a key is this many codes later (0.5 s)
 KEY_EVERY = 4  # library codes filed under a key: every 4th (8 per second)
 _KEY_MASK = (1 << KEY_BITS) - 1
+CHECK_BITS = 16 - KEY_BITS  # of each code: the check byte of a seed holds those of both codes
+_CHECK_MASK = (1 << 2 * CHECK_BITS) - 1
+MAX_CHECK_ERRORS = 2  # bits of the check byte that may differ from the query's
+# Segment arrays: the seeds (key and check byte, a uint32) with their rows, or a directory over the
+# keys with each row's check byte. A segment of another layout is refused (and rebuilt).
+SEED_LAYOUT = 2
 VOTE_BIN = 24  # codes per offset bin (0.77 s): a 5% tempo change drifts 16 codes over 10 s
 MAX_CANDIDATES = 24
 # A segment with this many seed keys keeps a directory of all 2**24 keys instead of the keys (the
@@ -40,9 +50,10 @@ MAX_MATCH_ERRORS = 0.33  # a stretch is reported when its own error rate is at m
 MIN_SEGMENT_SECONDS = 2.0
 # ... and when its evidence, similarity x seconds, reaches this: a short stretch must be clearer than a
 # long one. Set where at most 1% of the benchmark's negative queries (seed 21) match.
-MIN_EVIDENCE = 2.75
+MIN_EVIDENCE = 2.92
 SMOOTH_CODES = 62  # two seconds of codes
 _POPCOUNT16 = np.array([bin(i).count("1") for i in range(1 << 16)], np.uint8)
+_POPCOUNT8 = _POPCOUNT16[:256]
 
 
 @dataclass
@@ -61,7 +72,7 @@ class _Query:
     valid: np.ndarray
     duration: float
     variants: int
-    unique: np.ndarray  # distinct probe keys, sorted
+    unique: np.ndarray  # distinct probes (key and check byte, as seeds are filed), sorted
     by_unique: np.ndarray  # probe numbers grouped by their unique key
     starts: np.ndarray  # where each unique key's probes start in by_unique
     probe_frame: np.ndarray
@@ -81,8 +92,9 @@ class _Query:
         if len(at) == 0:
             return None
         keys = _keys(codes[at], codes[at + KEY_GAP]).astype(np.int64)  # (n, variants)
+        checks = _checks(codes[at], codes[at + KEY_GAP]).astype(np.int64)
         flips = _flip_masks(weak[at], weak[at + KEY_GAP])  # (n, variants, probes)
-        probes = (keys[:, :, None] ^ flips).reshape(-1)
+        probes = (((keys[:, :, None] ^ flips) << 2 * CHECK_BITS) | checks[:, :, None]).reshape(-1)
         unique, inverse = np.unique(probes, return_inverse=True)
         by_unique = np.argsort(inverse, kind="stable")
         return cls(
@@ -150,17 +162,28 @@ class AudioIndex(Index):
         }
 
     def _seed_arrays(self) -> dict[str, np.ndarray]:
-        """The seed keys as one sorted run, or, in a big segment, as a directory of where each key's
-        rows start (a lookup is then two reads per probe, not a binary search in 30 M keys)."""
-        if isinstance(self._keys, KeyDirectory):
-            return {"seed_starts": self._keys.starts, "seed_rows": self._keys.rows}
-        keys, rows = self._keys.merged()
-        if len(keys) < DIRECTORY_MIN_KEYS:
-            return {"seed_keys": keys, "seed_rows": rows}
-        return {"seed_starts": KeyDirectory.build(keys, rows, 2 * KEY_BITS).starts, "seed_rows": rows}
+        """The seeds as one sorted run, or, in a big segment, as a directory of where each key's rows
+        start and each row's check byte (a lookup is then two reads per probe, not a binary search in
+        30 M keys)."""
+        layout = {"seed_layout": np.array([SEED_LAYOUT], np.int64)}
+        directory = self._keys
+        if not isinstance(directory, KeyDirectory):
+            seeds, rows = self._keys.merged()
+            if len(seeds) < DIRECTORY_MIN_KEYS:
+                return {"seeds": seeds, "seed_rows": rows, **layout}
+            checks = (seeds & _CHECK_MASK).astype(np.uint8)
+            directory = KeyDirectory.build(seeds >> 2 * CHECK_BITS, rows, 2 * KEY_BITS, checks)
+        return {
+            "seed_starts": directory.starts,
+            "seed_rows": directory.rows,
+            "seed_checks": directory.tags,
+            **layout,
+        }
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> AudioIndex:
+        # Plain arrays over the memory map (numpy's memmap type costs time on every indexing).
+        arrays = {name: np.asarray(array) for name, array in arrays.items()}
         index = cls()
         index._frozen = True
         index._items = _FrozenItems(arrays["bases"], arrays["lengths"])
@@ -168,10 +191,13 @@ class AudioIndex(Index):
         index._used = len(arrays["codes"])
         index._bases = arrays["bases"]
         index._alive = np.ones(len(arrays["bases"]), bool)
+        layout = arrays.get("seed_layout")
+        if layout is None or len(layout) != 1 or int(layout[0]) != SEED_LAYOUT:
+            raise SegmentError("an audio index segment of another layout (its seeds have no check bytes)")
         if "seed_starts" in arrays:
-            index._keys = KeyDirectory(arrays["seed_starts"], arrays["seed_rows"])
+            index._keys = KeyDirectory(arrays["seed_starts"], arrays["seed_rows"], arrays["seed_checks"])
         else:
-            index._keys = SortedRuns.from_run(arrays["seed_keys"], arrays["seed_rows"])
+            index._keys = SortedRuns.from_run(arrays["seeds"], arrays["seed_rows"])
         return index
 
     def _refuse_if_frozen(self) -> None:
@@ -207,10 +233,11 @@ class AudioIndex(Index):
         at = np.arange(0, len(codes) - KEY_GAP, KEY_EVERY)
         at = at[valid[at] & valid[at + KEY_GAP]]
         keys = _keys(codes[at], codes[at + KEY_GAP])
+        seeds = (keys << 2 * CHECK_BITS) | _checks(codes[at], codes[at + KEY_GAP])
         # Runs of one key (held notes, steady passages) need filing once.
         keep = np.ones(len(keys), bool)
         keep[1:] = keys[1:] != keys[:-1]
-        self._keys.add(keys[keep], base + at[keep])
+        self._keys.add(seeds[keep], base + at[keep])
 
     def remove(self, key: Hashable) -> None:
         self._refuse_if_frozen()
@@ -278,42 +305,67 @@ class AudioIndex(Index):
         matches.sort(key=lambda m: -m.similarity)
         return matches[:limit]
 
+    def _seeds_near(self, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probe index, row) for every filed seed with a probe's key and a check byte within
+        MAX_CHECK_ERRORS bits of the probe's."""
+        prefixes = probes >> 2 * CHECK_BITS
+        wanted = (probes & _CHECK_MASK).astype(np.uint8)
+        if isinstance(self._keys, KeyDirectory):
+            hit, counts, positions = self._keys.spans(prefixes)
+            near = _POPCOUNT8[self._keys.tags[positions] ^ np.repeat(wanted[hit], counts)] <= MAX_CHECK_ERRORS
+            taken = np.flatnonzero(near)
+            owner = hit[np.searchsorted(np.cumsum(counts), taken, side="right")]
+            return owner, self._keys.rows[positions[taken]]
+        hit, rows, seeds = self._keys.lookup_prefix(prefixes, 2 * CHECK_BITS)
+        near = _POPCOUNT8[(seeds & _CHECK_MASK).astype(np.uint8) ^ wanted[hit]] <= MAX_CHECK_ERRORS
+        return hit[near], rows[near]
+
     def _scored(self, query: _Query) -> list[tuple[int, tuple[int, int, int]]]:
         """This part's best vote cells: (score, (slot, offset, variant)), best first."""
-        hit_probe, rows = self._keys.lookup(query.unique)
+        hit_probe, rows = self._seeds_near(query.unique)
+        if len(rows) == 0:
+            return []
+        slots = np.searchsorted(self._bases, rows, side="right") - 1
+        alive = self._alive[slots]
+        hit_probe, rows, slots = hit_probe[alive], rows[alive].astype(np.int64), slots[alive]
         if len(rows) == 0:
             return []
         # Each unique probe stands for several (frame, variant) probes: expand through `inverse`.
         counts = query.starts[hit_probe + 1] - query.starts[hit_probe]
         owners = query.by_unique[np.repeat(query.starts[hit_probe], counts) + _ramp(counts)]
-        rows = np.repeat(rows.astype(np.int64), counts)
-        slots = np.searchsorted(self._bases, rows, side="right") - 1
-        alive = self._alive[slots]
-        owners, rows, slots = owners[alive], rows[alive], slots[alive]
-        if len(rows) == 0:
-            return []
+        rows, slots = np.repeat(rows, counts), np.repeat(slots, counts)
         offsets = rows - self._bases[slots] - query.probe_frame[owners]
         bins = np.floor_divide(offsets, VOTE_BIN)
         # One vote per (slot, bin, query frame): a frame matching through many probes counts once.
         votes_key = (slots * (1 << 24) + (bins + (1 << 23))) * (1 << 20) + query.probe_frame[owners]
         votes_key, first_of = np.unique(votes_key, return_index=True)
-        cell = votes_key >> 20
-        cells, votes = np.unique(cell, return_counts=True)
-        # A line may straddle two bins: count the neighbour's votes too.
-        neighbour = np.searchsorted(cells, cells + 1)
-        has_next = (neighbour < len(cells)) & (cells[np.minimum(neighbour, len(cells) - 1)] == cells + 1)
-        score = votes + np.where(has_next, votes[np.minimum(neighbour, len(cells) - 1)], 0)
+        cell = votes_key >> 20  # sorted
+        new_cell = np.ones(len(cell), bool)
+        new_cell[1:] = cell[1:] != cell[:-1]
+        cell_of_vote = np.cumsum(new_cell) - 1
+        cells = cell[new_cell]
+        votes = np.bincount(cell_of_vote)
+        # A line may straddle two bins: count the next bin's votes too.
+        has_next = np.zeros(len(cells), bool)
+        has_next[:-1] = cells[1:] == cells[:-1] + 1
+        score = votes + np.where(has_next, np.roll(votes, -1), 0)
         order = np.argsort(-score, kind="stable")[:MAX_CANDIDATES]
         order = order[score[order] >= MIN_VOTES]
-        cell_variant = query.probe_variant[owners[first_of]]
-        cell_of_vote = np.searchsorted(cells, cell)
+        # Each candidate's band variant: the one most of its votes came through.
+        rank = np.full(len(cells), -1)
+        rank[order] = np.arange(len(order))
+        chosen = rank[cell_of_vote]
+        mine = chosen >= 0
+        cell_variant = query.probe_variant[owners[first_of[mine]]]
+        tally = np.bincount(
+            chosen[mine] * query.variants + cell_variant, minlength=len(order) * query.variants
+        )
+        best_variant = tally.reshape(len(order), query.variants).argmax(axis=1)
         candidates = []
-        for index in order:
+        for index, variant in zip(order, best_variant, strict=True):
             slot = int(cells[index] >> 24)
             bin_ = int((cells[index] & ((1 << 24) - 1)) - (1 << 23))
-            members = cell_of_vote == index
-            variant = int(np.bincount(cell_variant[members], minlength=query.variants).argmax())
-            candidates.append((int(score[index]), (slot, bin_ * VOTE_BIN + VOTE_BIN, variant)))
+            candidates.append((int(score[index]), (slot, bin_ * VOTE_BIN + VOTE_BIN, int(variant))))
         return candidates
 
     def _verify(
@@ -326,43 +378,39 @@ class AudioIndex(Index):
         query_at = np.flatnonzero(valid)
         enough = min(SMOOTH_CODES, len(query_at) // 2)
 
-        def line(v, scale, origins, at):
-            """Error rates along lines (one per origin), and the per-code errors of the best."""
-            grid = np.rint(origins[:, None] + scale * at[None, :]).astype(np.int64)
+        def lines(variants, scales, origins, at):
+            """Error rates along lines (one per row of band variant, time scale and origin), and the
+            number of the best line (the first best) with its per-code errors."""
+            grid = np.rint(origins[:, None] + scales[:, None] * at[None, :]).astype(np.int64)
             inside = (grid >= 0) & (grid < len(library))
             safe = np.clip(grid, 0, len(library) - 1)
             usable = inside & library_valid[safe]
-            errors = _POPCOUNT16[library[safe] ^ codes[at, v][None, :]]
+            errors = _POPCOUNT16[library[safe] ^ codes[at[None, :], variants[:, None]]]
             counts = usable.sum(axis=1)
             rate = np.where(usable, errors, 0).sum(axis=1) / np.maximum(counts, 1) / 16
             rate = np.where(counts * (len(query_at) / max(len(at), 1)) >= enough, rate, 1.0)
             k = int(np.argmin(rate))
-            return float(rate[k]), float(origins[k]), errors[k], usable[k]
+            return float(rate[k]), k, errors[k], usable[k]
 
-        # Coarse: the voted band variant, every time scale, every other origin, every third code.
-        sparse = query_at[::3]
-        best = None
-        for scale in TIME_SCALES:
-            # The vote measured library - query near the query's middle; lines through it.
-            middle = centre - (scale - 1.0) * frames / 2
-            origins = middle + np.arange(-SEARCH_RADIUS, SEARCH_RADIUS + 1, 2, dtype=np.float64)
-            rate, origin, _, _ = line(variant, scale, origins, sparse)
-            if best is None or rate < best[0]:
-                best = (rate, scale, origin)
-        if best[0] > MAX_STRETCH_ERRORS + 0.08:
-            return []
-        # Fine: all codes, neighbouring band variants and origins around the coarse best.
-        _, scale, coarse = best
-        origins = coarse + np.arange(-2, 3, dtype=np.float64)
-        tried = {variant, 0} | ({variant - 2, variant + 2} & set(range(1, codes.shape[1])))
-        best = None
-        for v in sorted(tried):
-            rate, origin, errors, usable = line(v, scale, origins, query_at)
-            if best is None or rate < best[0]:
-                best = (rate, origin, errors, usable)
-        rate, origin, errors, usable = best
+        # Coarse: the voted band variant, every time scale, every other origin, every third code. The
+        # vote measured library - query near the query's middle; lines through it.
+        steps = np.arange(-SEARCH_RADIUS, SEARCH_RADIUS + 1, 2, dtype=np.float64)
+        scales = np.array(TIME_SCALES)
+        middles = centre - (scales - 1.0) * frames / 2
+        origins = (middles[:, None] + steps[None, :]).reshape(-1)
+        scales = np.repeat(scales, len(steps))
+        rate, k, _, _ = lines(np.full(len(origins), variant), scales, origins, query_at[::3])
         if rate > MAX_STRETCH_ERRORS + 0.08:
             return []
+        # Fine: all codes, neighbouring band variants and origins around the coarse best.
+        scale, coarse = float(scales[k]), origins[k]
+        tried = sorted({variant, 0} | ({variant - 2, variant + 2} & set(range(1, codes.shape[1]))))
+        origins = np.tile(coarse + np.arange(-2, 3, dtype=np.float64), len(tried))
+        variants = np.repeat(tried, 5)
+        rate, k, errors, usable = lines(variants, np.full(len(origins), scale), origins, query_at)
+        if rate > MAX_STRETCH_ERRORS + 0.08:
+            return []
+        origin = float(origins[k])
         per_code = np.full(frames, np.nan, np.float32)
         per_code[query_at[usable]] = errors[usable] / 16
         return list(self._stretches(per_code, origin, scale, frames))
@@ -397,6 +445,11 @@ class AudioIndex(Index):
 
 def _keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return ((first.astype(np.uint32) & _KEY_MASK) << KEY_BITS) | (second.astype(np.uint32) & _KEY_MASK)
+
+
+def _checks(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The check byte of seeds: the bits of both codes that are not in their key."""
+    return ((first.astype(np.uint32) >> KEY_BITS) << CHECK_BITS) | (second.astype(np.uint32) >> KEY_BITS)
 
 
 def _flip_masks(weak_first: np.ndarray, weak_second: np.ndarray) -> np.ndarray:

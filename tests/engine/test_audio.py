@@ -219,11 +219,43 @@ def test_a_big_segments_key_directory_answers_as_its_keys_do(index, folder, edit
     path, _ = edited(folder, "sugar-plum", 40.0, 10.0, edit)
     query = AudioFingerprinter().extract(MediaInput(path=path))
     keys, arrays = index.export()
-    assert "seed_keys" in arrays  # a small index keeps its keys
+    assert "seeds" in arrays  # a small index keeps its seeds
     monkeypatch.setattr(audio_index, "DIRECTORY_MIN_KEYS", 0)  # as a segment of 600+ hours does
     _, with_directory = index.export()
-    assert "seed_starts" in with_directory and "seed_keys" not in with_directory
+    assert "seed_starts" in with_directory and "seeds" not in with_directory
     expected = audio_index.AudioIndex.from_arrays(arrays).search(query)
     found = audio_index.AudioIndex.from_arrays(with_directory).search(query)
     assert [keys[hit.key] for hit in found] == [keys[hit.key] for hit in expected] == ["sugar-plum"]
     assert [hit.segments for hit in found] == [hit.segments for hit in expected]
+
+
+def test_a_segment_of_the_old_seed_layout_is_refused_so_it_is_rebuilt(index):
+    from engine.audio import index as audio_index
+    from engine.segments import SegmentError
+
+    _, arrays = index.export()
+    old = {name: array for name, array in arrays.items() if name not in ("seed_layout", "seeds")}
+    old["seed_keys"] = arrays["seeds"] >> 8  # what a segment written before check bytes holds
+    with pytest.raises(SegmentError, match="another layout"):
+        audio_index.AudioIndex.from_arrays(old)
+
+
+def test_seeds_whose_check_byte_is_too_far_from_the_query_give_no_votes(monkeypatch):
+    from engine.audio import index as audio_index
+
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 1 << 16, 600).astype(np.uint16)
+    built = audio_index.AudioIndex()
+    built._append("item", codes, np.ones(len(codes), bool))
+    at = np.arange(0, 400, audio_index.KEY_EVERY)
+    probes = (audio_index._keys(codes[at], codes[at + audio_index.KEY_GAP]).astype(np.int64) << 8) | (
+        audio_index._checks(codes[at], codes[at + audio_index.KEY_GAP])
+    )
+    _, rows = built._seeds_near(probes)
+    assert set(rows.tolist()) >= set(at.tolist())  # every filed seed is found by its own probe
+    # The same keys with 3 check bits flipped: past MAX_CHECK_ERRORS (2), none is found.
+    _, rows = built._seeds_near(probes ^ 0b10010001)
+    assert not set(rows.tolist()) & set(at.tolist())
+    monkeypatch.setattr(audio_index, "MAX_CHECK_ERRORS", 3)
+    _, rows = built._seeds_near(probes ^ 0b10010001)
+    assert set(rows.tolist()) >= set(at.tolist())

@@ -1,10 +1,11 @@
 """Who is calling a cloud-style endpoint. Credentials are always the portal's API tokens:
 
 - any style: `Authorization: Token <token>` (or `Bearer <token>`), as on the native API;
-- Alibaba Cloud SDKs (RPC signature v1): AccessKeyId = the portal user name, AccessKeySecret = that
-  user's API token; the SDK signs each request with HMAC-SHA1 and we check the signature;
+- Alibaba Cloud SDKs: AccessKeyId = the portal user name, AccessKeySecret = that user's API token; the
+  older SDKs sign with RPC signature v1 (HMAC-SHA1, parameters `Signature`, `SignatureNonce`...), the
+  current ones with signature V3 (`Authorization: ACS3-HMAC-SHA256 ...`, compat/signatures_v3.py);
 - Tencent Cloud SDKs (COS/CI `q-sign-algorithm=sha1` signature): SecretId = the user name, SecretKey =
-  the token.
+  the token. The SDK signs the host without its port; we accept the host with or without it.
 
 The token never travels with a signed request, only the signature does.
 """
@@ -23,6 +24,7 @@ from rest_framework.authtoken.models import Token
 
 from compat.errors import CompatError
 from compat.nonces import MAX_NONCE_LENGTH, use_once
+from compat.signatures_v3 import is_v3, v3_user
 
 # Alibaba accepts timestamps within 15 minutes of its clock; a nonce may not repeat in that window.
 CLOCK_SKEW = timedelta(minutes=15)
@@ -75,11 +77,19 @@ def rpc_signature(secret: str, method: str, params: dict[str, str]) -> str:
     return base64.b64encode(digest.digest()).decode()
 
 
-def rpc_user(request, params: dict[str, str]):
-    """The caller of an Alibaba-style request: a token header, or a valid RPC signature."""
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison of a computed signature with any text a client sent."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
+def rpc_user(request, params: dict[str, str], signed_paths: list[str]):
+    """The caller of an Alibaba-style request: a token header, a valid signature V3 over one of
+    `signed_paths`, or a valid RPC signature v1."""
     user = bearer_user(request)
     if user is not None:
         return user
+    if is_v3(request):
+        return v3_user(request, lambda key: _secret_of(key, "InvalidAccessKeyId.NotFound"), signed_paths)
     if "AccessKeyId" not in params:
         raise AuthFailed(
             "MissingParameter.AccessKeyId",
@@ -98,7 +108,7 @@ def rpc_user(request, params: dict[str, str]):
         raise AuthFailed("InvalidTimeStamp.Expired", "The Timestamp is more than 15 minutes off.", 400)
     user, secret = _secret_of(params["AccessKeyId"], "InvalidAccessKeyId.NotFound")
     expected = rpc_signature(secret, request.method, params)
-    if not hmac.compare_digest(expected, params["Signature"]):
+    if not _same(expected, params["Signature"]):
         raise AuthFailed(
             "SignatureDoesNotMatch",
             "The request signature does not match (string to sign: "
@@ -169,7 +179,19 @@ def cos_user(request, signed_paths: list[str]):
             headers[name.replace("_", "-").lower()] = request.META[name]
     params = {k: v for k, v in request.GET.items()}
     for path in signed_paths:
-        expected = cos_signature(secret, request.method, path, params, headers, fields)
-        if hmac.compare_digest(expected, fields["q-signature"]):
-            return user
+        for signed_headers in _host_variants(headers):
+            expected = cos_signature(secret, request.method, path, params, signed_headers, fields)
+            if _same(expected, fields["q-signature"]):
+                return user
     raise AuthFailed("SignatureDoesNotMatch", "The request signature does not match.", 403)
+
+
+def _host_variants(headers: dict[str, str]) -> list[dict[str, str]]:
+    """The headers as received, and with the host's port left out: the COS SDK signs the host name
+    alone (from the URL), so behind a proxy on any port but 80/443 its signed host lacks the port
+    that the Host header carries."""
+    key = next((k for k in headers if k.lower() == "host"), None)
+    name, colon, port = headers[key].rpartition(":") if key else ("", "", "")
+    if not colon or not port.isdigit() or not name or name.endswith(":"):  # no port ([::1] is no port)
+        return [headers]
+    return [headers, {**headers, key: name}]

@@ -1,5 +1,6 @@
 """Tencent Cloud CI Video DNA at /api/ci/: `POST /api/ci/jobs` with the reference's XML <Request>, and
-`GET /api/ci/jobs/{JobId}` to read a job back. XML in, XML out; errors as <Error><Code/><Message/>.
+`GET /api/ci/jobs/{JobId}` to read a job back. XML in, XML out; errors as
+<Error><Code/><Message/><Resource/><RequestId/><TraceId/>.
 
 RuleType -> native job: GetFingerPrint = search and save (forcesave: the object key is the primary key,
 so sending the same object again replaces its fingerprints); FindSimilarVideo = search only (nosave);
@@ -56,7 +57,15 @@ def _xml(root: str, body: dict, request, http_status: int = 200) -> HttpResponse
 
 
 def _error(request, exc: CiError) -> HttpResponse:
-    body = {"Code": exc.code, "Message": exc.message, "RequestId": request.request_id}
+    # Every element the COS SDK's error parser reads, none empty (it reads each one's text; one missing
+    # and it reports the code as "Unknown"): Code, Message, Resource, RequestId, TraceId.
+    body = {
+        "Code": exc.code,
+        "Message": exc.message or exc.code,
+        "Resource": request.path,
+        "RequestId": request.request_id,
+        "TraceId": request.request_id,
+    }
     response = _xml("Error", body, request, exc.http_status)
     if exc.code == "SlowDown":
         response["Retry-After"] = limits.retry_after()

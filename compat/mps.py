@@ -3,8 +3,11 @@
 List shape: the English reference shows lists as plain arrays (`"FpShotJobList": [...]`, and in XML the
 element repeated); the Chinese reference, like Alibaba's classic RPC wire format its SDKs parse, wraps
 each list in an object named after its item (`"FpShotJobList": {"FpShotJob": [...]}`).
-DNAPORTAL_MPS_LIST_STYLE picks `flat` (default) or `wrapped`; a request may override it with
-`ListStyle=flat|wrapped`.
+DNAPORTAL_MPS_LIST_STYLE picks the JSON shape, `wrapped` (default) or `flat`; XML answers are flat, as
+the XML example; a request may ask for either with `ListStyle=flat|wrapped`. Wrapped is the default
+because the official MPS SDK (alibabacloud_mts20140618) reads each list through its wrapper
+(`FpShotJobList.FpShotJob`, `FpShotSlices.FpShotSlice`...): given a flat array its models fail and the
+caller gets an empty body, silently.
 """
 
 from __future__ import annotations
@@ -132,7 +135,9 @@ def wrap(value, key: str | None = None):
 
 
 def query(call: Call) -> dict:
-    style = call.get("ListStyle") or settings.MPS_LIST_STYLE
+    # The setting is the JSON shape (what the SDKs parse); XML answers are flat, as the XML example.
+    fmt = call.get("Format", "JSON").upper()
+    style = call.get("ListStyle") or (settings.MPS_LIST_STYLE if fmt == "JSON" else "flat")
     if style not in ("flat", "wrapped"):
         raise RpcError("InvalidParameter.ListStyle", "ListStyle: flat or wrapped.")
     ids = call.ids("JobIds", MAX_JOB_IDS)

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from compat import limits
 from compat.auth import rpc_user
 from compat.errors import CompatError, outage_error
+from compat.signatures_v3 import is_v3
 from core import xml
 from core.errors import DATABASE_RETRY_AFTER_SECONDS, ApiError
 from core.roles import Role, has_role
@@ -75,12 +76,18 @@ class Action:
 
 
 def _params(request) -> dict[str, str]:
+    """The query string and the form body; with signature V3 the action comes in `x-acs-action`."""
+    if is_v3(request):
+        request.body  # noqa: B018 - kept before the form is parsed: the signature covers its hash
     params = {k: v for k, v in request.GET.items()}
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
         params.update({k: v for k, v in request.POST.items()})
+    header_action = request.META.get("HTTP_X_ACS_ACTION", "")
+    if header_action and params.setdefault("Action", header_action) != header_action:
+        raise RpcError("InvalidParameter.Action", "The Action parameter and the x-acs-action header differ.")
     return params
 
 
@@ -118,9 +125,10 @@ def endpoint(product: str, actions: dict[str, Action]):
 
     @csrf_exempt
     def view(request):
-        params = _params(request)
-        fmt = params.get("Format", "JSON").upper()
+        fmt = "JSON"
         try:
+            params = _params(request)
+            fmt = params.get("Format", "JSON").upper()
             _refuse_nul(params)
             if fmt not in ("JSON", "XML"):
                 fmt = "JSON"
@@ -137,7 +145,8 @@ def endpoint(product: str, actions: dict[str, Action]):
                     f"{product} has no action {name!r}; it has {', '.join(sorted(actions))}.",
                     404,
                 )
-            user = rpc_user(request, params)
+            # Signed over the path the client saw: this one, or `/` behind a proxy mapping a host's root.
+            user = rpc_user(request, params, [request.path, "/"])
             if not has_role(user, action.role):
                 raise RpcError("Forbidden.RAM", f"{name} needs the {action.role.group} role.", 403)
             if limits.over_limit(user.pk, f"{product}:{name}"):

@@ -183,9 +183,10 @@ S3_REGION = os.environ.get("DNAPORTAL_S3_REGION", "us-east-1")
 S3_BUCKET = os.environ.get("DNAPORTAL_S3_BUCKET", "")
 
 # Cloud-compatible APIs (docs/compat.md): requests per second per client and action, as the
-# references' QPS limits (500/s for MPS QueryFpShotJobList), and the MPS JSON list shape.
+# references' QPS limits (500/s for MPS QueryFpShotJobList), and the MPS JSON list shape: `wrapped`
+# (each list under its item's name), the one the official MPS SDK's models parse, or `flat`.
 COMPAT_QPS = env_int("DNAPORTAL_COMPAT_QPS", 500)
-MPS_LIST_STYLE = os.environ.get("DNAPORTAL_MPS_LIST_STYLE", "flat")
+MPS_LIST_STYLE = os.environ.get("DNAPORTAL_MPS_LIST_STYLE", "wrapped")
 
 # Jobs: a job whose worker stops reporting for this long is considered lost and is retried.
 JOB_TIMEOUT_SECONDS = env_int("DNAPORTAL_JOB_TIMEOUT", 1800)

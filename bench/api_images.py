@@ -27,8 +27,14 @@ SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 
 
 def submit(portal: Portal, library: str, path: Path, key: str, save_type: str) -> str:
+    """Submit as a well-behaved client does: over the rate or the quota of jobs waiting (429), wait
+    and send again."""
     body = {"library": library, "primary_key": key, "media_type": "image", "save_type": save_type}
-    status, job = portal.request("POST", "/api/v1/jobs/", body, files={"file": path})
+    while True:
+        status, job = portal.request("POST", "/api/v1/jobs/", body, files={"file": path})
+        if status != 429:
+            break
+        time.sleep(1.0 if job["code"] == "Throttling" else 5.0)
     assert status == 201, job
     return job["id"]
 

@@ -5,6 +5,7 @@ file is always removed, so a failed write leaves nothing and gives its space bac
 
 from __future__ import annotations
 
+import errno
 import os
 import uuid
 from pathlib import Path
@@ -23,9 +24,9 @@ class AtomicFileSystemStorage(FileSystemStorage):
                     out.write(chunk)
             if self.file_permissions_mode is not None:
                 os.chmod(part, self.file_permissions_mode)
-            while True:  # publish under a free name: linking fails rather than replace a file
+            while True:  # publish under a free name: never replace a file
                 try:
-                    os.link(part, target)
+                    _publish(part, target)
                     break
                 except FileExistsError:
                     name = self.get_available_name(name)
@@ -33,3 +34,19 @@ class AtomicFileSystemStorage(FileSystemStorage):
         finally:
             part.unlink(missing_ok=True)
         return str(name).replace("\\", "/")
+
+
+def _publish(part: Path, target: Path) -> None:
+    """Give the complete part file its name, or FileExistsError if the name is taken. A hard link does
+    it in one step; where the file system has none (some network and FUSE mounts), the name is first
+    claimed with an empty file created exclusively, then replaced by the part file."""
+    try:
+        os.link(part, target)
+        return
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK):
+            raise
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    os.replace(part, target)

@@ -94,3 +94,16 @@ def test_a_job_meeting_a_full_disk_is_retried_then_fails_with_storage_full(
     assert job.attempts == settings.JOB_MAX_ATTEMPTS
     assert not Media.objects.exists()
     assert _files_under(settings.MEDIA_ROOT) == kept  # the job's input only: nothing half-saved
+
+
+def test_a_file_system_without_hard_links_still_gets_whole_files_under_free_names(tmp_path, monkeypatch):
+    def no_links(source, target):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(storage.os, "link", no_links)
+    store = storage.AtomicFileSystemStorage(location=tmp_path)
+    first = store.save("same.bin", ContentFile(b"first"))
+    second = store.save("same.bin", ContentFile(b"second"))
+    assert first != second
+    assert (tmp_path / first).read_bytes() == b"first" and (tmp_path / second).read_bytes() == b"second"
+    assert _files_under(tmp_path) == sorted([first, second])  # no part files left

@@ -40,6 +40,9 @@ class Portal:
                 "DNAPORTAL_IMPORT_ROOT": str(self.import_root),
                 "DNAPORTAL_ALLOWED_PRIVATE_NETWORKS": "127.0.0.0/8",
                 "DNAPORTAL_WORKERS": "2",
+                # These tests submit in bursts; the per-user rate is tested on its own
+                # (tests/api/test_job_limits.py).
+                "DNAPORTAL_SUBMIT_RATE": "",
                 "DJANGO_SUPERUSER_USERNAME": "admin",
                 "DJANGO_SUPERUSER_PASSWORD": "e2e-admin-pw",
                 "DJANGO_SUPERUSER_EMAIL": "admin@example.com",

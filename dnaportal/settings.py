@@ -1,9 +1,11 @@
 """DNA Portal settings. Every setting comes from an environment variable; README.md lists them all."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dnaportal import datadir
 
@@ -202,7 +204,14 @@ SWEEP_SECONDS = 30
 JOB_RETRY_BACKOFF_SECONDS = env_int("DNAPORTAL_JOB_RETRY_BACKOFF", 30)
 CALLBACK_MAX_ATTEMPTS = env_int("DNAPORTAL_CALLBACK_ATTEMPTS", 5)
 # What one user may ask (jobs/limits.py): submissions per second, and jobs waiting at once (0: none).
-JOB_SUBMIT_RATE = os.environ.get("DNAPORTAL_SUBMIT_RATE", "20/s")
+JOB_SUBMIT_RATE = os.environ.get("DNAPORTAL_SUBMIT_RATE", "20/s").strip()
+if JOB_SUBMIT_RATE and not re.fullmatch(
+    r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", JOB_SUBMIT_RATE
+):
+    # Refused at start: a rate DRF cannot read would fail every submission with a 500.
+    raise ImproperlyConfigured(
+        f"DNAPORTAL_SUBMIT_RATE={JOB_SUBMIT_RATE!r}: use N/s, N/min, N/h or N/day (empty: no limit)."
+    )
 MAX_WAITING_JOBS_PER_USER = env_int("DNAPORTAL_MAX_WAITING_JOBS", 1000)
 
 REST_FRAMEWORK = {

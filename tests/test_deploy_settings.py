@@ -31,3 +31,8 @@ def test_check_deploy_is_clean_when_served_over_https(tmp_path):
 def test_each_https_setting_is_its_own_choice(tmp_path):
     output = _check_deploy(tmp_path, DNAPORTAL_HTTPS="true", DNAPORTAL_HSTS_SECONDS="0")
     assert "security.W004" in output and "security.W012" not in output, output
+
+
+def test_a_submission_rate_drf_cannot_read_stops_the_portal_at_start_with_a_clear_message(tmp_path):
+    output = _check_deploy(tmp_path, DNAPORTAL_SUBMIT_RATE="twenty a second")
+    assert "ImproperlyConfigured" in output and "DNAPORTAL_SUBMIT_RATE" in output, output

@@ -18,6 +18,17 @@ from pathlib import Path
 from tests.media import REPO
 
 
+def until(check, timeout: float = 90):
+    """Poll `check` until it returns something true (returned), or fail after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError("timed out")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.e2e.conftest import REDIS_URL, _postgres_database, _redis_available
-from tests.e2e.portal import Portal
+from tests.e2e.portal import Portal, until
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-callback-secret"
@@ -74,16 +74,6 @@ def rpc(portal, product: str, action: str, **params):
     if kind.startswith("application/xml"):
         return ElementTree.fromstring(raw)
     return json.loads(raw)
-
-
-def until(check, timeout: float = 90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
 
 def test_alibaba_ice_end_to_end(running):

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 
 import pytest
 
-from tests.e2e.portal import Portal
+from tests.e2e.portal import Portal, until
 from tests.e2e.proxy import PathProxy
 
 pytestmark = pytest.mark.e2e
@@ -64,16 +63,6 @@ def mps(running, proxies):
     from alibabacloud_mts20140618.client import Client
 
     return Client(_alibaba_config(proxies["mps"].endpoint, running.token))
-
-
-def until(check, timeout: float = 120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ from jobs import selectors as job_selectors
 from jobs import services as job_services
 from jobs.models import InputType, Job, JobStatus, Operation, SaveType
 from libraries import selectors as library_selectors
+from libraries.access import Scope, scope_for
 
 RULES = {"GetFingerPrint": SaveType.FORCESAVE, "FindSimilarVideo": SaveType.NOSAVE}
 DELETE = "DeleteFingerPrint"
@@ -72,14 +73,15 @@ def _error(request, exc: CiError) -> HttpResponse:
     return response
 
 
-def _caller(request, needed: Role, action: str):
+def _caller(request, needed: Role, action: str) -> tuple[object, Scope]:
+    """The signed-in caller and what they see (a token's or signature's library limit applies)."""
     prefix = request.path[: request.path.index("/jobs")] if "/jobs" in request.path else ""
     user = cos_user(request, [request.path, request.path[len(prefix) :]])
     if not has_role(user, needed):
         raise CiError("AccessDenied", f"This needs the {needed.group} role.", 403)
     if limits.over_limit(user.pk, f"CI:{action}"):
         raise CiError("SlowDown", "Please reduce your request rate.", 503)
-    return user
+    return user, scope_for(user, by_token=True)
 
 
 # Shapes ---------------------------------------------------------------------------------------------
@@ -164,7 +166,7 @@ def _text(node: dict, *path: str) -> str:
     return node.strip() if isinstance(node, str) else ""
 
 
-def _submit(request, user, body: dict) -> Job:
+def _submit(request, user, scope: Scope, body: dict) -> Job:
     if _text(body, "Tag") != "DNA":
         raise CiError("InvalidArgument", "Tag must be DNA.")
     rule = _text(body, "Operation", "DnaConfig", "RuleType")
@@ -173,7 +175,7 @@ def _submit(request, user, body: dict) -> Job:
     db_id = _text(body, "Operation", "DnaConfig", "DnaDbId")
     if not db_id:
         raise CiError("InvalidArgument", "Operation.DnaConfig.DnaDbId is required.")
-    library = library_selectors.get_library(db_id, http_status=404)
+    library = library_selectors.get_library(db_id, scope=scope, http_status=404)
     level = _text(body, "Operation", "JobLevel") or "0"
     if level not in ("0", "1", "2"):
         raise CiError("InvalidArgument", "JobLevel: 0, 1 or 2.")
@@ -199,7 +201,7 @@ def _submit(request, user, body: dict) -> Job:
         video_id = _text(body, "Operation", "DnaConfig", "VideoId")
         if not video_id:
             raise CiError("InvalidArgument", "DeleteFingerPrint needs Operation.DnaConfig.VideoId.")
-        media = library_selectors.find_media(video_id, http_status=404)
+        media = library_selectors.find_media(video_id, scope=scope, http_status=404)
         if media.library_id != library.id:
             raise CiError("NoSuchResource", f"Video {video_id} is not in DNA library {db_id}.", 404)
         return job_services.delete_item_job(media=media, **common)
@@ -248,7 +250,7 @@ def _answers_in_xml(view):
 def jobs(request):
     if request.method != "POST":
         raise CiError("MethodNotAllowed", "POST a <Request> to submit a DNA job.", 405)
-    user = _caller(request, Role.MODERATOR, "CreateMediaJobs")
+    user, scope = _caller(request, Role.MODERATOR, "CreateMediaJobs")
     if len(request.body) > MAX_BODY:
         raise CiError("EntityTooLarge", f"The XML body is over {MAX_BODY} bytes.", 413)
     try:
@@ -257,13 +259,13 @@ def jobs(request):
         raise CiError("MalformedXML", str(exc)) from exc
     if root != "Request":
         raise CiError("MalformedXML", "The body's root element must be <Request>.")
-    job = _submit(request, user, body)
-    return _xml("Response", {"JobsDetail": jobs_detail(job_selectors.get_job(job.id))}, request)
+    job = _submit(request, user, scope, body)
+    return _xml("Response", {"JobsDetail": jobs_detail(job_selectors.get_job(job.id, scope=scope))}, request)
 
 
 @_answers_in_xml
 def job(request, job_id: str):
     if request.method != "GET":
         raise CiError("MethodNotAllowed", "GET reads a job.", 405)
-    _caller(request, Role.VIEWER, "DescribeMediaJob")
-    return _xml("Response", {"JobsDetail": jobs_detail(job_selectors.get_job(job_id))}, request)
+    _, scope = _caller(request, Role.VIEWER, "DescribeMediaJob")
+    return _xml("Response", {"JobsDetail": jobs_detail(job_selectors.get_job(job_id, scope=scope))}, request)

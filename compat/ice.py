@@ -25,6 +25,7 @@ from jobs import services as job_services
 from jobs.models import Job, JobStatus, SaveType
 from libraries import selectors as library_selectors
 from libraries import services as library_services
+from libraries.access import Scope, refuse_limited_token, scope_for, sole_team
 from libraries.models import Library
 
 MODELS = {
@@ -53,10 +54,11 @@ def db_info(library: Library) -> dict:
 
 
 def library_for(call: Call, name: str = "DBId", http_status: int = 400) -> Library:
-    return library_selectors.get_library(call.required(name), http_status=http_status)
+    return library_selectors.get_library(call.required(name), scope=call.scope, http_status=http_status)
 
 
 def create_db(call: Call) -> dict:
+    refuse_limited_token(call.scope, "create DNA libraries")
     model = call.get("Model", "Video")
     if model not in MODELS:
         raise RpcError("InvalidParameter.Model", f"Model: one of {', '.join(MODELS)}.")
@@ -66,14 +68,18 @@ def create_db(call: Call) -> dict:
     if len(call.get("Description")) > 1024:
         raise RpcError("InvalidParameter.Description", "Description: at most 1024 characters.")
     library = library_services.create_library(
-        name=name, description=call.get("Description"), media_type=MODELS[model], user=call.user
+        name=name,
+        description=call.get("Description"),
+        media_type=MODELS[model],
+        team=sole_team(call.user),  # the cloud call names no owner: the creator's team, if only one
+        user=call.user,
     )
     return {"DBInfo": db_info(library)}
 
 
 def list_dbs(call: Call) -> dict:
     ids = call.ids("DBIds", 100)
-    found = library_selectors.libraries()
+    found = library_selectors.libraries(call.scope)
     if ids:
         found = found.filter(id__in=_uuids(ids))
     return {"DBList": [db_info(library) for library in found]}
@@ -169,7 +175,7 @@ def submit_job(call: Call) -> dict:
 
             sources["object_bucket"], sources["object_key"] = split_object(media)
     elif kind == "Media":
-        sources["source_media"] = library_selectors.find_media(media)
+        sources["source_media"] = library_selectors.find_media(media, scope=call.scope)
     else:
         raise RpcError("InvalidParameter.Input", "Input.Type: OSS or Media.")
     user_data = call.get("UserData")
@@ -219,7 +225,7 @@ def job_info(job: Job, request=None) -> dict:
 
 def query_jobs(call: Call) -> dict:
     ids = call.ids("JobIds", MAX_JOB_IDS)
-    jobs = job_selectors.jobs_with_results()
+    jobs = job_selectors.visible_jobs(call.scope)
     # Without JobIds: the most recent jobs, as many as one query may name.
     jobs = jobs.filter(id__in=_uuids(ids)) if ids else jobs.order_by("-created_at")[:MAX_JOB_IDS]
     by_id = {job.id.hex: job for job in jobs}
@@ -260,21 +266,25 @@ def dna_result(request, job_id: str):
     """The array of VideoMatchInfo a job's DNAResult URL points to: readable with the signed link
     (like the cloud's result object URL) or with an API token."""
     try:
-        allowed = False
+        scope = None
         token = request.GET.get("token", "")
         if token:
             try:
-                allowed = signing.loads(token, salt=RESULT_SALT, max_age=RESULT_URL_SECONDS) == job_id
+                if signing.loads(token, salt=RESULT_SALT, max_age=RESULT_URL_SECONDS) == job_id:
+                    scope = (
+                        Scope.everything()
+                    )  # the signed link is the permission, as a cloud's presigned URL
             except signing.BadSignature:
-                allowed = False
-        if not allowed:
+                scope = None
+        if scope is None:
             user = bearer_user(request)
-            allowed = user is not None and has_role(user, Role.VIEWER)
-        if not allowed:
+            if user is not None and has_role(user, Role.VIEWER):
+                scope = scope_for(user, by_token=True)
+        if scope is None:
             raise AuthFailed(
                 "Forbidden.Signature", "The link is expired or not valid; query the job again.", 403
             )
-        job = job_selectors.get_job(job_id)
+        job = job_selectors.get_job(job_id, scope=scope)
         if job.status != JobStatus.SUCCESS:
             raise RpcError(
                 "IncorrectStatus.Job", f"The job is {shapes.ALIBABA_STATES[job.status]}; no result yet.", 409

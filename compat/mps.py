@@ -152,7 +152,7 @@ def query(call: Call) -> dict:
                 parsed[value] = None
         found = {
             job.id: job
-            for job in job_selectors.jobs_with_results().filter(id__in=[u for u in parsed.values() if u])
+            for job in job_selectors.visible_jobs(call.scope).filter(id__in=[u for u in parsed.values() if u])
         }
         body["FpShotJobList"] = [fp_shot_job(found[u]) for u in parsed.values() if u in found]
         missing = [value for value, u in parsed.items() if u not in found]
@@ -182,7 +182,7 @@ def list_page(call: Call) -> dict:
             params[native] = value
     if "PipelineId" in call.params:
         params["pipeline"] = call.get("PipelineId")
-    jobs = job_selectors.filter_jobs(params)
+    jobs = job_selectors.filter_jobs(params, scope=call.scope)
     if state != "All":
         jobs = jobs.filter(status__in=STATES[state])
     size = paging.page_size(call.get("MaximumPageSize"), default=10, name="MaximumPageSize")

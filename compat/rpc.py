@@ -19,6 +19,7 @@ from compat.signatures_v3 import is_v3
 from core import xml
 from core.errors import DATABASE_RETRY_AFTER_SECONDS, ApiError
 from core.roles import Role, has_role
+from libraries.access import Scope, scope_for
 
 
 class RpcError(CompatError):
@@ -30,6 +31,8 @@ class Call:
     request: object
     params: dict[str, str]
     user: object
+    # What the caller sees: signed or token requests always carry the token's library limit.
+    scope: Scope
 
     @property
     def request_id(self) -> str:
@@ -151,7 +154,8 @@ def endpoint(product: str, actions: dict[str, Action]):
                 raise RpcError("Forbidden.RAM", f"{name} needs the {action.role.group} role.", 403)
             if limits.over_limit(user.pk, f"{product}:{name}"):
                 raise RpcError("Throttling.User", "Request was denied due to user flow control.", 429)
-            body = {"RequestId": request.request_id, **action.handler(Call(request, params, user))}
+            call = Call(request, params, user, scope_for(user, by_token=True))
+            body = {"RequestId": request.request_id, **action.handler(call)}
             return respond(request, body, fmt, f"{name}Response")
         except CompatError as exc:
             return error_response(request, fmt, exc.code, exc.message, exc.http_status)

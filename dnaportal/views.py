@@ -20,17 +20,19 @@ from rest_framework.response import Response
 from core.roles import Role, role_required
 from dnaportal.health import worker_health
 from jobs.models import Job, JobStatus, Match, ReviewStatus
+from libraries.access import Scope, request_scope
 from libraries.selectors import libraries
 
 DAYS = 14
 
 
-def jobs_by_day(days: int = DAYS) -> list[dict]:
-    """For each of the last `days` days (oldest first): the count of jobs created that day per status."""
+def jobs_by_day(scope: Scope, days: int = DAYS) -> list[dict]:
+    """For each of the last `days` days (oldest first): the count of the jobs the scope sees created
+    that day, per status."""
     today = timezone.localdate()
     first = today - timedelta(days=days - 1)
     rows = (
-        Job.objects.filter(created_at__date__gte=first)
+        Job.objects.filter(scope.jobs_q(), created_at__date__gte=first)
         .annotate(day=TruncDate("created_at"))
         .values("day", "status")
         .annotate(n=Count("id"))
@@ -65,13 +67,15 @@ def jobs_by_day(days: int = DAYS) -> list[dict]:
 
 @role_required(Role.VIEWER)
 def dashboard(request):
-    libs = libraries().annotate(seconds=Sum("media__duration"))
+    scope = request_scope(request)
+    libs = libraries(scope).annotate(seconds=Sum("media__duration"))
+    matches = Match.objects.filter(scope.jobs_q("job__"))
     context = {
         "libraries": libs[:50],
-        "days": jobs_by_day(),
+        "days": jobs_by_day(scope),
         "statuses": JobStatus.choices,
-        "queue_length": Match.objects.filter(review_status=ReviewStatus.PENDING).count(),
-        "recent_matches": Match.objects.select_related("job", "library").order_by("-created_at", "-id")[:10],
+        "queue_length": matches.filter(review_status=ReviewStatus.PENDING).count(),
+        "recent_matches": matches.select_related("job", "library").order_by("-created_at", "-id")[:10],
         "health": worker_health(),
     }
     return render(request, "dashboard.html", context)

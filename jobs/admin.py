@@ -12,9 +12,10 @@ class JobAdmin(admin.ModelAdmin):
         "media_type",
         "save_type",
         "status",
+        "team",
         "created_at",
     ]
-    list_filter = ["status", "media_type", "save_type"]
+    list_filter = ["status", "media_type", "save_type", "team"]
     search_fields = ["primary_key", "id"]
     raw_id_fields = ["saved_media"]
 

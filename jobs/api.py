@@ -16,6 +16,7 @@ from jobs.serializers import (
     MatchDetailSerializer,
     ReviewSerializer,
 )
+from libraries.access import request_scope
 from libraries.selectors import find_media, get_library
 
 
@@ -29,7 +30,7 @@ class JobViewSet(viewsets.ViewSet):
 
     def list(self, request):
         paginator = self.pagination_class()
-        jobs = selectors.filter_jobs(request.query_params)
+        jobs = selectors.filter_jobs(request.query_params, scope=request_scope(request))
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(JobSerializer(page, many=True).data)
 
@@ -41,8 +42,9 @@ class JobViewSet(viewsets.ViewSet):
         given = data.get("input") or {}
         kind, reference = given.get("type"), given.get("media", "")
         object_bucket, object_key = split_object(reference) if kind == "object" else ("", "")
+        scope = request_scope(request)
         job = services.submit_job(
-            library=get_library(data["library"], http_status=status.HTTP_400_BAD_REQUEST),
+            library=get_library(data["library"], scope=scope, http_status=status.HTTP_400_BAD_REQUEST),
             primary_key=data["primary_key"],
             media_type=data["media_type"],
             save_type=data["save_type"],
@@ -51,7 +53,7 @@ class JobViewSet(viewsets.ViewSet):
             path=reference if kind == "path" else "",
             object_bucket=object_bucket,
             object_key=object_key,
-            source_media=find_media(reference) if kind == "media" else None,
+            source_media=find_media(reference, scope=scope) if kind == "media" else None,
             text=data.get("text"),
             user_data=data["user_data"],
             priority=data["priority"],
@@ -65,13 +67,14 @@ class JobViewSet(viewsets.ViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk=None):
-        return Response(JobSerializer(selectors.get_job(pk)).data)
+        return Response(JobSerializer(selectors.get_job(pk, scope=request_scope(request))).data)
 
     @extend_schema(request=None, responses=JobSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        job = services.cancel_job(job=selectors.get_job(pk))
-        return Response(JobSerializer(selectors.get_job(job.id)).data)
+        scope = request_scope(request)
+        job = services.cancel_job(job=selectors.get_job(pk, scope=scope))
+        return Response(JobSerializer(selectors.get_job(job.id, scope=scope)).data)
 
 
 class MatchViewSet(viewsets.ViewSet):
@@ -80,13 +83,14 @@ class MatchViewSet(viewsets.ViewSet):
     serializer_class = MatchDetailSerializer
 
     def retrieve(self, request, pk=None):
-        return Response(MatchDetailSerializer(review.get_match(pk)).data)
+        return Response(MatchDetailSerializer(review.get_match(pk, scope=request_scope(request))).data)
 
     @extend_schema(request=ReviewSerializer, responses=MatchDetailSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        match = review.get_match(pk)
+        scope = request_scope(request)
+        match = review.get_match(pk, scope=scope)
         review.decide_match(match=match, user=request.user, **serializer.validated_data)
-        return Response(MatchDetailSerializer(review.get_match(match.id)).data)
+        return Response(MatchDetailSerializer(review.get_match(match.id, scope=scope)).data)

@@ -7,6 +7,15 @@ from jobs.models import JobStatus, ReviewStatus, SaveType
 from libraries.models import Library
 
 
+class ScopedLibraries:
+    """Forms whose `library` choice lists only the libraries the user sees (`libraries=` a queryset)."""
+
+    def __init__(self, *args, libraries=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if libraries is not None:
+            self.fields["library"].queryset = libraries
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -23,8 +32,8 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class SubmitForm(forms.Form):
-    library = forms.ModelChoiceField(queryset=Library.objects.all(), empty_label="Choose a library")
+class SubmitForm(ScopedLibraries, forms.Form):
+    library = forms.ModelChoiceField(queryset=Library.objects.none(), empty_label="Choose a library")
     media_type = forms.ChoiceField(choices=MediaKind.choices, label="Media kind")
     save_type = forms.ChoiceField(choices=SaveType.choices, initial=SaveType.SAVE)
     primary_key = forms.CharField(
@@ -46,10 +55,10 @@ class SubmitForm(forms.Form):
         return data
 
 
-class JobFilterForm(forms.Form):
+class JobFilterForm(ScopedLibraries, forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *JobStatus.choices], required=False)
     library = forms.ModelChoiceField(
-        queryset=Library.objects.all(), required=False, empty_label="Any library"
+        queryset=Library.objects.none(), required=False, empty_label="Any library"
     )
     created_after = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From"
@@ -63,9 +72,9 @@ class JobFilterForm(forms.Form):
     )
 
 
-class ReviewFilterForm(forms.Form):
+class ReviewFilterForm(ScopedLibraries, forms.Form):
     library = forms.ModelChoiceField(
-        queryset=Library.objects.all(), required=False, empty_label="Any library"
+        queryset=Library.objects.none(), required=False, empty_label="Any library"
     )
     min_similarity = forms.FloatField(
         required=False,
@@ -84,12 +93,12 @@ class DecisionForm(forms.Form):
     next = forms.CharField(required=False)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(ScopedLibraries, forms.Form):
     decision = forms.ChoiceField(
         choices=[("", "Any decision"), *[c for c in ReviewStatus.choices if c[0] != ReviewStatus.PENDING]],
         required=False,
     )
     library = forms.ModelChoiceField(
-        queryset=Library.objects.all(), required=False, empty_label="Any library"
+        queryset=Library.objects.none(), required=False, empty_label="Any library"
     )
     user = forms.CharField(required=False, max_length=150, label="Reviewer")

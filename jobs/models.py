@@ -109,6 +109,8 @@ class Job(models.Model):
     notes = models.JSONField(default=list, blank=True)
 
     request_id = models.CharField(max_length=64, blank=True)
+    # The owning team: its library's, or the submitter's for a shared library (libraries/access.py).
+    team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

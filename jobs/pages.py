@@ -28,20 +28,26 @@ from jobs.forms import AuditFilterForm, DecisionForm, JobFilterForm, ReviewFilte
 from jobs.inputs import InputError, resolve_import_path
 from jobs.models import InputType, Job, ReviewStatus
 from jobs.timeline import bars, highlight
+from libraries.access import request_scope
+from libraries.selectors import libraries
 
 
-def _job(job_id) -> Job:
+def _job(request, job_id) -> Job:
     try:
-        return selectors.get_job(job_id)
+        return selectors.get_job(job_id, scope=request_scope(request))
     except ApiError as exc:
         raise Http404(exc.message) from exc
 
 
-def _match(match_id):
+def _match(request, match_id):
     try:
-        return review.get_match(match_id)
+        return review.get_match(match_id, scope=request_scope(request))
     except ApiError as exc:
         raise Http404(exc.message) from exc
+
+
+def _visible_libraries(request):
+    return libraries(request_scope(request))
 
 
 # Submit --------------------------------------------------------------------------------------------
@@ -85,7 +91,9 @@ def submit(request):
     initial = {}
     if library_id := request.GET.get("library"):
         initial["library"] = library_id
-    form = SubmitForm(request.POST or None, request.FILES or None, initial=initial)
+    form = SubmitForm(
+        request.POST or None, request.FILES or None, initial=initial, libraries=_visible_libraries(request)
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -128,7 +136,7 @@ def _day_start(day) -> str:
 
 @role_required(Role.VIEWER)
 def job_list(request):
-    form = JobFilterForm(request.GET or None)
+    form = JobFilterForm(request.GET or None, libraries=_visible_libraries(request))
     error = ""
     jobs = Job.objects.none()
     if form.is_valid() or not request.GET:
@@ -143,7 +151,7 @@ def job_list(request):
         if data.get("created_before"):  # the "to" day is included
             params["created_before"] = _day_start(data["created_before"] + timedelta(days=1))
         try:
-            jobs = selectors.filter_jobs({k: v for k, v in params.items() if v})
+            jobs = selectors.filter_jobs({k: v for k, v in params.items() if v}, scope=request_scope(request))
         except ApiError as exc:
             error = exc.message
         # Meta.ordering does not apply to grouped queries: order explicitly.
@@ -163,7 +171,7 @@ def job_list(request):
 
 @role_required(Role.VIEWER)
 def job_detail(request, job_id):
-    job = _job(job_id)
+    job = _job(request, job_id)
     context = {"job": job, "matches": job.matches.all(), "attempts": job.callback_attempts.all()}
     return render(request, "jobs/detail.html", context)
 
@@ -171,7 +179,7 @@ def job_detail(request, job_id):
 @role_required(Role.MODERATOR)
 @require_POST
 def job_cancel(request, job_id):
-    job = _job(job_id)
+    job = _job(request, job_id)
     try:
         services.cancel_job(job=job)
     except ApiError:
@@ -195,7 +203,7 @@ def job_source(job: Job):
 
 @role_required(Role.VIEWER)
 def job_file(request, job_id):
-    job = _job(job_id)
+    job = _job(request, job_id)
     source = job_source(job)
     if source is None:
         raise Http404("This job has no input file.")
@@ -206,12 +214,12 @@ def job_file(request, job_id):
 
 @role_required(Role.VIEWER)
 def job_thumb(request, job_id):
-    return preview_response(request, job_source(_job(job_id)), "thumb")
+    return preview_response(request, job_source(_job(request, job_id)), "thumb")
 
 
 @role_required(Role.VIEWER)
 def job_waveform(request, job_id):
-    return preview_response(request, job_source(_job(job_id)), "waveform")
+    return preview_response(request, job_source(_job(request, job_id)), "waveform")
 
 
 # Review --------------------------------------------------------------------------------------------
@@ -236,7 +244,7 @@ def _query_text(job: Job) -> str:
 
 @role_required(Role.VIEWER)
 def match_review(request, match_id):
-    match = _match(match_id)
+    match = _match(request, match_id)
     job, item = match.job, match.media
     kind = library_kind(job.media_type)  # how the page shows it
     context = {
@@ -246,7 +254,7 @@ def match_review(request, match_id):
         "kind": kind,
         "form": DecisionForm(initial={"next": "queue"}),
         "can_decide": has_role(request.user, Role.MODERATOR),
-        "next_match": review.next_in_queue(match),
+        "next_match": review.next_in_queue(match, scope=request_scope(request)),
         "events": match.review_events.select_related("user")[:50],
         "has_query_file": job_source(job) is not None,
     }
@@ -277,7 +285,7 @@ def _passages(match, job: Job, item) -> dict:
 @role_required(Role.MODERATOR)
 @require_POST
 def match_decide(request, match_id):
-    match = _match(match_id)
+    match = _match(request, match_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return HttpResponseRedirect(reverse("match-page", args=[match.id]) + "?error=decision")
@@ -286,7 +294,7 @@ def match_decide(request, match_id):
     )
     after = form.cleaned_data.get("next")
     if after == "queue":
-        following = review.next_in_queue(match)
+        following = review.next_in_queue(match, scope=request_scope(request))
         if following is not None:
             return HttpResponseRedirect(reverse("match-page", args=[following.id]))
         return HttpResponseRedirect(reverse("review-queue-page"))
@@ -297,11 +305,14 @@ def match_decide(request, match_id):
 
 @role_required(Role.VIEWER)
 def review_queue(request):
-    form = ReviewFilterForm(request.GET or None)
-    matches = review.review_queue()
+    scope = request_scope(request)
+    form = ReviewFilterForm(request.GET or None, libraries=_visible_libraries(request))
+    matches = review.review_queue(scope=scope)
     if form.is_valid():
         matches = review.review_queue(
-            library=form.cleaned_data.get("library"), min_similarity=form.cleaned_data.get("min_similarity")
+            scope=scope,
+            library=form.cleaned_data.get("library"),
+            min_similarity=form.cleaned_data.get("min_similarity"),
         )
     context = {"form": form, "page": paginate(request, matches), "query": query_without_page(request)}
     return render(request, "jobs/queue.html", context)
@@ -309,11 +320,14 @@ def review_queue(request):
 
 @role_required(Role.VIEWER)
 def audit_log(request):
-    form = AuditFilterForm(request.GET or None)
-    events = review.audit_log()
+    scope = request_scope(request)
+    form = AuditFilterForm(request.GET or None, libraries=_visible_libraries(request))
+    events = review.audit_log(scope=scope)
     if form.is_valid():
         data = form.cleaned_data
-        events = review.audit_log(decision=data.get("decision") or "", library=data.get("library"))
+        events = review.audit_log(
+            scope=scope, decision=data.get("decision") or "", library=data.get("library")
+        )
         if data.get("user"):
             events = events.filter(username=data["user"])
     context = {

@@ -10,14 +10,17 @@ from rest_framework import status
 
 from core.errors import ApiError, Codes
 from jobs.models import Match, ReviewEvent, ReviewStatus
+from libraries.access import Scope
 
 DECISIONS = (ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED, ReviewStatus.ESCALATED)
 NOTE_MAX_CHARS = 2000
 
 
-def get_match(match_id) -> Match:
+def get_match(match_id, *, scope: Scope) -> Match:
+    """The match, if the scope sees its job (a match outside it does not exist for the caller)."""
     try:
-        return Match.objects.select_related("job", "library", "media", "reviewed_by").get(id=int(match_id))
+        matches = Match.objects.filter(scope.jobs_q("job__"))
+        return matches.select_related("job", "library", "media", "reviewed_by").get(id=int(match_id))
     except (ValueError, TypeError, Match.DoesNotExist) as exc:
         raise ApiError(
             "ResourceNotFound.Match", f"Match {match_id!r} does not exist.", status.HTTP_404_NOT_FOUND
@@ -55,9 +58,9 @@ def decide_match(*, match: Match, user, decision: str, note: str = "") -> Review
     return event
 
 
-def review_queue(*, library=None, min_similarity: float | None = None) -> QuerySet[Match]:
-    """Pending matches of finished jobs, highest similarity first."""
-    matches = Match.objects.filter(review_status=ReviewStatus.PENDING).select_related(
+def review_queue(*, scope: Scope, library=None, min_similarity: float | None = None) -> QuerySet[Match]:
+    """Pending matches of the jobs the scope sees, highest similarity first."""
+    matches = Match.objects.filter(scope.jobs_q("job__"), review_status=ReviewStatus.PENDING).select_related(
         "job", "library", "media"
     )
     if library is not None:
@@ -67,13 +70,16 @@ def review_queue(*, library=None, min_similarity: float | None = None) -> QueryS
     return matches.order_by("-global_similarity", "id")
 
 
-def next_in_queue(after: Match) -> Match | None:
+def next_in_queue(after: Match, *, scope: Scope) -> Match | None:
     """The pending match a reviewer should see after this one (the queue's order, this one skipped)."""
-    return review_queue().exclude(id=after.id).first()
+    return review_queue(scope=scope).exclude(id=after.id).first()
 
 
-def audit_log(*, user=None, decision: str = "", library=None) -> QuerySet[ReviewEvent]:
-    events = ReviewEvent.objects.select_related("match", "match__library", "match__job")
+def audit_log(*, scope: Scope, user=None, decision: str = "", library=None) -> QuerySet[ReviewEvent]:
+    """Decisions on the matches the scope sees, newest first."""
+    events = ReviewEvent.objects.filter(scope.jobs_q("match__job__")).select_related(
+        "match", "match__library", "match__job"
+    )
     if user is not None:
         events = events.filter(user=user)
     if decision:

@@ -10,6 +10,7 @@ from rest_framework import status
 
 from core.errors import ApiError, Codes
 from jobs.models import CallbackAttempt, Job, JobStatus, Match
+from libraries.access import Scope
 
 MAX_IDS = 100
 
@@ -21,9 +22,15 @@ def jobs_with_results() -> QuerySet[Job]:
     )
 
 
-def get_job(job_id) -> Job:
+def visible_jobs(scope: Scope) -> QuerySet[Job]:
+    """The jobs the scope sees, with their results."""
+    return jobs_with_results().filter(scope.jobs_q())
+
+
+def get_job(job_id, *, scope: Scope) -> Job:
+    """The job, or ResourceNotFound.Job; a job outside the scope does not exist for the caller."""
     try:
-        return jobs_with_results().get(id=uuid.UUID(str(job_id)))
+        return visible_jobs(scope).get(id=uuid.UUID(str(job_id)))
     except (ValueError, Job.DoesNotExist) as exc:
         raise ApiError(
             Codes.JOB_NOT_FOUND, f"Job {job_id!r} does not exist.", status.HTTP_404_NOT_FOUND
@@ -44,9 +51,10 @@ def _parse_time(name: str, value: str):
     return parsed
 
 
-def filter_jobs(params) -> QuerySet[Job]:
-    """Apply the list filters (ids, status, library, created_after/before, pipeline)."""
-    jobs = jobs_with_results()
+def filter_jobs(params, *, scope: Scope) -> QuerySet[Job]:
+    """The jobs the scope sees, through the list filters (ids, status, library, created_after/before,
+    pipeline)."""
+    jobs = visible_jobs(scope)
     if ids := params.get("ids"):
         parts = [p.strip() for p in ids.split(",") if p.strip()]
         if len(parts) > MAX_IDS:

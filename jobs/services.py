@@ -24,6 +24,7 @@ from jobs.inputs import InputError, check_url, resolve_import_path
 from jobs.limits import check_waiting_quota
 from jobs.models import ApiStyle, CallbackFormat, InputType, Job, JobStatus, Operation, SaveType
 from jobs.pipelines import served
+from libraries.access import team_of_job
 from libraries.models import Library, Media
 from libraries.services import delete_media
 
@@ -174,6 +175,7 @@ def _new_job(
         callback_format=callback_format,
         api_style=api_style,
         request_id=request_id,
+        team_id=team_of_job(library, user),
         created_by=user if user is not None and user.is_authenticated else None,
     )
 

@@ -1,12 +1,20 @@
 from django.contrib import admin
 
-from libraries.models import Library, Media, StoredFingerprint
+from libraries.models import Library, Media, StoredFingerprint, TokenLimit
 
 
 @admin.register(Library)
 class LibraryAdmin(admin.ModelAdmin):
-    list_display = ["name", "media_type", "duplicate_threshold", "created_at"]
+    list_display = ["name", "media_type", "team", "duplicate_threshold", "created_at"]
+    list_filter = ["media_type", "team"]
     search_fields = ["name"]
+
+
+@admin.register(TokenLimit)
+class TokenLimitAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    search_fields = ["user__username"]
+    filter_horizontal = ["libraries"]
 
 
 @admin.register(Media)

@@ -3,6 +3,7 @@
 from django import forms
 
 from core.kinds import library_choices
+from core.models import Team
 
 
 class LibraryForm(forms.Form):
@@ -15,6 +16,12 @@ class LibraryForm(forms.Form):
         initial=0.5,
         help_text="A 'save' job stores its input only when no match reaches this similarity.",
         widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        empty_label="Shared by every team",
+        help_text="Viewers and moderators see a team's library only if they are in the team.",
     )
 
     def __init__(self, *args, editing: bool = False, **kwargs):

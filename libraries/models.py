@@ -25,6 +25,10 @@ class Library(models.Model):
     duplicate_threshold = models.FloatField(
         default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
+    # The team that owns the library, its items and the jobs sent to it; none: shared by every team.
+    team = models.ForeignKey(
+        "core.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="libraries"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -137,3 +141,18 @@ class IndexTombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.media_id} buried at {self.generation}"
+
+
+class TokenLimit(models.Model):
+    """The user's API token (and the cloud-style signatures made with it) reaches only these
+    libraries, and the jobs sent to them, whatever the user's role and teams. Signed-in pages are
+    not limited: the limit is for tokens handed to upstream systems."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_limit"
+    )
+    libraries = models.ManyToManyField(Library, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"token of {self.user} limited to {self.libraries.count()} libraries"

@@ -16,27 +16,30 @@ from core.previews import preview_response
 from core.roles import Role, role_required
 from core.serve import ranged_file_response
 from libraries import selectors, services
+from libraries.access import request_scope, sole_team
 from libraries.forms import LibraryForm
 from libraries.models import Library, Media
 
 
-def _library(library_id) -> Library:
+def _library(request, library_id) -> Library:
     try:
-        return selectors.get_library(library_id)
+        return selectors.get_library(library_id, scope=request_scope(request))
     except ApiError as exc:
         raise Http404(exc.message) from exc
 
 
-def _item(media_id) -> Media:
+def _item(request, media_id) -> Media:
+    """An item of a library the user sees (any other is 'no such item')."""
+    items = Media.objects.filter(request_scope(request).libraries_q("library__"))
     try:
-        return Media.objects.select_related("library", "saved_by_job").get(id=uuid.UUID(str(media_id)))
+        return items.select_related("library", "saved_by_job").get(id=uuid.UUID(str(media_id)))
     except (ValueError, Media.DoesNotExist) as exc:
         raise Http404("No such library item.") from exc
 
 
 @role_required(Role.VIEWER)
 def library_list(request):
-    libraries = selectors.libraries().annotate(seconds=Sum("media__duration"))
+    libraries = selectors.libraries(request_scope(request)).annotate(seconds=Sum("media__duration"))
     return render(request, "libraries/list.html", {"libraries": libraries})
 
 
@@ -56,7 +59,7 @@ def _library_form_page(request, form: LibraryForm, library: Library | None, save
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def library_create(request):
-    form = LibraryForm(request.POST or None)
+    form = LibraryForm(request.POST or None, initial={"team": sole_team(request.user)})
     return _library_form_page(
         request, form, None, lambda data: services.create_library(user=request.user, **data)
     )
@@ -65,8 +68,8 @@ def library_create(request):
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def library_edit(request, library_id):
-    library = _library(library_id)
-    initial = {f: getattr(library, f) for f in ("name", "description", "duplicate_threshold")}
+    library = _library(request, library_id)
+    initial = {f: getattr(library, f) for f in ("name", "description", "duplicate_threshold", "team")}
     form = LibraryForm(request.POST or None, initial=initial, editing=True)
     return _library_form_page(
         request, form, library, lambda data: services.update_library(library=library, **data)
@@ -76,7 +79,7 @@ def library_edit(request, library_id):
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def library_delete(request, library_id):
-    library = _library(library_id)
+    library = _library(request, library_id)
     if request.method == "POST":
         services.delete_library(library=library)
         return HttpResponseRedirect(reverse("library-list-page"))
@@ -85,7 +88,7 @@ def library_delete(request, library_id):
 
 @role_required(Role.VIEWER)
 def library_detail(request, library_id):
-    library = _library(library_id)
+    library = _library(request, library_id)
     items = library.media.order_by("-created_at", "id")
     search = request.GET.get("q", "").strip()
     if search:
@@ -109,12 +112,14 @@ def library_detail(request, library_id):
 
 @role_required(Role.VIEWER)
 def item_detail(request, media_id):
-    item = _item(media_id)
+    item = _item(request, media_id)
     fingerprints = [
         {"name": fp.fingerprinter, "version": fp.version, "bytes": len(fp.data), "created_at": fp.created_at}
         for fp in item.fingerprints.all()
     ]
-    matches = item.matches.select_related("job").order_by("-created_at")[:20]
+    # Other teams' jobs may have matched an item of a shared library: only the user's own are listed.
+    matches = item.matches.filter(request_scope(request).jobs_q("job__"))
+    matches = matches.select_related("job").order_by("-created_at")[:20]
     context = {"item": item, "library": item.library, "fingerprints": fingerprints, "matches": matches}
     return render(request, "libraries/item.html", context)
 
@@ -122,7 +127,7 @@ def item_detail(request, media_id):
 @role_required(Role.MODERATOR)
 @require_http_methods(["GET", "POST"])
 def item_delete(request, media_id):
-    item = _item(media_id)
+    item = _item(request, media_id)
     if request.method == "POST":
         library_id = item.library_id
         services.delete_media(media=item)
@@ -132,7 +137,7 @@ def item_delete(request, media_id):
 
 @role_required(Role.VIEWER)
 def item_file(request, media_id):
-    item = _item(media_id)
+    item = _item(request, media_id)
     if not item.file:
         raise Http404("This item has no stored file.")
     handle = item.file.open("rb")
@@ -141,11 +146,11 @@ def item_file(request, media_id):
 
 @role_required(Role.VIEWER)
 def item_thumb(request, media_id):
-    item = _item(media_id)
+    item = _item(request, media_id)
     return preview_response(request, item.file, "thumb")
 
 
 @role_required(Role.VIEWER)
 def item_waveform(request, media_id):
-    item = _item(media_id)
+    item = _item(request, media_id)
     return preview_response(request, item.file, "waveform")

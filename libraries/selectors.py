@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 from rest_framework import status
 
 from core.errors import ApiError, Codes
+from libraries.access import Scope
 from libraries.models import Library, Media
 
 
@@ -18,14 +19,20 @@ def parse_id(value: str, code: str, what: str) -> uuid.UUID:
         raise ApiError(code, f"{what} {value!r} does not exist.", status.HTTP_404_NOT_FOUND) from exc
 
 
-def libraries() -> QuerySet[Library]:
-    return Library.objects.annotate(media_count=Count("media"))
+def libraries(scope: Scope) -> QuerySet[Library]:
+    """The libraries the scope sees, with their item counts."""
+    return (
+        Library.objects.filter(scope.libraries_q())
+        .select_related("team")
+        .annotate(media_count=Count("media"))
+    )
 
 
-def get_library(library_id, *, http_status: int = status.HTTP_404_NOT_FOUND) -> Library:
-    """The library, or ResourceNotFound.Library (404 on its own URL, 400 when named in a body)."""
+def get_library(library_id, *, scope: Scope, http_status: int = status.HTTP_404_NOT_FOUND) -> Library:
+    """The library, or ResourceNotFound.Library (404 on its own URL, 400 when named in a body); a
+    library outside the scope does not exist for the caller."""
     try:
-        return libraries().get(id=uuid.UUID(str(library_id)))
+        return libraries(scope).get(id=uuid.UUID(str(library_id)))
     except (ValueError, Library.DoesNotExist) as exc:
         raise ApiError(
             Codes.LIBRARY_NOT_FOUND, f"Library {library_id!r} does not exist.", http_status
@@ -47,9 +54,11 @@ def get_media(library: Library, primary_key: str) -> Media:
         ) from exc
 
 
-def find_media(media_id, *, http_status: int = status.HTTP_400_BAD_REQUEST) -> Media:
-    """An item by its id, whatever its library (an input named in a request body: 400 if unknown)."""
+def find_media(media_id, *, scope: Scope, http_status: int = status.HTTP_400_BAD_REQUEST) -> Media:
+    """An item by its id, in any library the scope sees (an input named in a request body: 400 if
+    unknown)."""
     try:
-        return Media.objects.select_related("library").get(id=uuid.UUID(str(media_id)))
+        items = Media.objects.filter(scope.libraries_q("library__")).select_related("library")
+        return items.get(id=uuid.UUID(str(media_id)))
     except (ValueError, Media.DoesNotExist) as exc:
         raise ApiError(Codes.MEDIA_NOT_FOUND, f"Item {media_id!r} does not exist.", http_status) from exc

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from core.kinds import library_choices
+from core.models import Team
 from libraries.models import Library, Media
 
 
@@ -11,6 +12,11 @@ class LibrarySerializer(serializers.ModelSerializer):
     media_type = serializers.ChoiceField(choices=library_choices())
     duplicate_threshold = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
     media_count = serializers.IntegerField(read_only=True, default=0)
+    # The owning team by name; null: shared by every team. Left out on create: the creator's team when
+    # they are in exactly one, else shared.
+    team = serializers.SlugRelatedField(
+        slug_field="name", queryset=Team.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = Library
@@ -20,6 +26,7 @@ class LibrarySerializer(serializers.ModelSerializer):
             "description",
             "media_type",
             "duplicate_threshold",
+            "team",
             "media_count",
             "created_at",
             "updated_at",

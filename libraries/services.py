@@ -19,7 +19,7 @@ from engine.base import EngineError, Fingerprint, MediaInput
 from engine.extract import fingerprint_input
 from libraries.indexing import files as index_files
 from libraries.indexing import reader, writer
-from libraries.models import Library, Media, StoredFingerprint
+from libraries.models import Library, Media, StoredFingerprint, TokenLimit
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,10 @@ def create_library(
     media_type: str,
     description: str = "",
     duplicate_threshold: float = 0.5,
+    team=None,
     user=None,
 ) -> Library:
+    """A new library, owned by `team` (None: shared by every team)."""
     try:
         with transaction.atomic():
             return Library.objects.create(
@@ -39,6 +41,7 @@ def create_library(
                 description=description,
                 media_type=media_type,
                 duplicate_threshold=duplicate_threshold,
+                team=team,
                 created_by=user if user and user.is_authenticated else None,
             )
     except IntegrityError as exc:
@@ -50,13 +53,19 @@ def create_library(
 
 
 def update_library(*, library: Library, **changes) -> Library:
-    allowed = {"name", "description", "duplicate_threshold"}
+    """Rename, describe, re-threshold, or give the library to another team (None: shared). Given to a
+    team, the jobs that belonged to it through its old owner (or were shared) move with it; jobs other
+    teams sent to it while it was shared stay theirs. Made shared, its jobs stay with their teams."""
+    allowed = {"name", "description", "duplicate_threshold", "team"}
+    old_team_id = library.team_id
     for field, value in changes.items():
         if field in allowed:
             setattr(library, field, value)
     try:
         with transaction.atomic():
             library.save()
+            if library.team_id is not None and library.team_id != old_team_id:
+                library.jobs.filter(team_id=old_team_id).update(team_id=library.team_id)
     except IntegrityError as exc:
         raise ApiError(
             Codes.LIBRARY_NAME_EXISTS,
@@ -64,6 +73,17 @@ def update_library(*, library: Library, **changes) -> Library:
             status.HTTP_409_CONFLICT,
         ) from exc
     return library
+
+
+def limit_token(*, user, libraries: list[Library] | None) -> None:
+    """Limit the user's API token to these libraries (an empty list: to none), or lift the limit
+    (None). Pages the user signs in to are not limited."""
+    with transaction.atomic():
+        if libraries is None:
+            TokenLimit.objects.filter(user=user).delete()
+            return
+        limit, _ = TokenLimit.objects.get_or_create(user=user)
+        limit.libraries.set(libraries)
 
 
 def _delete_files_after_commit(names: list[str]) -> None:

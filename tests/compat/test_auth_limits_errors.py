@@ -3,7 +3,6 @@ by the clouds' own SDK signers, roles, per-client rate limits, and errors in eac
 
 import json
 from types import SimpleNamespace
-from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -11,6 +10,7 @@ from django.core.cache import cache
 
 from compat import limits
 from tests.compat.conftest import config, viewer_token
+from tests.compat.signers import cos_authorization, signed_params
 
 ALIBABA_ERROR = {"RequestId", "HostId", "Code", "Message"}
 
@@ -20,14 +20,6 @@ def _fresh_counters():
     cache.clear()  # rate-limit counters live in the cache
     yield
     cache.clear()
-
-
-def signed_params(action: str, user: str, secret: str, **params) -> dict:
-    """The query string the Alibaba Cloud Python SDK core builds for an RPC call (signature v1)."""
-    from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
-
-    url, _ = get_signed_url({"Action": action, **params}, user, secret, "JSON", "GET", {})
-    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
 
 
 def test_an_alibaba_sdk_signature_is_accepted(client, token, user):
@@ -59,27 +51,15 @@ def test_a_replay_is_refused_even_after_the_cache_was_flushed(client, token, use
     assert client.get("/api/ice/", other).status_code == 200
 
 
-def _cos_authorization(user: str, secret: str, method: str, path: str, headers: dict) -> str:
-    """The Authorization header Tencent's COS/CI Python SDK computes for a request."""
-    import requests
-    from qcloud_cos.cos_auth import CosS3Auth
-    from qcloud_cos.cos_client import CosConfig
-
-    conf = CosConfig(Region="ap-beijing", SecretId=user, SecretKey=secret)
-    prepared = requests.Request(method, f"http://testserver{path}", headers=headers).prepare()
-    CosS3Auth(conf, key=path)(prepared)
-    return prepared.headers["Authorization"]
-
-
 def test_a_tencent_sdk_signature_is_accepted(client, token, user, api):
     job = "0" * 32
-    authorization = _cos_authorization(user.username, token, "GET", f"/api/ci/jobs/{job}", {})
+    authorization = cos_authorization(user.username, token, "GET", f"/api/ci/jobs/{job}", {})
     response = client.get(f"/api/ci/jobs/{job}", HTTP_AUTHORIZATION=authorization, HTTP_HOST="testserver")
     # Authenticated: the job simply does not exist.
     assert response.status_code == 404, response.content
     assert ElementTree.fromstring(response.content).findtext("Code") == "NoSuchResource"
     # The same request signed with another key is refused.
-    wrong = _cos_authorization(user.username, "wrong", "GET", f"/api/ci/jobs/{job}", {})
+    wrong = cos_authorization(user.username, "wrong", "GET", f"/api/ci/jobs/{job}", {})
     refused = client.get(f"/api/ci/jobs/{job}", HTTP_AUTHORIZATION=wrong, HTTP_HOST="testserver")
     assert refused.status_code == 403
     assert ElementTree.fromstring(refused.content).findtext("Code") == "SignatureDoesNotMatch"
@@ -88,7 +68,7 @@ def test_a_tencent_sdk_signature_is_accepted(client, token, user, api):
 def test_a_signature_over_the_path_a_proxy_strips_is_accepted(client, token, user):
     """An unchanged SDK signs `/jobs/{id}` for its bucket host; a proxy maps that host to /api/ci."""
     job = "0" * 32
-    authorization = _cos_authorization(user.username, token, "GET", f"/jobs/{job}", {})
+    authorization = cos_authorization(user.username, token, "GET", f"/jobs/{job}", {})
     response = client.get(f"/api/ci/jobs/{job}", HTTP_AUTHORIZATION=authorization, HTTP_HOST="testserver")
     assert response.status_code == 404, response.content
 

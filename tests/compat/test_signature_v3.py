@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from django.core.cache import cache
 
+from tests.compat.signers import signed_params
+
 
 @pytest.fixture(autouse=True)
 def _fresh_counters():
@@ -168,8 +170,6 @@ def test_the_action_parameter_and_header_must_agree(client, token, user):
 
 
 def test_a_garbled_v1_signature_gets_a_code_not_a_500(client, token, user):
-    from tests.compat.test_auth_limits_errors import signed_params
-
     params = {**signed_params("ListDNADB", user.username, token), "Signature": "é" * 28}
     assert _code(client.get("/api/ice/", params)) == "SignatureDoesNotMatch"
 

@@ -11,6 +11,7 @@ from dnaportal.health import worker_health
 from dnaportal.views import jobs_by_day
 from jobs.models import Job, JobStatus
 from jobs.signals import SWEEPERS
+from libraries.access import Scope
 from libraries.models import Library, Media
 
 
@@ -40,7 +41,7 @@ def test_the_dashboard_shows_libraries_queue_jobs_by_day_and_workers(as_role, ma
     Schedule.objects.filter(name__in=SWEEPERS).update(next_run=timezone.now() - timedelta(hours=1))
     Media.objects.filter(library=library).update(duration=5400)
     _job(library, "failed", JobStatus.FAIL)
-    days = jobs_by_day()
+    days = jobs_by_day(Scope.everything())
     assert len(days) == 14 and days[-1]["total"] == 2
     assert {p["status"]: p["n"] for p in days[-1]["parts"]} == {"success": 1, "fail": 1}
     page = as_role("viewer").get("/").content.decode()

@@ -5,6 +5,7 @@ import pytest
 from core.errors import ApiError
 from jobs import review
 from jobs.models import ReviewEvent
+from libraries.access import Scope
 
 
 def test_it_logs_each_decision_with_what_it_replaced(people, make_match):
@@ -34,8 +35,8 @@ def test_it_refuses_an_unknown_decision_or_a_huge_note(people, make_match, decis
 def test_the_queue_holds_pending_matches_highest_first_and_filters(make_match, people, as_role):
     low, high, mid = make_match(0.55, "a", "q1"), make_match(0.97, "b", "q2"), make_match(0.8, "c", "q3")
     review.decide_match(match=mid, user=people["moderator"], decision="escalated")
-    assert list(review.review_queue()) == [high, low]
-    assert list(review.review_queue(min_similarity=0.6)) == [high]
+    assert list(review.review_queue(scope=Scope.everything())) == [high, low]
+    assert list(review.review_queue(scope=Scope.everything(), min_similarity=0.6)) == [high]
     page = as_role("viewer").get("/review/?min_similarity=0.6").content.decode()
     assert f"/matches/{high.id}/" in page and f"/matches/{low.id}/" not in page
     assert as_role("viewer").get("/review/?min_similarity=2").status_code == 200  # a bad filter is shown

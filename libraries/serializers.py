@@ -15,7 +15,11 @@ class LibrarySerializer(serializers.ModelSerializer):
     # The owning team by name; null: shared by every team. Left out on create: the creator's team when
     # they are in exactly one, else shared.
     team = serializers.SlugRelatedField(
-        slug_field="name", queryset=Team.objects.all(), allow_null=True, required=False
+        slug_field="name",
+        queryset=Team.objects.all(),
+        allow_null=True,
+        required=False,
+        error_messages={"does_not_exist": "No team is named {value}."},
     )
 
     class Meta:

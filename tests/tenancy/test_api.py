@@ -105,7 +105,8 @@ def test_a_new_library_belongs_to_the_named_team_or_the_creators_only_team(world
     unknown = admin.post(
         "/api/v1/libraries/", {"name": "x", "media_type": "text", "team": "nobody"}, format="json"
     )
-    assert unknown.status_code == 400 and unknown.json()["code"].startswith("InvalidParameter")
+    assert unknown.status_code == 400 and unknown.json()["code"] == "InvalidParameter.Team"
+    assert unknown.json()["message"] == "team: No team is named nobody."
     assert not Library.objects.filter(name="x").exists()
 
 

@@ -270,10 +270,9 @@ def dna_result(request, job_id: str):
         token = request.GET.get("token", "")
         if token:
             try:
+                # The signed link is the permission, as a cloud's presigned result URL.
                 if signing.loads(token, salt=RESULT_SALT, max_age=RESULT_URL_SECONDS) == job_id:
-                    scope = (
-                        Scope.everything()
-                    )  # the signed link is the permission, as a cloud's presigned URL
+                    scope = Scope.everything()
             except signing.BadSignature:
                 scope = None
         if scope is None:

@@ -22,6 +22,27 @@ class MediaKind(models.TextChoices):
 STORED_AS = {"asr": "text"}
 # Kinds a job may give as inline text instead of a file.
 INLINE_TEXT = {"text", "asr"}
+# File name endings -> the kind a file most likely holds (bulk imports of folders; a manifest or
+# --media-type says otherwise when it must).
+EXTENSIONS = {
+    "image": (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"),
+    "video": (
+        ".mp4",
+        ".m4v",
+        ".mkv",
+        ".webm",
+        ".mov",
+        ".avi",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+        ".ogv",
+        ".wmv",
+        ".flv",
+    ),
+    "audio": (".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aif", ".aiff"),
+    "text": (".txt", ".md", ".text"),
+}
 
 
 def library_kind(kind: str) -> str:
@@ -32,6 +53,12 @@ def library_kind(kind: str) -> str:
 def library_kinds() -> list[MediaKind]:
     """Kinds a library can be created for."""
     return [kind for kind in MediaKind if kind.value not in STORED_AS]
+
+
+def kind_of_file(name: str) -> str | None:
+    """The media kind a file name's ending suggests, or None."""
+    ending = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return next((kind for kind, endings in EXTENSIONS.items() if ending in endings), None)
 
 
 def can_fingerprint(kind: str) -> bool:

@@ -31,6 +31,10 @@ def env_list(name: str, default: str) -> list[str]:
 # Created by what sets a portal up (`migrate`, `runportal`, a web server), never on import: see datadir.py.
 DATA_DIR = datadir.data_dir()
 IMPORT_ROOT = datadir.import_root()
+# Bulk imports (imports/): an archive may unpack to at most this much (a zip bomb stops there), and a
+# batch keeps at most this many of its items in the queue at once (the rest wait in the database).
+IMPORT_MAX_UNPACKED_BYTES = env_int("DNAPORTAL_IMPORT_MAX_UNPACKED_MB", 10240) * 1024 * 1024
+IMPORT_WINDOW = env_int("DNAPORTAL_IMPORT_WINDOW", 64)
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -66,6 +70,7 @@ INSTALLED_APPS = [
     "core",
     "libraries",
     "jobs",
+    "imports",
     "compat",
     "dnaportal",
 ]

@@ -19,7 +19,8 @@ from rest_framework.response import Response
 
 from core.roles import Role, role_required
 from dnaportal.health import worker_health
-from jobs.models import Job, JobStatus, Match, ReviewStatus
+from jobs.models import Job, JobStatus, Match
+from jobs.review import review_queue
 from libraries.access import Scope, request_scope
 from libraries.selectors import libraries
 
@@ -74,7 +75,7 @@ def dashboard(request):
         "libraries": libs[:50],
         "days": jobs_by_day(scope),
         "statuses": JobStatus.choices,
-        "queue_length": matches.filter(review_status=ReviewStatus.PENDING).count(),
+        "queue_length": review_queue(scope=scope).count(),
         "recent_matches": matches.select_related("job", "library").order_by("-created_at", "-id")[:10],
         "health": worker_health(),
     }

@@ -109,6 +109,9 @@ class Job(models.Model):
     notes = models.JSONField(default=list, blank=True)
 
     request_id = models.CharField(max_length=64, blank=True)
+    # The bulk import batch the job fingerprints an item of (imports/): such jobs stay out of the
+    # moderators' review queue. A plain id, not a key: jobs do not depend on the imports app.
+    batch_id = models.UUIDField(null=True, blank=True, db_index=True)
     # The owning team: its library's, or the submitter's for a shared library (libraries/access.py).
     team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(

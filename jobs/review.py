@@ -59,10 +59,11 @@ def decide_match(*, match: Match, user, decision: str, note: str = "") -> Review
 
 
 def review_queue(*, scope: Scope, library=None, min_similarity: float | None = None) -> QuerySet[Match]:
-    """Pending matches of the jobs the scope sees, highest similarity first."""
-    matches = Match.objects.filter(scope.jobs_q("job__"), review_status=ReviewStatus.PENDING).select_related(
-        "job", "library", "media"
-    )
+    """Pending matches of the jobs the scope sees, highest similarity first. Matches found by bulk
+    imports are not uploads to moderate: they go to the import's report instead."""
+    matches = Match.objects.filter(
+        scope.jobs_q("job__"), review_status=ReviewStatus.PENDING, job__batch_id__isnull=True
+    ).select_related("job", "library", "media")
     if library is not None:
         matches = matches.filter(library=library)
     if min_similarity is not None:

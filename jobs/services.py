@@ -144,8 +144,10 @@ def _new_job(
     callback_format: str = CallbackFormat.JSON,
     api_style: str = ApiStyle.NATIVE,
     request_id: str = "",
+    batch_id=None,
 ) -> Job:
-    """An unsaved job with what every job has, checked: who asked, how to run it, how to answer."""
+    """An unsaved job with what every job has, checked: who asked, how to run it, how to answer
+    (`batch_id`: the bulk import it belongs to, if any)."""
     if len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
         raise ApiError(
             "InvalidParameter.UserData",
@@ -176,6 +178,7 @@ def _new_job(
         api_style=api_style,
         request_id=request_id,
         team_id=team_of_job(library, user),
+        batch_id=batch_id,
         created_by=user if user is not None and user.is_authenticated else None,
     )
 

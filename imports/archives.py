@@ -37,10 +37,10 @@ def safe_name(name: str) -> PurePosixPath | None:
 
 def _zip_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, BinaryIO | None]]:
     for info in archive.infolist():
-        mode = info.external_attr >> 16
+        kind = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip tool recorded none
         if info.is_dir():
             continue
-        if mode and not stat.S_ISREG(mode):  # a symbolic link or a device stored in the zip
+        if kind and kind != stat.S_IFREG:  # a symbolic link or a device stored in the zip
             yield info.filename, None
             continue
         yield info.filename, archive.open(info)

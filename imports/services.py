@@ -116,10 +116,15 @@ def unread_rows(batch: ImportBatch) -> Iterator[sources.Row]:
     return itertools.islice(rows, batch.rows_read, None)
 
 
-def read_chunk(batch: ImportBatch, rows: Iterator[sources.Row], size: int = READ_CHUNK) -> int:
-    """Make items of the next `size` rows; returns how many. A key given twice in the source fails
-    its later rows. The batch's count of rows read moves in the same transaction."""
-    chunk = list(itertools.islice(rows, size))
+def read_chunk(batch: ImportBatch, rows: Iterator[sources.Row], size: int | None = None) -> int:
+    """Make items of the next `size` rows (READ_CHUNK); returns how many. A key given twice in the
+    source fails its later rows. The batch's count of rows read moves in the same transaction."""
+    size = size or READ_CHUNK
+    try:
+        chunk = list(itertools.islice(rows, size))
+    except (sources.SourceError, OSError) as exc:  # the source as a whole went bad (or away)
+        _fail(batch, str(exc))
+        raise sources.SourceError(str(exc)) from exc
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(id=batch.id)
         if locked.rows_read != batch.rows_read:  # another reader got here first

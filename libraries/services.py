@@ -251,6 +251,22 @@ def refresh_fingerprints(*, library: Library | None = None, progress=None) -> di
     return counts
 
 
+def refingerprint_items(*, media_ids: list) -> dict[str, int]:
+    """Make the fingerprints of these items again from their stored files or texts, whatever their
+    versions (an admin's action on items suspected of bad fingerprints)."""
+    counts = {"refreshed": 0, "failed": 0}
+    for item in Media.objects.filter(id__in=media_ids).select_related("library").iterator(chunk_size=200):
+        try:
+            fingerprints = _extract_stored(item)
+        except (EngineError, OSError) as exc:
+            log.warning("could not re-fingerprint %s: %s", item, exc)
+            counts["failed"] += 1
+            continue
+        _store_refreshed(item, fingerprints)
+        counts["refreshed"] += 1
+    return counts
+
+
 def _store_refreshed(item: Media, fingerprints: list[Fingerprint]) -> None:
     """Replace an item's fingerprints and index them (the new version's index gets a segment)."""
     segments: list[str] = []

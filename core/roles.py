@@ -66,14 +66,16 @@ def role_required(needed: Role):
 
 
 class RolePermission(BasePermission):
-    """API: reads need viewer; writes need the view's `write_role` (moderator unless it says more)."""
+    """API: reads need the view's `read_role` (viewer unless it says more); writes need its
+    `write_role` (moderator unless it says more)."""
 
     message = "Your account has no role that allows this."
 
     def has_permission(self, request, view) -> bool:
-        needed = (
-            Role.VIEWER if request.method in SAFE_METHODS else getattr(view, "write_role", Role.MODERATOR)
-        )
+        if request.method in SAFE_METHODS:
+            needed = getattr(view, "read_role", Role.VIEWER)
+        else:
+            needed = getattr(view, "write_role", Role.MODERATOR)
         return has_role(request.user, needed)
 
 

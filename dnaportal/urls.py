@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from dnaportal import views
+from imports.api import ImportViewSet
 from jobs import pages as job_pages
 from jobs.api import JobViewSet, MatchViewSet
 from libraries import pages as library_pages
@@ -17,6 +18,11 @@ job = JobViewSet.as_view({"get": "retrieve"})
 job_cancel = JobViewSet.as_view({"post": "cancel"})
 match = MatchViewSet.as_view({"get": "retrieve"})
 match_review = MatchViewSet.as_view({"post": "review"})
+imports = ImportViewSet.as_view({"get": "list", "post": "create"})
+import_batch = ImportViewSet.as_view({"get": "retrieve"})
+import_cancel = ImportViewSet.as_view({"post": "cancel"})
+import_items = ImportViewSet.as_view({"get": "items"})
+import_report = ImportViewSet.as_view({"get": "report"})
 
 api_v1 = [
     path("", views.api_root, name="api-root"),
@@ -34,6 +40,11 @@ api_v1 = [
     path("jobs/<str:pk>/cancel/", job_cancel, name="job-cancel"),
     path("matches/<str:pk>/", match, name="match-detail"),
     path("matches/<str:pk>/review/", match_review, name="match-review"),
+    path("imports/", imports, name="import-list"),
+    path("imports/<str:pk>/", import_batch, name="import-detail"),
+    path("imports/<str:pk>/cancel/", import_cancel, name="import-cancel"),
+    path("imports/<str:pk>/items/", import_items, name="import-items"),
+    path("imports/<str:pk>/report.csv", import_report, name="import-report"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

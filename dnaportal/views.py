@@ -102,6 +102,8 @@ def api_root(request):
             "jobs": link("job-list"),
             "job": link("job-detail", "{job_id}"),
             "match": link("match-detail", "{match_id}"),
+            "imports": link("import-list"),
+            "import": link("import-detail", "{import_id}"),
             "schema": link("schema"),
             "cloud_styles": {
                 "alibaba_ice": link("ice-rpc"),

@@ -7,3 +7,8 @@ class ImportsConfig(AppConfig):
 
     name = "imports"
     verbose_name = "Bulk imports"
+
+    def ready(self) -> None:
+        from imports import signals
+
+        signals.connect()

@@ -17,6 +17,7 @@ class SourceKind(models.TextChoices):
 
 class BatchStatus(models.TextChoices):
     RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"  # the command was stopped (Ctrl-C): `import_media --resume` goes on
     DONE = "done", "Done"
     CANCELLED = "cancelled", "Cancelled"
     FAILED = "failed", "Failed"  # its source could not be read at all
@@ -58,6 +59,12 @@ class ImportBatch(models.Model):
     # Rows the source holds, counted before reading (for progress; 0 while unknown).
     rows_total = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Started from the dashboard or the API: the workers drive it (imports/tasks.py). Otherwise the
+    # command that started it does, and `--resume` after an interruption.
+    in_background = models.BooleanField(default=False)
+    # Whoever reads the source holds this lease (renewed every chunk), so two readers never race and
+    # a reader that died is replaced once it runs out.
+    reading_until = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from django.conf import settings
-
 from imports import services
 from imports.models import FINISHED, BatchStatus, ImportBatch
 
@@ -20,27 +18,32 @@ def run(
     progress: Callable[[ImportBatch, dict[str, int]], None] | None = None,
     poll_seconds: float = 0.5,
 ) -> dict[str, int]:
-    """Run the batch until it is done (or cancelled); returns its counts. Raises SourceError when the
-    source cannot be read at all."""
-    window = window or settings.IMPORT_WINDOW
-    services.prepare(batch)
-    rows = services.unread_rows(batch)
-    while True:
-        batch.refresh_from_db(fields=["status"])
-        if batch.status != BatchStatus.RUNNING:
-            break
-        moved = 0
-        if not batch.read_done:
-            moved += services.read_chunk(batch, rows)
-        moved += services.collect(batch)
-        moved += services.submit_some(batch, window)
-        counts = services.counts(batch)
-        if progress is not None:
-            progress(batch, counts)
-        if services.finish_if_done(batch):
-            break
-        if not moved:
-            time.sleep(poll_seconds)  # the workers are busy with what is in flight
+    """Run the batch until it is done (or cancelled) from this process; returns its counts. Raises
+    SourceError when the source cannot be read at all (or another process reads it). Interrupted
+    (Ctrl-C), the batch is paused where it stands."""
+    services.resume(batch)
+    if not batch.read_done and not services.claim_reading(batch):
+        raise services.ReadConflict("Another process is reading this batch's source; wait for it to end.")
+    try:
+        services.prepare(batch)
+        rows = services.unread_rows(batch)
+        while True:
+            batch.refresh_from_db(fields=["status"])
+            if batch.status != BatchStatus.RUNNING:
+                break
+            moved = services.read_chunk(batch, rows) if not batch.read_done else 0
+            moved += services.advance(batch, window)
+            if progress is not None:
+                progress(batch, services.counts(batch))
+            if batch.status != BatchStatus.RUNNING:
+                break
+            if not moved:
+                time.sleep(poll_seconds)  # the workers are busy with what is in flight
+    except KeyboardInterrupt:
+        services.pause(batch)
+        raise
+    finally:
+        services.release_reading(batch)
     return services.counts(batch)
 
 

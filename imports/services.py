@@ -5,12 +5,14 @@ where the batch stands from the database, so any step may be interrupted and the
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from rest_framework import status
 
@@ -24,7 +26,17 @@ from libraries.models import Library, Media
 
 SAVE_TYPES = (SaveType.ONLYSAVE, SaveType.SAVE, SaveType.FORCESAVE)
 READ_CHUNK = 500
+READ_LEASE = timedelta(seconds=60)
 JOB_DONE = (JobStatus.SUCCESS, JobStatus.FAIL, JobStatus.CANCELLED)
+
+
+def parse_batch_id(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise ApiError(
+            "ResourceNotFound.Import", f"Import {value!r} does not exist.", status.HTTP_404_NOT_FOUND
+        ) from exc
 
 
 def _source_kind(source: Path) -> str:
@@ -50,9 +62,16 @@ def _source_kind(source: Path) -> str:
 
 
 def start_batch(
-    *, library: Library, source: Path, save_type: str = SaveType.SAVE, media_type: str = "", user=None
+    *,
+    library: Library,
+    source: Path,
+    save_type: str = SaveType.SAVE,
+    media_type: str = "",
+    user=None,
+    in_background: bool = False,
 ):
-    """A new batch importing `source` into `library` (nothing is read yet: run_step does that)."""
+    """A new batch importing `source` into `library`. Nothing is read yet: the command reads it
+    (imports/runner.py), or, `in_background`, a worker task queued once the batch is committed."""
     if save_type not in SAVE_TYPES:
         raise ApiError("InvalidParameter.SaveType", f"save_type: one of {', '.join(SAVE_TYPES)}.")
     if media_type and (media_type not in MediaKind.values or not library.accepts(media_type)):
@@ -68,11 +87,35 @@ def start_batch(
         save_type=save_type,
         media_type=media_type,
         created_by=user if user is not None and user.is_authenticated else None,
+        in_background=in_background,
     )
     if kind == SourceKind.ARCHIVE:
         batch.unpacked = str(Path(settings.IMPORT_ROOT).resolve() / ".imports" / batch.id.hex)
     batch.save()
+    if in_background:
+        transaction.on_commit(lambda: _queue_reading(batch))
     return batch
+
+
+def _queue_reading(batch: ImportBatch) -> None:
+    from django_q.tasks import async_task
+
+    async_task("imports.tasks.read_batch", batch.id.hex, task_name="dna-import-read")
+
+
+def store_upload(upload) -> Path:
+    """An uploaded manifest or archive, kept under the import root (where every worker machine reads)
+    in a folder of its own, under its own name made safe."""
+    name = Path(str(upload.name or "").replace("\x00", "").replace("\\", "/")).name[:200]
+    if name in ("", ".", ".."):
+        name = "upload"
+    folder = Path(settings.IMPORT_ROOT) / ".uploads" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    target = folder / name
+    with open(target, "xb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return target
 
 
 def prepare(batch: ImportBatch) -> None:
@@ -125,10 +168,17 @@ def read_chunk(batch: ImportBatch, rows: Iterator[sources.Row], size: int | None
     except (sources.SourceError, OSError) as exc:  # the source as a whole went bad (or away)
         _fail(batch, str(exc))
         raise sources.SourceError(str(exc)) from exc
+    try:
+        return _store_chunk(batch, chunk, size)
+    except IntegrityError as exc:  # rows another reader stored first (the lease ran out meanwhile)
+        raise ReadConflict("This batch's source is being read by another process.") from exc
+
+
+def _store_chunk(batch: ImportBatch, chunk: list[sources.Row], size: int) -> int:
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(id=batch.id)
         if locked.rows_read != batch.rows_read:  # another reader got here first
-            raise sources.SourceError("This batch is being read by another process.")
+            raise ReadConflict("This batch's source is being read by another process.")
         keys = [row.primary_key for row in chunk if row.problem is None]
         taken = set(
             ImportItem.objects.filter(batch=batch, primary_key__in=keys).values_list("primary_key", flat=True)
@@ -144,8 +194,33 @@ def read_chunk(batch: ImportBatch, rows: Iterator[sources.Row], size: int | None
         ImportItem.objects.bulk_create(items)
         batch.rows_read += len(chunk)
         batch.read_done = len(chunk) < size
-        ImportBatch.objects.filter(id=batch.id).update(rows_read=batch.rows_read, read_done=batch.read_done)
+        ImportBatch.objects.filter(id=batch.id).update(
+            rows_read=batch.rows_read, read_done=batch.read_done, reading_until=timezone.now() + READ_LEASE
+        )
     return len(chunk)
+
+
+class ReadConflict(sources.SourceError):
+    """Another process reads this batch's source."""
+
+
+def claim_reading(batch: ImportBatch) -> bool:
+    """Take the lease on reading the batch's source (held while chunks keep coming); False if a live
+    reader holds it."""
+    now = timezone.now()
+    free = Q(reading_until__isnull=True) | Q(reading_until__lt=now)
+    taken = ImportBatch.objects.filter(free, id=batch.id).update(reading_until=now + READ_LEASE)
+    if taken:
+        batch.refresh_from_db(fields=["rows_read", "read_done", "reading_until"])
+    return bool(taken)
+
+
+def reading_lease_free(batch: ImportBatch) -> bool:
+    return batch.reading_until is None or batch.reading_until < timezone.now()
+
+
+def release_reading(batch: ImportBatch) -> None:
+    ImportBatch.objects.filter(id=batch.id).update(reading_until=None)
 
 
 def _item(batch: ImportBatch, row: sources.Row) -> ImportItem:
@@ -180,17 +255,19 @@ def submit_some(batch: ImportBatch, window: int) -> int:
 
 
 def _submit(batch: ImportBatch, item: ImportItem) -> str | None:
-    """Submit one item (its job and its new state in one transaction); None: not now (throttled)."""
-    library = batch.library
-    if (
-        batch.save_type != SaveType.FORCESAVE
-        and Media.objects.filter(library=library, primary_key=item.primary_key).exists()
-    ):
-        return _set(item, ItemStatus.PRESENT)
+    """Submit one item: claim it, then make its job, in one transaction. Returns its new state, ""
+    when another process had it already, None when the queue takes no more for now (it stays pending).
+    Claimed first, so that two processes advancing one batch never submit one item twice."""
     try:
         with transaction.atomic():
-            job = job_services.submit_job(
-                library=library,
+            if not ImportItem.objects.filter(id=item.id, status=ItemStatus.PENDING).update(
+                status=ItemStatus.SUBMITTED
+            ):
+                return ""
+            if batch.save_type != SaveType.FORCESAVE and _present(batch.library, item.primary_key):
+                return _set(item, ItemStatus.PRESENT)
+            item.job = job_services.submit_job(
+                library=batch.library,
                 primary_key=item.primary_key,
                 media_type=item.media_type,
                 save_type=batch.save_type,
@@ -201,20 +278,30 @@ def _submit(batch: ImportBatch, item: ImportItem) -> str | None:
                 request_id=f"import-{batch.id.hex[:8]}-{item.row}",
                 batch_id=batch.id,
             )
-            item.job = job
             return _set(item, ItemStatus.SUBMITTED)
-    except ApiError as exc:
+    except ApiError as exc:  # the claim was rolled back: the item is pending again
         if exc.error_code.startswith("Throttling"):
             return None
         if exc.error_code == Codes.PRIMARY_KEY_EXISTS:
-            return _set(item, ItemStatus.PRESENT)
-        return _set(item, ItemStatus.FAILED, exc.error_code, exc.message)
+            return _set_if_pending(item, ItemStatus.PRESENT)
+        return _set_if_pending(item, ItemStatus.FAILED, exc.error_code, exc.message)
+
+
+def _present(library: Library, primary_key: str) -> bool:
+    return Media.objects.filter(library=library, primary_key=primary_key).exists()
 
 
 def _set(item: ImportItem, state: str, code: str = "", message: str = "") -> str:
     item.status, item.code, item.message = state, code, message
     item.save(update_fields=["status", "code", "message", "job", "updated_at"])
     return state
+
+
+def _set_if_pending(item: ImportItem, state: str, code: str = "", message: str = "") -> str:
+    changed = ImportItem.objects.filter(id=item.id, status=ItemStatus.PENDING).update(
+        status=state, code=code, message=message, updated_at=timezone.now()
+    )
+    return state if changed else ""
 
 
 def collect(batch: ImportBatch) -> int:
@@ -245,6 +332,41 @@ def _outcome(batch: ImportBatch, job: Job) -> tuple[str, str, str]:
     return ItemStatus.DUPLICATE, "Duplicate", "Not saved: its content duplicates an item of the library."
 
 
+def advance(batch: ImportBatch, window: int | None = None) -> int:
+    """Take the outcomes of finished jobs, submit what the window allows, mark the batch done when it
+    is; returns how much moved."""
+    moved = collect(batch)
+    moved += submit_some(batch, window or settings.IMPORT_WINDOW)
+    finish_if_done(batch)
+    return moved
+
+
+def read_all(batch: ImportBatch) -> None:
+    """Read the rest of the source into items, holding the reading lease (a background step; the
+    command reads a chunk at a time between its other steps instead)."""
+    if batch.read_done or not claim_reading(batch):
+        return
+    try:
+        prepare(batch)
+        rows = unread_rows(batch)
+        while not batch.read_done:
+            read_chunk(batch, rows)
+            advance(batch)  # the workers start on the first rows while the rest are read
+    finally:
+        release_reading(batch)
+
+
+def pause(batch: ImportBatch) -> None:
+    """The command was stopped: nothing more is submitted until `--resume` (jobs in flight finish)."""
+    ImportBatch.objects.filter(id=batch.id, status=BatchStatus.RUNNING).update(status=BatchStatus.PAUSED)
+    release_reading(batch)
+
+
+def resume(batch: ImportBatch) -> None:
+    ImportBatch.objects.filter(id=batch.id, status=BatchStatus.PAUSED).update(status=BatchStatus.RUNNING)
+    batch.refresh_from_db()
+
+
 def finish_if_done(batch: ImportBatch) -> bool:
     """Mark the batch done once its source is read and every item has an outcome."""
     if batch.status != BatchStatus.RUNNING:
@@ -271,6 +393,23 @@ def cancel(batch: ImportBatch) -> None:
             status=BatchStatus.CANCELLED, finished_at=timezone.now()
         )
         batch.status = BatchStatus.CANCELLED
+
+
+def progress(batch: ImportBatch) -> dict:
+    """Counts, how many of how many rows are done, the rate since the start and the time left."""
+    by_state = counts(batch)
+    done = sum(by_state[state] for state in FINISHED)
+    total = max(batch.rows_total, batch.rows_read)
+    elapsed = ((batch.finished_at or timezone.now()) - batch.created_at).total_seconds()
+    rate = done / elapsed if elapsed > 0 else 0.0
+    left = max(0, total - done)
+    return {
+        "counts": by_state,
+        "done": done,
+        "total": total,
+        "items_per_second": round(rate, 2),
+        "seconds_left": round(left / rate) if rate > 0 and batch.status == BatchStatus.RUNNING else None,
+    }
 
 
 def counts(batch: ImportBatch) -> dict[str, int]:

@@ -56,6 +56,22 @@ def resolve_import_path(raw: str, root: Path) -> Path:
     return candidate
 
 
+def resolve_import_folder(raw: str, root: Path) -> Path:
+    """A folder inside `root` (relative, no `..`, no symbolic link leading out of it)."""
+    if not raw or "\x00" in raw or len(raw) > 1024:
+        raise InputError("Forbidden.Path", "The folder is empty or not a valid path.")
+    posix = PurePosixPath(raw.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts:
+        raise InputError("Forbidden.Path", f"Folders are relative to the import root, without '..': {raw!r}.")
+    root = root.resolve()
+    candidate = (root / posix).resolve()
+    if not candidate.is_relative_to(root):
+        raise InputError("Forbidden.Path", f"The folder {raw!r} leads outside the import root.")
+    if not candidate.is_dir():
+        raise InputError("InvalidInput.NotFound", f"No folder at {raw!r} under the import root.")
+    return candidate
+
+
 def _allowed(address: ipaddress._BaseAddress, networks: list[str]) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped

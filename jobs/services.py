@@ -20,6 +20,7 @@ from core import kinds
 from core.errors import ApiError, Codes
 from jobs import objects
 from jobs.callbacks import schedule_callback
+from jobs.events import job_finished
 from jobs.inputs import InputError, check_url, resolve_import_path
 from jobs.limits import check_waiting_quota
 from jobs.models import ApiStyle, CallbackFormat, InputType, Job, JobStatus, Operation, SaveType
@@ -368,7 +369,15 @@ def retry_delay(attempts: int) -> int:
 
 
 def _after_finish(job_id) -> None:
-    transaction.on_commit(lambda: schedule_callback(job_id, attempt=1))
+    def after_commit() -> None:
+        schedule_callback(job_id, attempt=1)
+        batch_id = Job.objects.filter(id=job_id).values_list("batch_id", flat=True).first()
+        # A listener's failure is its own (logged): the job's end is committed whatever it does.
+        for receiver, outcome in job_finished.send_robust(sender=Job, job_id=job_id, batch_id=batch_id):
+            if isinstance(outcome, Exception):
+                log.error("job %s: %s failed on its end: %r", job_id, receiver, outcome)
+
+    transaction.on_commit(after_commit)
 
 
 def finish_job(job: Job, *, saved_media: Media | None, input_meta: dict, notes: list[str] = ()) -> bool:

@@ -27,7 +27,7 @@ def test_an_interrupted_import_resumes_and_loses_and_doubles_nothing(
         run_import("photos", archive_folder)
     assert stopped.value.code == 130
     batch = ImportBatch.objects.get()
-    assert batch.status == "running" and batch.rows_read == 8
+    assert batch.status == "paused" and batch.rows_read == 8
     done_before = batch.items.exclude(status=ItemStatus.PENDING).count()
     assert 0 < done_before < 8
 

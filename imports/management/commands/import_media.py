@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import subprocess
 import sys
@@ -14,7 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApiError
-from imports import runner, services
+from imports import report, runner, services
 from imports.models import ImportBatch, ItemStatus
 from imports.sources import SourceError
 from libraries.models import Library
@@ -56,11 +54,14 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="read and check the source, import nothing"
         )
         parser.add_argument(
-            "--report", type=Path, help="where to write the failed rows (default: ./import-ID-failed.csv)"
+            "--report",
+            dest="report_path",
+            type=Path,
+            help="where to write the failed rows (default: ./import-ID-failed.csv)",
         )
 
     def handle(
-        self, *args, library, source, save_type, media_type, workers, resume, dry_run, report, **options
+        self, *args, library, source, save_type, media_type, workers, resume, dry_run, report_path, **options
     ):
         batch = self._batch(library, source, save_type, media_type, resume)
         if dry_run:
@@ -79,7 +80,7 @@ class Command(BaseCommand):
             if cluster is not None:
                 cluster.terminate()
                 cluster.wait(30)
-        self._summary(batch, counts, report)
+        self._summary(batch, counts, report_path)
 
     def _batch(self, library, source, save_type, media_type, resume) -> ImportBatch:
         if resume:
@@ -158,7 +159,7 @@ class Command(BaseCommand):
         if getattr(self, "_bar", None) is not None:
             self._bar.close()
 
-    def _summary(self, batch: ImportBatch, counts: dict[str, int], report: Path | None) -> None:
+    def _summary(self, batch: ImportBatch, counts: dict[str, int], report_path: Path | None) -> None:
         self.stdout.write(
             f"import {batch.id.hex} {batch.status}: {counts[ItemStatus.IMPORTED]} imported, "
             f"{counts[ItemStatus.PRESENT]} already present, {counts[ItemStatus.DUPLICATE]} duplicates found, "
@@ -167,20 +168,10 @@ class Command(BaseCommand):
         for code, n in services.failures_by_code(batch).items():
             self.stdout.write(f"  failed {n}: {code}")
         if counts[ItemStatus.FAILED]:
-            path = report or Path(f"import-{batch.id.hex[:8]}-failed.csv")
+            path = report_path or Path(f"import-{batch.id.hex[:8]}-failed.csv")
             self._write_report(batch, path)
             self.stdout.write(f"failed rows (a manifest to feed back in once fixed): {path}")
 
     def _write_report(self, batch: ImportBatch, path: Path) -> None:
         with open(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, REPORT_FIELDS)
-            writer.writeheader()
-            for item in (
-                batch.items.filter(status=ItemStatus.FAILED).order_by("row").iterator(chunk_size=1000)
-            ):
-                writer.writerow(
-                    {
-                        **{name: getattr(item, name) for name in REPORT_FIELDS if name not in ("metadata",)},
-                        "metadata": json.dumps(item.metadata, ensure_ascii=False) if item.metadata else "",
-                    }
-                )
+            handle.writelines(report.failed_rows(batch))

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from dnaportal import views
+from imports import pages as import_pages
 from imports.api import ImportViewSet
 from jobs import pages as job_pages
 from jobs.api import JobViewSet, MatchViewSet
@@ -71,6 +72,9 @@ pages = [
     path("matches/<int:match_id>/decide/", job_pages.match_decide, name="match-decide"),
     path("review/", job_pages.review_queue, name="review-queue-page"),
     path("audit/", job_pages.audit_log, name="audit-page"),
+    path("imports/", import_pages.import_list, name="import-list-page"),
+    path("imports/<str:batch_id>/", import_pages.import_detail, name="import-page"),
+    path("imports/<str:batch_id>/cancel/", import_pages.import_cancel, name="import-cancel-page"),
 ]
 
 urlpatterns = [

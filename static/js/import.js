@@ -17,7 +17,7 @@
         text("import-done", p.done);
         text("import-total", p.total);
         text("import-rate", p.items_per_second);
-        text("import-left", p.seconds_left === null ? "" : p.seconds_left);
+        text("import-left", p.seconds_left === null ? "" : ", about " + p.seconds_left + " s left");
         Object.keys(p.counts).forEach(function (state) {
           var el = box.querySelector('[data-count="' + state + '"]');
           if (el) el.textContent = p.counts[state];

@@ -69,6 +69,7 @@ class Command(BaseCommand):
         self.stdout.write(f"import {batch.id.hex}: {batch.source} -> library {batch.library.name}")
         cluster = self._start_workers(workers) if workers else None
         try:
+            services.prepare(batch)  # unpack and count first: the bar then knows its total
             counts = runner.run(batch, progress=self._progress_display(batch))
         except SourceError as exc:
             raise CommandError(f"The source cannot be read: {exc}") from exc

@@ -141,9 +141,12 @@ def save_media(
     original_name: str = "",
     job=None,
     replace: bool = False,
+    known_content: tuple[int, str] | None = None,
 ) -> Media:
     """Store one item and its fingerprints atomically. `replace` swaps out an item with the same key;
-    `meta` holds what decoding learnt of it (duration, width, height, characters...).
+    `meta` holds what decoding learnt of it (duration, width, height, characters...). With neither
+    `path` nor `text`, the item has no stored content: `known_content` gives its size and sha256
+    (an item moved from another portal without its media, libraries/transfer.py).
 
     Raises ApiError(ResourceAlreadyExists.PrimaryKey) when the key is taken and not replacing.
     """
@@ -160,7 +163,7 @@ def save_media(
     try:
         with transaction.atomic():
             _make_room(library, primary_key, replace=replace)
-            _attach_content(media, path=path, text=text, original_name=original_name)
+            _attach_content(media, path=path, text=text, original_name=original_name, known=known_content)
             try:
                 with transaction.atomic():
                     media.save()
@@ -191,12 +194,18 @@ def _make_room(library: Library, primary_key: str, *, replace: bool) -> None:
         delete_media(media=existing)
 
 
-def _attach_content(media: Media, *, path: Path | None, text: str | None, original_name: str) -> None:
-    """The item's text, or a copy of its file in storage, with size and checksum."""
+def _attach_content(
+    media: Media, *, path: Path | None, text: str | None, original_name: str, known: tuple[int, str] | None
+) -> None:
+    """The item's text, or a copy of its file in storage, with size and checksum (or, with neither,
+    the size and checksum it is known by)."""
     if text is not None:
         media.text = text
         media.size_bytes = len(text.encode("utf-8"))
         media.sha256 = sha256_of(text=text)
+        return
+    if path is None:
+        media.size_bytes, media.sha256 = known or (0, "")
         return
     media.size_bytes = path.stat().st_size
     media.sha256 = sha256_of(path)

@@ -249,6 +249,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MediaKind": "core.kinds.MediaKind",
         "LibraryMediaKind": "core.kinds.library_choices",
+        "SaveType": "jobs.models.SaveType",
+        "ImportSaveType": "imports.serializers.SAVE_TYPE_CHOICES",
     },
 }
 

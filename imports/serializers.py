@@ -5,10 +5,13 @@ from rest_framework import serializers
 from imports.models import ImportBatch, ImportItem
 from imports.services import progress
 
+# An import saves (nosave would import nothing): named in the schema as ImportSaveType.
+SAVE_TYPE_CHOICES = ["onlysave", "save", "forcesave"]
+
 
 class BatchCreateSerializer(serializers.Serializer):
     library = serializers.UUIDField(format="hex")
-    save_type = serializers.ChoiceField(choices=["onlysave", "save", "forcesave"], default="save")
+    save_type = serializers.ChoiceField(choices=SAVE_TYPE_CHOICES, default="save")
     media_type = serializers.CharField(required=False, allow_blank=True, default="", max_length=8)
     folder = serializers.CharField(
         required=False, max_length=1024, help_text="a folder under the import root"

@@ -16,7 +16,7 @@ def test_every_listed_endpoint_answers(anon, api):
     plain = [
         url for key, url in root.items() if isinstance(url, str) and url.startswith("http") and "{" not in url
     ]
-    assert len(plain) == 3  # libraries, jobs, schema
+    assert len(plain) == 4  # libraries, jobs, imports, schema
     for url in plain:
         path = url.removeprefix("http://testserver")
         assert api.get(path).status_code == 200, path

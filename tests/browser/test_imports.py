@@ -20,8 +20,10 @@ def test_an_admin_imports_a_folder_and_follows_it_to_its_report(browser, portal)
 
     browser.sign_in("admin")
     browser.open("/imports/")
-    browser.js("document.querySelector('select[name=library]').value = arguments[0]", str(library["id"]))
-    browser.js("document.querySelector('select[name=folder]').value = 'browser-archive'")
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find("select[name=library]")).select_by_visible_text("imported")
+    Select(browser.find("select[name=folder]")).select_by_value("browser-archive")
     browser.find("form[enctype] button[type=submit]").click()
     browser.wait(
         lambda: "/imports/" in browser.driver.current_url and browser.find_all("#import-progress"),

@@ -34,8 +34,10 @@ def archive_folder(settings):
 
 
 @pytest.fixture
-def run_import(tmp_path):
-    """manage.py import_media ...; returns its output."""
+def run_import(tmp_path, monkeypatch):
+    """manage.py import_media ...; returns its output. Run in a folder of its own: the command writes
+    its failure report to the current folder unless told where."""
+    monkeypatch.chdir(tmp_path)
 
     def run(*args) -> str:
         out = StringIO()

@@ -61,7 +61,6 @@ class Portal:
                 "DJANGO_SETTINGS_MODULE": "dnaportal.settings",
                 "DNAPORTAL_DATA_DIR": str(self.root / "data"),
                 "DNAPORTAL_WORKERS": str(workers),
-                "DNAPORTAL_IMPORT_WINDOW": str(max(8, 4 * workers)),
                 "DNAPORTAL_SUBMIT_RATE": "",
                 "DNAPORTAL_QUEUE_NAME": f"bench-{uuid.uuid4().hex[:6]}",
             }
@@ -117,7 +116,10 @@ def imported(folder: Path, kind: str, workers: int) -> tuple[float, str]:
         portal.spawn("qcluster")
         time.sleep(3)  # the cluster's processes start
         started = time.perf_counter()
-        out = portal.manage("import_media", "bench", str(portal.folder), "--save-type", "onlysave")
+        report = str(portal.root / "failed.csv")
+        out = portal.manage(
+            "import_media", "bench", str(portal.folder), "--save-type", "onlysave", "--report", report
+        )
         return time.perf_counter() - started, out.strip().splitlines()[-1]
     finally:
         portal.close()

@@ -34,7 +34,7 @@ def _one(rows: int) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from imports import services
+    from imports import reading, services
     from libraries.models import Library
 
     root = Path(settings.IMPORT_ROOT)
@@ -49,10 +49,10 @@ def _one(rows: int) -> dict:
     batch = services.start_batch(library=library, source=manifest)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    services.prepare(batch)
-    rows_in = services.unread_rows(batch)
+    reading.prepare(batch)
+    rows_in = reading.unread_rows(batch)
     while not batch.read_done:
-        services.read_chunk(batch, rows_in)
+        reading.read_chunk(batch, rows_in)
     seconds = time.perf_counter() - started
     return {
         "rows": rows,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from imports import services
+from imports import feeding, reading, services
 from imports.models import FINISHED, BatchStatus, ImportBatch
 
 
@@ -22,17 +22,17 @@ def run(
     SourceError when the source cannot be read at all (or another process reads it). Interrupted
     (Ctrl-C), the batch is paused where it stands."""
     services.resume(batch)
-    if not batch.read_done and not services.claim_reading(batch):
-        raise services.ReadConflict("Another process is reading this batch's source; wait for it to end.")
+    if not batch.read_done and not reading.claim_reading(batch):
+        raise reading.ReadConflict("Another process is reading this batch's source; wait for it to end.")
     try:
-        services.prepare(batch)
-        rows = services.unread_rows(batch)
+        reading.prepare(batch)
+        rows = reading.unread_rows(batch)
         while True:
             batch.refresh_from_db(fields=["status"])
             if batch.status != BatchStatus.RUNNING:
                 break
-            moved = services.read_chunk(batch, rows) if not batch.read_done else 0
-            moved += services.advance(batch, window)
+            moved = reading.read_chunk(batch, rows) if not batch.read_done else 0
+            moved += feeding.advance(batch, window)
             if progress is not None:
                 progress(batch, services.counts(batch))
             if batch.status != BatchStatus.RUNNING:
@@ -43,7 +43,7 @@ def run(
         services.pause(batch)
         raise
     finally:
-        services.release_reading(batch)
+        reading.release_reading(batch)
     return services.counts(batch)
 
 

@@ -1,12 +1,13 @@
 """Background work of batches started from the dashboard or the API (django-q2 entry points): thin
-wrappers over imports.services. A batch is read by one task; each of its jobs, when it ends, advances
-it (imports/signals.py); a sweep every half minute advances what a lost task or signal left."""
+wrappers over imports.reading and imports.feeding. A batch is read by one task; each of its jobs,
+when it ends, advances it (imports/signals.py); a sweep every half minute advances what a lost task
+or signal left."""
 
 from __future__ import annotations
 
 import logging
 
-from imports import services
+from imports import feeding, reading
 from imports.models import BatchStatus, ImportBatch
 from imports.sources import SourceError
 
@@ -26,8 +27,8 @@ def read_batch(batch_id: str) -> None:
     if batch is None:
         return
     try:
-        services.read_all(batch)
-    except services.ReadConflict:
+        reading.read_all(batch)
+    except reading.ReadConflict:
         return  # another task reads it
     except SourceError as exc:
         log.warning("import %s: the source cannot be read: %s", batch_id, exc)
@@ -36,7 +37,7 @@ def read_batch(batch_id: str) -> None:
 def advance_batch(batch_id: str) -> None:
     batch = _running(batch_id)
     if batch is not None:
-        services.advance(batch)
+        feeding.advance(batch)
 
 
 def sweep_batches() -> int:
@@ -45,8 +46,8 @@ def sweep_batches() -> int:
 
     batches = list(ImportBatch.objects.filter(status=BatchStatus.RUNNING, in_background=True))
     for batch in batches:
-        if not batch.read_done and services.reading_lease_free(batch):
+        if not batch.read_done and reading.reading_lease_free(batch):
             async_task("imports.tasks.read_batch", batch.id.hex, task_name="dna-import-read")
         else:
-            services.advance(batch)
+            feeding.advance(batch)
     return len(batches)

@@ -43,8 +43,8 @@ def test_an_interrupted_import_resumes_and_loses_and_doubles_nothing(
 def test_an_import_interrupted_while_reading_its_source_reads_on_from_there(
     library, archive_folder, run_import, monkeypatch
 ):
-    monkeypatch.setattr(runner.services, "READ_CHUNK", 3)
-    real_read = runner.services.read_chunk
+    monkeypatch.setattr(runner.reading, "READ_CHUNK", 3)
+    real_read = runner.reading.read_chunk
     reads = []
 
     def interrupt_on_second_read(batch, rows, size=None):
@@ -53,12 +53,12 @@ def test_an_import_interrupted_while_reading_its_source_reads_on_from_there(
             raise KeyboardInterrupt
         return real_read(batch, rows, size)
 
-    monkeypatch.setattr(runner.services, "read_chunk", interrupt_on_second_read)
+    monkeypatch.setattr(runner.reading, "read_chunk", interrupt_on_second_read)
     with pytest.raises(SystemExit):
         run_import("photos", archive_folder)
     batch = ImportBatch.objects.get()
     assert batch.rows_read == 3 and batch.items.count() == 3
-    monkeypatch.setattr(runner.services, "read_chunk", real_read)
+    monkeypatch.setattr(runner.reading, "read_chunk", real_read)
     out = run_import("--resume", batch.id.hex)
     assert "6 imported" in out
     assert sorted(batch.items.values_list("row", flat=True)) == list(range(1, 9))

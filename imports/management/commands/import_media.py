@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApiError
-from imports import report, runner, services
+from imports import reading, report, runner, services
 from imports.models import ImportBatch, ItemStatus
 from imports.sources import SourceError
 from libraries.models import Library
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         self.stdout.write(f"import {batch.id.hex}: {batch.source} -> library {batch.library.name}")
         cluster = self._start_workers(workers) if workers else None
         try:
-            services.prepare(batch)  # unpack and count first: the bar then knows its total
+            reading.prepare(batch)  # unpack and count first: the bar then knows its total
             counts = runner.run(batch, progress=self._progress_display(batch))
         except SourceError as exc:
             raise CommandError(f"The source cannot be read: {exc}") from exc
@@ -109,8 +109,8 @@ class Command(BaseCommand):
     def _dry_run(self, batch: ImportBatch) -> None:
         """Read every row and say what is wrong with which; nothing is stored (the batch goes too)."""
         try:
-            services.prepare(batch)
-            rows = list(services.unread_rows(batch)) if batch.rows_total < 100_000 else None
+            reading.prepare(batch)
+            rows = list(reading.unread_rows(batch)) if batch.rows_total < 100_000 else None
         finally:
             batch.delete()
         if rows is None:

@@ -1,10 +1,9 @@
 """Follow the jobs of background batches: a job's end advances its batch at once (collect it, submit
 the next), and a sweep twice a minute catches what a lost signal or a killed worker left."""
 
-from datetime import timedelta
-
 from django.db.models.signals import post_migrate
-from django.utils import timezone
+
+from jobs.signals import ensure_half_minute_schedules
 
 SWEEPERS = ("dna-sweep-imports", "dna-sweep-imports-half")
 
@@ -17,20 +16,7 @@ def on_job_finished(sender, job_id, batch_id, **kwargs) -> None:
 
 
 def ensure_sweeper_schedules(sender, **kwargs) -> None:
-    from django_q.models import Schedule
-
-    start = timezone.now()
-    for number, name in enumerate(SWEEPERS):
-        Schedule.objects.get_or_create(
-            name=name,
-            defaults={
-                "func": "imports.tasks.sweep_batches",
-                "schedule_type": Schedule.MINUTES,
-                "minutes": 1,
-                "repeats": -1,
-                "next_run": start + timedelta(seconds=30 * number),
-            },
-        )
+    ensure_half_minute_schedules(SWEEPERS, "imports.tasks.sweep_batches")
 
 
 def connect() -> None:

@@ -15,22 +15,30 @@ SWEEPERS = ("dna-sweep-queue", "dna-sweep-queue-half")
 OLD_REAPER = "dna-reap-stale-jobs"  # the sweeper's name before it also woke lost jobs
 
 
-def ensure_sweeper_schedules(sender, **kwargs) -> None:
+def ensure_half_minute_schedules(names: tuple[str, str], func: str) -> None:
+    """Two once-a-minute schedules of `func`, half a minute apart: django-q2's finest grain is a
+    minute, so together they run it about every 30 s (kept if they exist)."""
     from django_q.models import Schedule
 
-    Schedule.objects.filter(name=OLD_REAPER).delete()
     start = timezone.now()
-    for number, name in enumerate(SWEEPERS):
+    for number, name in enumerate(names):
         Schedule.objects.get_or_create(
             name=name,
             defaults={
-                "func": "jobs.tasks.sweep_queue",
+                "func": func,
                 "schedule_type": Schedule.MINUTES,
                 "minutes": 1,
                 "repeats": -1,
                 "next_run": start + timedelta(seconds=30 * number),
             },
         )
+
+
+def ensure_sweeper_schedules(sender, **kwargs) -> None:
+    from django_q.models import Schedule
+
+    Schedule.objects.filter(name=OLD_REAPER).delete()
+    ensure_half_minute_schedules(SWEEPERS, "jobs.tasks.sweep_queue")
 
 
 def connect() -> None:

@@ -39,6 +39,17 @@ def get_library(library_id, *, scope: Scope, http_status: int = status.HTTP_404_
         ) from exc
 
 
+def library_named(given: str) -> Library | None:
+    """A library by its name, or else by its id (for admins' commands, which see every library)."""
+    found = Library.objects.filter(name=given).first()
+    if found is None:
+        try:
+            found = Library.objects.filter(id=uuid.UUID(str(given))).first()
+        except ValueError:
+            found = None
+    return found
+
+
 def library_media(library: Library) -> QuerySet[Media]:
     return library.media.prefetch_related("fingerprints").order_by("-created_at", "id")
 

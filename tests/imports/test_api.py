@@ -100,3 +100,19 @@ def test_cancelling_stops_what_waits(library, archive_folder):
     batch.items.create(row=1, primary_key="a", path="archive/moon.jpg", media_type="image")
     answer = admin.post(f"/api/v1/imports/{batch.id.hex}/cancel/").json()
     assert answer["status"] == "cancelled" and answer["progress"]["counts"]["cancelled"] == 1
+
+
+def test_the_sweep_advances_a_background_batch_a_lost_step_left_behind(library, archive_folder):
+    from imports.tasks import sweep_batches
+
+    batch = ImportBatch.objects.create(
+        library=library,
+        source_kind="directory",
+        source=str(archive_folder),
+        in_background=True,
+        read_done=True,
+    )
+    batch.items.create(row=1, primary_key="moon", path="archive/moon.jpg", media_type="image")
+    assert sweep_batches() == 1
+    batch.refresh_from_db()
+    assert batch.status == "done" and Media.objects.filter(primary_key="moon").exists()

@@ -63,3 +63,12 @@ def test_cancel_from_the_page(library, archive_folder):
     batch.refresh_from_db()
     assert batch.status == "cancelled"
     assert client.get("/imports/not-a-batch/").status_code == 404
+
+
+def test_an_upload_of_no_known_kind_is_a_form_error(library, archive_folder):
+    client = _page_client("admin")
+    upload = io.BytesIO(b"x")
+    upload.name = "notes.docx"
+    refused = client.post("/imports/", {"library": library.pk, "manifest": upload, "save_type": "save"})
+    assert refused.status_code == 400 and "InvalidParameter.Source" in refused.content.decode()
+    assert not ImportBatch.objects.exists()

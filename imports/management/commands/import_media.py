@@ -15,7 +15,7 @@ from core.errors import ApiError
 from imports import reading, report, runner, services
 from imports.models import ImportBatch, ItemStatus
 from imports.sources import SourceError
-from libraries.models import Library
+from libraries.selectors import library_named
 
 REPORT_FIELDS = [
     "primary_key",
@@ -91,12 +91,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No import batch {resume!r}.") from exc
         if not library or not source:
             raise CommandError("Give LIBRARY and SOURCE (or --resume BATCH).")
-        found = Library.objects.filter(name=library).first()
-        if found is None:
-            try:
-                found = Library.objects.filter(id=uuid.UUID(library)).first()
-            except ValueError:
-                found = None
+        found = library_named(library)
         if found is None:
             raise CommandError(f"No library named {library!r} (or with that id).")
         try:

@@ -1,12 +1,11 @@
 """manage.py export_library LIBRARY OUT [--with-media]: write a library (items, facts, fingerprints)
 to a new folder, for `import_library` on another portal (format: libraries/transfer.py)."""
 
-import uuid
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from libraries.models import Library
+from libraries.selectors import library_named
 from libraries.transfer import TransferError, export_library
 
 
@@ -23,12 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, library, out, with_media, **options):
-        found = Library.objects.filter(name=library).first()
-        if found is None:
-            try:
-                found = Library.objects.filter(id=uuid.UUID(library)).first()
-            except ValueError:
-                found = None
+        found = library_named(library)
         if found is None:
             raise CommandError(f"No library named {library!r} (or with that id).")
         try:

@@ -2,12 +2,11 @@
 signed or not) then reaches only those libraries and the jobs sent to them, whatever the user's role.
 For tokens handed to upstream systems."""
 
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from libraries.models import Library, TokenLimit
+from libraries.selectors import library_named
 from libraries.services import limit_token
 
 
@@ -41,12 +40,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{username}: token limited to {names}")
 
     def _library(self, given: str) -> Library:
-        found = Library.objects.filter(name=given).first()
-        if found is None:
-            try:
-                found = Library.objects.filter(id=uuid.UUID(given)).first()
-            except ValueError:
-                found = None
+        found = library_named(given)
         if found is None:
             raise CommandError(f"No library named {given!r} (or with that id).")
         return found

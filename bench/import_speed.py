@@ -14,7 +14,10 @@ media kind. In one run:
    fingerprinting, storing and indexing;
 3. the first `--api` files sent one at a time through the REST API to a portal with one worker
    process (`runportal --web-workers 1`), each waited for before the next, as a naive client does.
-Reports files per second for each, and the import's speed as a multiple of one core's.
+4. one core's speed again, since the machine's speed drifts: each way in is compared with the mean
+   of the two timings of one core.
+Reports files per second for each, the import's speed as a multiple of one core's, and the CPU time
+the worker clusters used per file (fingerprinting plus everything else a job does).
 """
 
 from __future__ import annotations
@@ -44,10 +47,17 @@ def _files(folder: Path) -> list[Path]:
 
 
 def one_core(files: list[Path], kind: str) -> float:
-    started = time.perf_counter()
+    """Seconds to fingerprint the files in this process, on one core: the engine keeps OpenCV's and
+    BLAS's thread pools to one thread (engine/__init__.py), as in a worker; the CPU time printed
+    beside the wall time shows it."""
+    for path in files:  # read once first: neither way in should pay for a cold page cache
+        path.read_bytes()
+    started, cpu = time.perf_counter(), time.process_time()
     for path in files:
         fingerprint_input(kind, MediaInput(path=path), query=False)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    print(f"one core: {wall:.1f} s wall, {time.process_time() - cpu:.1f} s CPU", flush=True)
+    return wall
 
 
 class Portal:
@@ -93,6 +103,20 @@ class Portal:
         self.processes.append(process)
         return process
 
+    def cluster_cpu(self) -> float:
+        """CPU seconds the worker clusters' processes have used so far (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        groups = {process.pid for process in self.processes}
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) in groups:  # the process group: each cluster was started in its own
+                total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def close(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -120,7 +144,9 @@ def imported(folder: Path, kind: str, workers: int) -> tuple[float, str]:
         out = portal.manage(
             "import_media", "bench", str(portal.folder), "--save-type", "onlysave", "--report", report
         )
-        return time.perf_counter() - started, out.strip().splitlines()[-1]
+        seconds = time.perf_counter() - started
+        summary = next(line for line in out.splitlines() if " done: " in line)
+        return seconds, summary, portal.cluster_cpu()
     finally:
         portal.close()
 
@@ -187,33 +213,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api", type=int, default=100, help="files sent one API call at a time (0: skip)")
     args = parser.parse_args(argv)
     files = _files(args.folder)
-    base = one_core(files, args.kind)
+    # The machine's speed drifts by up to 10% over minutes: one core is timed before the imports and
+    # after them, and each way in is compared with the mean of the two.
+    before = one_core(files, args.kind)
+    runs = [(workers, *imported(args.folder, args.kind, workers)) for workers in args.workers]
+    api = through_api(args.folder, args.kind, args.api) if args.api else None
+    after = one_core(files, args.kind)
+    base = (before + after) / 2
     print(
-        f"{len(files)} {args.kind} files; one core fingerprints them in {base:.1f} s: "
-        f"{len(files) / base:.2f} files/s"
+        f"{len(files)} {args.kind} files; one core fingerprints them in {before:.1f} s before the "
+        f"imports and {after:.1f} s after: {len(files) / base:.2f} files/s on the mean"
     )
-    print("| way in | worker processes | seconds | files/s | x one core | per worker |")
-    print("|---|---|---|---|---|---|")
+    print("| way in | worker processes | seconds | files/s | x one core | per worker | worker CPU / file |")
+    print("|---|---|---|---|---|---|---|")
     print(
-        f"| fingerprinting in one process | 1 | {base:.1f} | {len(files) / base:.2f} | 1.00 | 1.00 |",
-        flush=True,
+        f"| fingerprinting in one process | 1 | {base:.1f} | {len(files) / base:.2f} | 1.00 | 1.00 "
+        f"| {base / len(files) * 1000:.0f} ms |"
     )
-    for workers in args.workers:
-        seconds, summary = imported(args.folder, args.kind, workers)
+    for workers, seconds, _, cpu in runs:
         ratio = base / seconds
         print(
             f"| import_media | {workers} | {seconds:.1f} | {len(files) / seconds:.2f} | {ratio:.2f} "
-            f"| {ratio / workers:.2f} |",
-            flush=True,
+            f"| {ratio / workers:.2f} | {cpu / len(files) * 1000:.0f} ms |"
         )
-        print(f"  ({summary})", flush=True)
-    if args.api:
-        per_file = through_api(args.folder, args.kind, args.api)
-        share = (base / len(files)) / per_file
+    if api is not None:
+        share = (base / len(files)) / api
         print(
-            f"| REST API, one call at a time (first {args.api}) | 1 | {per_file * args.api:.1f} "
-            f"| {1 / per_file:.2f} | {share:.2f} | {share:.2f} |"
+            f"| REST API, one call at a time (first {args.api}) | 1 | {api * args.api:.1f} "
+            f"| {1 / api:.2f} | {share:.2f} | {share:.2f} | |"
         )
+    for workers, _, summary, _ in runs:
+        print(f"N = {workers}: {summary}")
 
 
 if __name__ == "__main__":

@@ -10,3 +10,16 @@ import os
 # picture over this many pixels before allocating it. It reads the variable once, when cv2 loads, so
 # it is set here, before any engine module imports cv2 (engine/image/reading.py uses the same figure).
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "100000000")
+
+# One fingerprinting process, one core: the portal runs N worker processes on N cores, and the native
+# thread pools inside each (OpenCV's, BLAS's) would oversubscribe them. Measured with
+# bench/import_speed.py on 2 cores: OpenCV's default pool made one process use 1.3 cores' time for
+# 0.89x the wall time, and two workers then got in each other's way. The same variables are read once,
+# when the libraries load, so they are set here, before any engine module imports them.
+ENGINE_THREADS = os.environ.get("DNAPORTAL_ENGINE_THREADS", "1")
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, ENGINE_THREADS)
+
+import cv2  # noqa: E402  (after the variables above, which cv2 reads as it loads)
+
+cv2.setNumThreads(int(ENGINE_THREADS))

@@ -11,23 +11,28 @@ from django.utils import timezone
 from core.errors import ApiError, Codes
 from imports.models import FINISHED, BatchStatus, ImportBatch, ImportItem, ItemStatus
 from jobs import services as job_services
-from jobs.models import Job, JobStatus, SaveType
-from libraries.models import Library, Media
+from jobs.models import Job, JobStatus
 
 JOB_DONE = (JobStatus.SUCCESS, JobStatus.FAIL, JobStatus.CANCELLED)
 
 
 def submit_some(batch: ImportBatch, window: int) -> int:
     """Submit pending items as jobs until `window` are in flight; returns how many were submitted.
-    Stops early (leaving items pending) when the queue refuses more for now."""
+    Stops early (leaving items pending) when the queue refuses more for now. The workers get one
+    wake-up per group of jobs they take together (settings.IMPORT_GROUP), not one per job."""
     in_flight = batch.items.filter(status=ItemStatus.SUBMITTED).count()
     room = max(0, window - in_flight)
-    submitted = 0
+    submitted, unwoken = 0, 0
     for item in batch.items.filter(status=ItemStatus.PENDING).order_by("row")[:room]:
         outcome = _submit(batch, item)
         if outcome is None:
             break
-        submitted += outcome == ItemStatus.SUBMITTED
+        if outcome == ItemStatus.SUBMITTED:
+            submitted, unwoken = submitted + 1, unwoken + 1
+            if unwoken == settings.IMPORT_GROUP:  # a group is ready: wake a worker now
+                job_services.wake_workers("", unwoken, batched=True)
+                unwoken = 0
+    job_services.wake_workers("", unwoken, batched=True)
     return submitted
 
 
@@ -41,8 +46,6 @@ def _submit(batch: ImportBatch, item: ImportItem) -> str | None:
                 status=ItemStatus.SUBMITTED
             ):
                 return ""
-            if batch.save_type != SaveType.FORCESAVE and _present(batch.library, item.primary_key):
-                return _set(item, ItemStatus.PRESENT)
             item.job = job_services.submit_job(
                 library=batch.library,
                 primary_key=item.primary_key,
@@ -54,18 +57,16 @@ def _submit(batch: ImportBatch, item: ImportItem) -> str | None:
                 user=batch.created_by,
                 request_id=f"import-{batch.id.hex[:8]}-{item.row}",
                 batch_id=batch.id,
+                wake=False,
             )
             return _set(item, ItemStatus.SUBMITTED)
     except ApiError as exc:  # the claim was rolled back: the item is pending again
+        # (A key the library holds is refused by submit_job, unless the save type replaces it.)
         if exc.error_code.startswith("Throttling"):
             return None
         if exc.error_code == Codes.PRIMARY_KEY_EXISTS:
             return _set_if_pending(item, ItemStatus.PRESENT)
         return _set_if_pending(item, ItemStatus.FAILED, exc.error_code, exc.message)
-
-
-def _present(library: Library, primary_key: str) -> bool:
-    return Media.objects.filter(library=library, primary_key=primary_key).exists()
 
 
 def _set(item: ImportItem, state: str, code: str = "", message: str = "") -> str:

@@ -8,7 +8,7 @@ from jobs.signals import ensure_half_minute_schedules
 SWEEPERS = ("dna-sweep-imports", "dna-sweep-imports-half")
 
 
-def on_job_finished(sender, job_id, batch_id, **kwargs) -> None:
+def on_job_finished(sender, job_ids, batch_id, **kwargs) -> None:
     if batch_id is not None:
         from imports.tasks import advance_batch
 

@@ -3,5 +3,6 @@ this way)."""
 
 from django.dispatch import Signal
 
-# Sent once a job's end (success, failure, cancellation) is committed; arguments: job_id, batch_id.
+# Sent once jobs' end (success, failure, cancellation) is committed; arguments: job_ids (the jobs of
+# one batch, or of none, that ended together), batch_id.
 job_finished = Signal()

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.utils import timezone
 
 from jobs import services
 from jobs.models import Job
@@ -22,14 +21,17 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def lease_kept(job: Job):
-    """Keep the job's heartbeat fresh while the block runs. Tasks run inline (the sync setting used by
-    tests and one-off commands) cannot lose their worker, and keep no thread."""
+def lease_kept(*jobs: Job):
+    """Keep the jobs' heartbeats fresh while the block runs (a worker may hold a group of a bulk
+    import's jobs). Tasks run inline (the sync setting used by tests and one-off commands) cannot lose
+    their worker, and keep no thread."""
     if settings.Q_CLUSTER.get("sync"):
         yield
         return
     stop = threading.Event()
-    thread = threading.Thread(target=_beat, args=(job, stop), name=f"lease-{job.id.hex[:8]}", daemon=True)
+    thread = threading.Thread(
+        target=_beat, args=(jobs, stop), name=f"lease-{jobs[0].id.hex[:8]}", daemon=True
+    )
     thread.start()
     try:
         yield
@@ -38,16 +40,15 @@ def lease_kept(job: Job):
         thread.join()
 
 
-def _beat(job: Job, stop: threading.Event) -> None:
+def _beat(jobs: tuple[Job, ...], stop: threading.Event) -> None:
     try:
         while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
             try:
-                held = services.held_by_worker(job).update(heartbeat_at=timezone.now())
+                # The jobs taken away (cancelled, or reaped after a long silence) see it themselves.
+                if not services.held_together(jobs):
+                    return
             except DatabaseError as exc:  # the database is away: try again at the next beat
-                log.warning("job %s: heartbeat not written (%s)", job.id.hex, exc)
+                log.warning("jobs %s: heartbeat not written (%s)", [job.id.hex for job in jobs], exc)
                 connection.close()
-                continue
-            if not held:
-                return  # taken away (cancelled, or reaped after a long silence): the job sees it itself
     finally:
         connection.close()  # this thread's own connection

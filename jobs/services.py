@@ -68,6 +68,7 @@ def submit_job(
     object_bucket: str = "",
     object_key: str = "",
     user=None,
+    wake: bool = True,
     **delivery,
 ) -> Job:
     """Validate a submission completely, store it, and queue it once the transaction commits.
@@ -75,6 +76,8 @@ def submit_job(
     The input is exactly one of: an upload, a URL, a path under the import root, inline text, an item
     already in the portal (`source_media`), or an object (`object_key`, with `object_bucket` or the
     store's default bucket) read from the object store or, without one, from the import root.
+    `wake=False` sends no wake-up to the workers: the caller sends them (wake_workers), fewer than
+    one per job for a bulk import's groups.
     `delivery` holds how the job is run and answered: user_data, priority, pipeline, callback_url,
     callback_format, api_style, request_id (see _new_job).
     """
@@ -105,7 +108,8 @@ def submit_job(
         if upload is not None:
             job.input_file.save(job.input_name, upload, save=False)
         job.save()
-        transaction.on_commit(lambda: enqueue(job.pipeline))
+        if wake:
+            transaction.on_commit(lambda: enqueue(job.pipeline))
     return job
 
 
@@ -255,6 +259,19 @@ def enqueue(pipeline: str = "") -> None:
     async_task("jobs.tasks.process_next_job", pipeline, task_name="dna-job", **options)
 
 
+def wake_workers(pipeline: str, jobs: int, *, batched: bool) -> int:
+    """Wake-ups for newly queued jobs: one a job, or one a group (settings.IMPORT_GROUP) for the jobs
+    of a bulk import, which a worker takes together. Returns how many were sent."""
+    wake_ups = wake_ups_needed(jobs, batched=batched)
+    for _ in range(wake_ups):
+        enqueue(pipeline)
+    return wake_ups
+
+
+def wake_ups_needed(jobs: int, *, batched: bool) -> int:
+    return -(-jobs // settings.IMPORT_GROUP) if batched else jobs
+
+
 def delete_item_job(*, media: Media, user=None, **delivery) -> Job:
     """Delete a library item and record it as a finished job (Tencent CI's DeleteFingerPrint), so the
     deletion reads back like any job and its callback fires like any job's. `delivery` as for
@@ -325,6 +342,61 @@ def claim_next_job(pipeline: str = "") -> Job | None:
     return None
 
 
+def claim_batch_mates(job: Job) -> list[Job]:
+    """More queuing jobs of the job's bulk import, taken with it so that a worker runs them together
+    (jobs/pipeline.py): for short items, a job's own bookkeeping costs as much as its fingerprinting.
+    Up to IMPORT_GROUP jobs in all, whose files add up to at most IMPORT_GROUP_BYTES, and at most
+    half of what the batch has queued, so that its last items spread over the workers. A group the
+    sizes or the halving cut short passes on a wake-up for what it left (the feeder sends one a full
+    group)."""
+    if job.batch_id is None or settings.IMPORT_GROUP <= 1:
+        return []
+    queued = claimable(job.pipeline).filter(batch_id=job.batch_id)
+    waiting = queued.count()
+    wanted = settings.IMPORT_GROUP - 1
+    candidates = queued.order_by("-priority", "created_at").values_list("id", "input_type", "input_path")
+    room = settings.IMPORT_GROUP_BYTES - _input_bytes(job.input_type, job.input_path)
+    chosen = []
+    for candidate, input_type, input_path in candidates[: wanted if waiting > wanted else (waiting + 1) // 2]:
+        room -= _input_bytes(input_type, input_path)
+        if room < 0:
+            break
+        chosen.append(candidate)
+    if len(chosen) < wanted and waiting > len(chosen):
+        transaction.on_commit(lambda: enqueue(job.pipeline))
+    if not chosen:
+        return []
+    now = timezone.now()
+    # One claim for the group: rows locked as they are read (PostgreSQL: locked ones skipped, another
+    # worker has them); SQLite's transaction holds the write lock from its start.
+    with transaction.atomic():
+        won = list(
+            queued.select_for_update(skip_locked=True).filter(id__in=chosen).values_list("id", flat=True)
+        )
+        Job.objects.filter(id__in=won, status=JobStatus.QUEUING).update(
+            status=JobStatus.ANALYSING,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
+            progress=0,
+            error_code="",
+            error_message="",
+        )
+    mates = Job.objects.select_related("library").in_bulk(won)
+    return [mates[candidate] for candidate in chosen if candidate in mates]
+
+
+def _input_bytes(input_type: str, input_path: str) -> int:
+    """The size of a job's input when it is a file under the import root; otherwise (a download, an
+    upload, a file gone) the whole group's room, so that the job goes alone or first."""
+    if input_type != InputType.PATH:
+        return settings.IMPORT_GROUP_BYTES
+    try:
+        return resolve_import_path(input_path, settings.IMPORT_ROOT).stat().st_size
+    except (InputError, OSError):
+        return settings.IMPORT_GROUP_BYTES
+
+
 def held_by_worker(job: Job):
     """The job's row, only while this worker still holds it (same status and attempt)."""
     return Job.objects.filter(id=job.id, status=JobStatus.ANALYSING, attempts=job.attempts)
@@ -333,6 +405,14 @@ def held_by_worker(job: Job):
 def heartbeat(job: Job, progress: int) -> bool:
     """Report progress; False means the job was taken away (reaped or cancelled)."""
     return bool(held_by_worker(job).update(progress=progress, heartbeat_at=timezone.now()))
+
+
+def held_together(jobs) -> int:
+    """Refresh the heartbeat of the jobs this worker still holds; returns how many it holds."""
+    held = Q(pk__in=[])
+    for job in jobs:
+        held |= Q(id=job.id, attempts=job.attempts)
+    return Job.objects.filter(held, status=JobStatus.ANALYSING).update(heartbeat_at=timezone.now())
 
 
 def fail_job(job: Job, code: str, message: str) -> bool:
@@ -369,18 +449,34 @@ def retry_delay(attempts: int) -> int:
 
 
 def _after_finish(job_id) -> None:
+    announce_finished([job_id])
+
+
+def announce_finished(job_ids: list) -> None:
+    """Once the transaction commits: each job's callback, and one job_finished signal per batch for
+    the jobs that ended together (a worker's group of import jobs advances its batch once)."""
+
     def after_commit() -> None:
-        schedule_callback(job_id, attempt=1)
-        batch_id = Job.objects.filter(id=job_id).values_list("batch_id", flat=True).first()
-        # A listener's failure is its own (logged): the job's end is committed whatever it does.
-        for receiver, outcome in job_finished.send_robust(sender=Job, job_id=job_id, batch_id=batch_id):
-            if isinstance(outcome, Exception):
-                log.error("job %s: %s failed on its end: %r", job_id, receiver, outcome)
+        batches: dict = {}
+        ended = Job.objects.filter(id__in=job_ids).values_list("id", "batch_id", "callback_url")
+        for job_id, batch_id, callback_url in ended:
+            if callback_url:
+                schedule_callback(job_id, attempt=1)
+            batches.setdefault(batch_id, []).append(job_id)
+        # A listener's failure is its own (logged): the jobs' end is committed whatever it does.
+        for batch_id, ended in batches.items():
+            for receiver, outcome in job_finished.send_robust(sender=Job, job_ids=ended, batch_id=batch_id):
+                if isinstance(outcome, Exception):
+                    log.error("jobs %s: %s failed on their end: %r", ended, receiver, outcome)
 
     transaction.on_commit(after_commit)
 
 
-def finish_job(job: Job, *, saved_media: Media | None, input_meta: dict, notes: list[str] = ()) -> bool:
+def finish_job(
+    job: Job, *, saved_media: Media | None, input_meta: dict, notes: list[str] = (), announce: bool = True
+) -> bool:
+    """Record a job's success. `announce=False` leaves announce_finished to the caller (for jobs that
+    end together)."""
     done = held_by_worker(job).update(
         status=JobStatus.SUCCESS,
         progress=100,
@@ -390,7 +486,7 @@ def finish_job(job: Job, *, saved_media: Media | None, input_meta: dict, notes: 
         notes=list(notes),
         finished_at=timezone.now(),
     )
-    if done:
+    if done and announce:
         _after_finish(job.id)
     return bool(done)
 

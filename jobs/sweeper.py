@@ -46,23 +46,29 @@ def sweep() -> Sweep:
                 services.enqueue(pipeline)
             woken[pipeline] = missing
             log.warning(
-                "queue sweeper: %d job(s) of pipeline %r had no wake-up in the broker; sent %d",
-                waiting,
+                "queue sweeper: the queuing jobs of pipeline %r need %d wake-up(s); %d had no wake-up "
+                "in the broker; sent them",
                 pipeline or "default",
+                waiting,
                 missing,
             )
     return Sweep(requeued, woken)
 
 
 def _claimable_per_pipeline() -> dict[str, int]:
+    """Wake-ups the claimable jobs need, per pipeline: one a job, one a group for a bulk import's."""
     now = timezone.now()
     rows = (
         Job.objects.filter(status=JobStatus.QUEUING)
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-        .values("pipeline")
+        .values("pipeline", "batch_id")
         .annotate(waiting=Count("id"))
     )
-    return {row["pipeline"]: row["waiting"] for row in rows}
+    needed: dict[str, int] = {}
+    for row in rows:
+        wake_ups = services.wake_ups_needed(row["waiting"], batched=row["batch_id"] is not None)
+        needed[row["pipeline"]] = needed.get(row["pipeline"], 0) + wake_ups
+    return needed
 
 
 def _waiting_tasks(pipeline: str) -> int:

@@ -6,13 +6,14 @@ import logging
 
 from jobs import pipelines, services
 from jobs.lease import lease_kept
-from jobs.pipeline import run_job
+from jobs.pipeline import run_jobs
 
 log = logging.getLogger(__name__)
 
 
 def process_next_job(pipeline: str = "") -> str | None:
-    """Run the best queuing job of the pipeline. Safe to run twice: claiming is compare-and-set."""
+    """Run the best queuing job of the pipeline, with more of its bulk import if it belongs to one
+    (services.claim_batch_mates). Safe to run twice: claiming is compare-and-set."""
     # Jobs orphaned by a killed worker go back to the queue before anything new is taken (the
     # scheduled sweeper, jobs/sweeper.py, does the same when nothing is submitted).
     services.reap_stale_jobs()
@@ -20,9 +21,17 @@ def process_next_job(pipeline: str = "") -> str | None:
     job = services.claim_next_job(pipeline)
     if job is None:
         return None
-    log.info("job %s: %s %s, attempt %d", job.id.hex, job.media_type, job.save_type, job.attempts)
-    with lease_kept(job):
-        run_job(job)
+    group = [job, *services.claim_batch_mates(job)]
+    log.info(
+        "job %s: %s %s, attempt %d%s",
+        job.id.hex,
+        job.media_type,
+        job.save_type,
+        job.attempts,
+        f", with {len(group) - 1} more of its import" if len(group) > 1 else "",
+    )
+    with lease_kept(*group):
+        run_jobs(group)
     return job.id.hex
 
 

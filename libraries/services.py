@@ -142,15 +142,22 @@ def save_media(
     job=None,
     replace: bool = False,
     known_content: tuple[int, str] | None = None,
+    index: bool = True,
+    already_stored: bool = False,
 ) -> Media:
     """Store one item and its fingerprints atomically. `replace` swaps out an item with the same key;
     `meta` holds what decoding learnt of it (duration, width, height, characters...). With neither
     `path` nor `text`, the item has no stored content: `known_content` gives its size and sha256
-    (an item moved from another portal without its media, libraries/transfer.py).
+    (an item moved from another portal without its media, libraries/transfer.py). Without `index`,
+    the caller indexes the item itself before its transaction commits (writer.index_saved_together,
+    for several items saved together). `already_stored`: the fingerprints are already what a library
+    keeps of them (registry.storable).
 
     Raises ApiError(ResourceAlreadyExists.PrimaryKey) when the key is taken and not replacing.
     """
     meta = meta or {}
+    if not already_stored:
+        fingerprints = [registry.storable(fp) for fp in fingerprints]
     media = Media(
         library=library,
         primary_key=primary_key,
@@ -171,9 +178,8 @@ def save_media(
                 # Another job saved the same key between our check and our insert.
                 raise _key_taken(library, primary_key) from exc
             StoredFingerprint.objects.bulk_create(_stored(media, fp) for fp in fingerprints)
-            segments = writer.index_saved(
-                library.id, media.id, [registry.storable(fp) for fp in fingerprints]
-            )
+            if index:
+                segments = writer.index_saved(library.id, media.id, fingerprints)
     except BaseException:
         if media.file:  # the rows rolled back; the copied file must not stay behind
             default_storage.delete(media.file.name)
@@ -219,7 +225,7 @@ def _stored(media: Media, fingerprint: Fingerprint) -> StoredFingerprint:
         library=media.library,
         fingerprinter=fingerprint.fingerprinter,
         version=fingerprint.version,
-        data=registry.storable(fingerprint).data,
+        data=fingerprint.data,  # (already storable: save_media made it so)
     )
 
 
@@ -279,15 +285,15 @@ def refingerprint_items(*, media_ids: list) -> dict[str, int]:
 def _store_refreshed(item: Media, fingerprints: list[Fingerprint]) -> None:
     """Replace an item's fingerprints and index them (the new version's index gets a segment)."""
     segments: list[str] = []
+    storable = [registry.storable(fp) for fp in fingerprints]
     try:
         with transaction.atomic():
-            for fp in fingerprints:
+            for fp in storable:
                 StoredFingerprint.objects.update_or_create(
                     media=item,
                     fingerprinter=fp.fingerprinter,
-                    defaults={"library": item.library, "version": fp.version, "data": _stored(item, fp).data},
+                    defaults={"library": item.library, "version": fp.version, "data": fp.data},
                 )
-            storable = [registry.storable(fp) for fp in fingerprints]
             segments = writer.index_saved(item.library_id, item.id, storable)
     except BaseException:
         writer.forget_written(item.library_id, segments)

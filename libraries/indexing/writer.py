@@ -18,12 +18,26 @@ def index_saved(library_id: uuid.UUID, media_id: uuid.UUID, fingerprints: list[F
     """Write a just-saved item's segments (one per fingerprinter) and enter them in the manifest.
     Call inside the transaction that saves the item; returns the segment names so the caller can
     delete the files if the transaction rolls back."""
+    return index_saved_together(library_id, [(media_id, fingerprints)])
+
+
+def index_saved_together(
+    library_id: uuid.UUID, saved: list[tuple[uuid.UUID, list[Fingerprint]]]
+) -> list[str]:
+    """Index items saved in one transaction (a worker's group of import jobs) as one segment per
+    fingerprinter, not one per item: fewer files to write, to open and to merge."""
+    by_fingerprinter: dict[str, list[tuple[uuid.UUID, Fingerprint]]] = {}
+    for media_id, fingerprints in saved:
+        for fingerprint in fingerprints:
+            by_fingerprinter.setdefault(fingerprint.fingerprinter, []).append((media_id, fingerprint))
+    if not by_fingerprinter:
+        return []
     names: list[str] = []
     generation = next_generation(library_id)
     try:
-        for fingerprint in fingerprints:
-            fingerprinter = registry.named(fingerprint.fingerprinter)
-            new = build_segment(library_id, fingerprinter, [(media_id, fingerprint)])
+        for name, items in by_fingerprinter.items():
+            fingerprinter = registry.named(name)
+            new = build_segment(library_id, fingerprinter, items)
             names.append(new.name)
             register(library_id, fingerprinter, new, generation)
             transaction.on_commit(lambda f=fingerprinter: merge.request(library_id, f))

@@ -1,0 +1,130 @@
+"""A worker takes a bulk import's jobs in groups (jobs.services.claim_batch_mates): one wake-up, one
+transaction and one index segment for a group, while each job keeps its own outcome."""
+
+import shutil
+import uuid
+
+from jobs import services
+from jobs.models import Job, JobStatus
+from jobs.sweeper import _claimable_per_pipeline
+from jobs.tasks import process_next_job
+from libraries.models import IndexSegment, Media
+from tests.media import PHOTOS
+
+
+def test_a_group_of_pictures_is_saved_as_one_index_segment(library, settings):
+    names = ["balloons", "elephant", "hummingbird", "moon", "rhino", "surfer"]
+    folder = settings.IMPORT_ROOT / "many"
+    folder.mkdir(parents=True)
+    for number in range(20):
+        shutil.copy(PHOTOS / f"{names[number % 6]}.jpg", folder / f"{number:02d}.jpg")
+    batch_id = uuid.uuid4()
+    for number in range(20):
+        services.submit_job(
+            library=library,
+            primary_key=f"{number:02d}",
+            media_type="image",
+            save_type="onlysave",
+            path=f"many/{number:02d}.jpg",
+            batch_id=batch_id,
+            wake=False,
+        )
+    services.wake_workers("", 20, batched=True)  # two wake-ups for 20 jobs
+    assert set(Job.objects.values_list("status", flat=True)) == {JobStatus.SUCCESS}
+    # The first wake-up took a full group of 16: one index segment. The last 4 were split between
+    # the second wake-up and the one it passed on (at most half of what is queued goes in a group).
+    sizes = sorted(IndexSegment.objects.filter(library=library).values_list("items", flat=True))
+    assert sizes[-1] == 16 and sum(sizes) == 20 and len(sizes) > 2
+
+
+def _queued_import_jobs(library, settings, names: list[str]) -> list[Job]:
+    folder = settings.IMPORT_ROOT / "group"
+    folder.mkdir(parents=True, exist_ok=True)
+    batch_id = uuid.uuid4()
+    jobs = []
+    for name in names:
+        shutil.copy(PHOTOS / f"{name}.jpg", folder / f"{name}.jpg")
+        jobs.append(
+            services.submit_job(
+                library=library,
+                primary_key=name,
+                media_type="image",
+                save_type="save",
+                path=f"group/{name}.jpg",
+                batch_id=batch_id,
+                wake=False,
+            )
+        )
+    return jobs
+
+
+def test_a_key_taken_while_the_group_ran_fails_that_job_alone(library, settings):
+    _queued_import_jobs(library, settings, ["balloons", "moon", "surfer"])
+    # Another writer saves "moon" after the jobs were accepted, before the worker stores them.
+    Media.objects.create(library=library, primary_key="moon", media_type="image")
+    process_next_job()
+    outcomes = dict(Job.objects.values_list("primary_key", "status"))
+    assert outcomes == {"balloons": JobStatus.SUCCESS, "moon": JobStatus.FAIL, "surfer": JobStatus.SUCCESS}
+    assert Job.objects.get(primary_key="moon").error_code == "ResourceAlreadyExists.PrimaryKey"
+    assert set(Media.objects.filter(library=library).values_list("primary_key", flat=True)) == {
+        "balloons",
+        "moon",
+        "surfer",
+    }
+    # balloons and moon went in one group (the oldest job and half of the two queued after it):
+    # balloons was saved though moon failed beside it; surfer came in a group of its own.
+    assert [s.items for s in IndexSegment.objects.filter(library=library)] == [1, 1]
+
+
+def test_the_same_picture_twice_in_one_group_is_saved_once(library, settings):
+    jobs = _queued_import_jobs(library, settings, ["balloons"])
+    shutil.copy(PHOTOS / "balloons.jpg", settings.IMPORT_ROOT / "group" / "again.jpg")
+    services.submit_job(
+        library=library,
+        primary_key="again",
+        media_type="image",
+        save_type="save",
+        path="group/again.jpg",
+        batch_id=jobs[0].batch_id,
+        wake=False,
+    )
+    process_next_job()  # balloons and again in one group: again is found in what the group saved
+    again = Job.objects.get(primary_key="again")
+    assert again.status == JobStatus.SUCCESS and not again.saved
+    assert list(again.matches.values_list("primary_key", flat=True)) == ["balloons"]
+    assert not Media.objects.filter(primary_key="again").exists()
+    assert [s.items for s in IndexSegment.objects.filter(library=library)] == [1]
+
+
+def test_the_sweeper_wakes_a_batch_once_per_group_and_other_jobs_once_each(library, settings):
+    names = ["balloons", "moon", "surfer", "elephant", "rhino", "hummingbird"]
+    _queued_import_jobs(library, settings, names)
+    for number in range(3):
+        services.submit_job(
+            library=library,
+            primary_key=f"api{number}",
+            media_type="image",
+            text=None,
+            wake=False,
+            path="group/moon.jpg",
+        )
+    assert _claimable_per_pipeline() == {"": 1 + 3}
+    assert services.wake_ups_needed(17, batched=True) == 2
+    assert services.wake_ups_needed(17, batched=False) == 17
+
+
+def test_a_group_stops_at_its_bytes_and_passes_its_wake_up_on(library, settings):
+    names = ["balloons", "moon", "surfer", "elephant", "rhino", "hummingbird"]
+    largest = max((PHOTOS / f"{name}.jpg").stat().st_size for name in names)
+    settings.IMPORT_GROUP_BYTES = 2 * largest  # room for two pictures a group
+    _queued_import_jobs(library, settings, names)
+    assert services.wake_workers("", len(names), batched=True) == 1  # one wake-up for six jobs
+    assert set(Job.objects.values_list("status", flat=True)) == {JobStatus.SUCCESS}
+    sizes = list(IndexSegment.objects.filter(library=library).values_list("items", flat=True))
+    assert sum(sizes) == 6 and max(sizes) <= 2
+
+
+def test_a_download_is_never_grouped(library, settings):
+    jobs = _queued_import_jobs(library, settings, ["balloons", "moon"])
+    Job.objects.filter(id=jobs[1].id).update(input_type="url", input_url="https://example.com/moon.jpg")
+    assert services.claim_batch_mates(services.claim_next_job()) == []

@@ -35,15 +35,16 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from core.kinds import kind_of_file
 from engine.base import MediaInput
 from engine.extract import fingerprint_input
 
 REPO = Path(__file__).resolve().parent.parent
-ENDINGS = {".jpg", ".jpeg", ".png", ".webp", ".mp4", ".mkv", ".webm", ".wav", ".mp3", ".flac", ".ogg", ".txt"}
 
 
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in ENDINGS)
+def _files(folder: Path, kind: str) -> list[Path]:
+    """The files an import of the folder takes as the kind (core.kinds.EXTENSIONS)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and kind_of_file(p.name) == kind)
 
 
 def one_core(files: list[Path], kind: str) -> float:
@@ -165,7 +166,7 @@ def through_api(folder: Path, kind: str, count: int) -> float:
         base = f"http://127.0.0.1:{port}/api/v1"
         _wait_up(base)
         library = _call(base, token, "POST", "/libraries/", {"name": "bench", "media_type": kind})["id"]
-        files = _files(portal.folder)[:count]
+        files = _files(portal.folder, kind)[:count]
         started = time.perf_counter()
         for number, path in enumerate(files):
             body = {
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--api", type=int, default=100, help="files sent one API call at a time (0: skip)")
     args = parser.parse_args(argv)
-    files = _files(args.folder)
+    files = _files(args.folder, args.kind)
     # The machine's speed drifts by up to 10% over minutes: one core is timed before the imports and
     # after them, and each way in is compared with the mean of the two.
     before = one_core(files, args.kind)

@@ -35,12 +35,14 @@ IMPORT_ROOT = datadir.import_root()
 # batch keeps at most this many of its items in the queue at once (the rest wait in the database).
 # A worker takes a batch's jobs in groups (jobs.services.claim_batch_mates): up to IMPORT_GROUP jobs
 # whose files add up to at most IMPORT_GROUP_MB (one job, whatever its size), and at most half of what
-# is queued, so a picture or a short recording shares its job's bookkeeping with 15 others while long
-# videos go one or two to a worker. The window holds several groups a worker: with 64, two workers
-# split groups and waited for wake-ups (bench/import_speed.py).
+# is queued, so a picture or a short recording shares the cost of a task, a transaction and an index
+# segment with many others while long videos go one or two to a worker. A group costs about 60 ms of
+# CPU besides its jobs (measured with 16-job groups of 16 s recordings: 64-job groups were 8% faster).
+# The window holds at least two groups a worker; with less, workers split groups and wait for wake-ups
+# (bench/import_speed.py).
 IMPORT_MAX_UNPACKED_BYTES = env_int("DNAPORTAL_IMPORT_MAX_UNPACKED_MB", 10240) * 1024 * 1024
-IMPORT_WINDOW = env_int("DNAPORTAL_IMPORT_WINDOW", 256)
-IMPORT_GROUP = max(1, env_int("DNAPORTAL_IMPORT_GROUP", 16))
+IMPORT_WINDOW = env_int("DNAPORTAL_IMPORT_WINDOW", 512)
+IMPORT_GROUP = max(1, env_int("DNAPORTAL_IMPORT_GROUP", 64))
 IMPORT_GROUP_BYTES = env_int("DNAPORTAL_IMPORT_GROUP_MB", 64) * 1024 * 1024
 
 DEBUG = env_bool("DEBUG", False)

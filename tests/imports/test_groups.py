@@ -13,6 +13,7 @@ from tests.media import PHOTOS
 
 
 def test_a_group_of_pictures_is_saved_as_one_index_segment(library, settings):
+    settings.IMPORT_GROUP = 16
     names = ["balloons", "elephant", "hummingbird", "moon", "rhino", "surfer"]
     folder = settings.IMPORT_ROOT / "many"
     folder.mkdir(parents=True)
@@ -97,6 +98,7 @@ def test_the_same_picture_twice_in_one_group_is_saved_once(library, settings):
 
 
 def test_the_sweeper_wakes_a_batch_once_per_group_and_other_jobs_once_each(library, settings):
+    settings.IMPORT_GROUP = 16
     names = ["balloons", "moon", "surfer", "elephant", "rhino", "hummingbird"]
     _queued_import_jobs(library, settings, names)
     for number in range(3):

@@ -16,7 +16,9 @@ os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "100000000")
 # bench/import_speed.py on 2 cores: OpenCV's default pool made one process use 1.3 cores' time for
 # 0.89x the wall time, and two workers then got in each other's way. The same variables are read once,
 # when the libraries load, so they are set here, before any engine module imports them.
-ENGINE_THREADS = os.environ.get("DNAPORTAL_ENGINE_THREADS", "1")
+ENGINE_THREADS = os.environ.get("DNAPORTAL_ENGINE_THREADS", "").strip() or "1"
+if not ENGINE_THREADS.isdigit() or int(ENGINE_THREADS) < 1:
+    raise ValueError(f"DNAPORTAL_ENGINE_THREADS must be a whole number of 1 or more, not {ENGINE_THREADS!r}.")
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, ENGINE_THREADS)
 

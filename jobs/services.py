@@ -319,6 +319,19 @@ def claimable(pipeline: str = ""):
     )
 
 
+def _taken(now) -> dict:
+    """The fields a claim sets: the job is a worker's, for one more attempt, from now."""
+    return {
+        "status": JobStatus.ANALYSING,
+        "started_at": now,
+        "heartbeat_at": now,
+        "attempts": F("attempts") + 1,
+        "progress": 0,
+        "error_code": "",
+        "error_message": "",
+    }
+
+
 def claim_next_job(pipeline: str = "") -> Job | None:
     """Take the highest-priority, oldest queuing job of a pipeline (compare-and-set)."""
     for _ in range(10):
@@ -328,15 +341,7 @@ def claim_next_job(pipeline: str = "") -> Job | None:
         if candidate is None:
             return None
         now = timezone.now()
-        won = Job.objects.filter(id=candidate, status=JobStatus.QUEUING).update(
-            status=JobStatus.ANALYSING,
-            started_at=now,
-            heartbeat_at=now,
-            attempts=F("attempts") + 1,
-            progress=0,
-            error_code="",
-            error_message="",
-        )
+        won = Job.objects.filter(id=candidate, status=JobStatus.QUEUING).update(**_taken(now))
         if won:
             return Job.objects.select_related("library").get(id=candidate)
     return None
@@ -373,15 +378,7 @@ def claim_batch_mates(job: Job) -> list[Job]:
         won = list(
             queued.select_for_update(skip_locked=True).filter(id__in=chosen).values_list("id", flat=True)
         )
-        Job.objects.filter(id__in=won, status=JobStatus.QUEUING).update(
-            status=JobStatus.ANALYSING,
-            started_at=now,
-            heartbeat_at=now,
-            attempts=F("attempts") + 1,
-            progress=0,
-            error_code="",
-            error_message="",
-        )
+        Job.objects.filter(id__in=won, status=JobStatus.QUEUING).update(**_taken(now))
     mates = Job.objects.select_related("library").in_bulk(won)
     return [mates[candidate] for candidate in chosen if candidate in mates]
 

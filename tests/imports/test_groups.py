@@ -130,3 +130,16 @@ def test_a_download_is_never_grouped(library, settings):
     jobs = _queued_import_jobs(library, settings, ["balloons", "moon"])
     Job.objects.filter(id=jobs[1].id).update(input_type="url", input_url="https://example.com/moon.jpg")
     assert services.claim_batch_mates(services.claim_next_job()) == []
+
+
+def test_a_group_setting_that_is_not_a_number_is_refused_by_name(monkeypatch):
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dnaportal.settings import env_int
+
+    monkeypatch.setenv("DNAPORTAL_IMPORT_GROUP", "sixty-four")
+    with pytest.raises(ImproperlyConfigured, match="DNAPORTAL_IMPORT_GROUP must be a whole number"):
+        env_int("DNAPORTAL_IMPORT_GROUP", 64)
+    monkeypatch.setenv("DNAPORTAL_IMPORT_GROUP", "")
+    assert env_int("DNAPORTAL_IMPORT_GROUP", 64) == 64

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApiError, Codes
+from core.rows import update_each
 from imports.models import FINISHED, BatchStatus, ImportBatch, ImportItem, ItemStatus
 from jobs import services as job_services
 from jobs.models import Job, JobStatus
@@ -18,22 +19,81 @@ JOB_DONE = (JobStatus.SUCCESS, JobStatus.FAIL, JobStatus.CANCELLED)
 
 def submit_some(batch: ImportBatch, window: int) -> int:
     """Submit pending items as jobs until `window` are in flight; returns how many were submitted.
-    Stops early (leaving items pending) when the queue refuses more for now. The workers get one
-    wake-up per group of jobs they take together (settings.IMPORT_GROUP), not one per job."""
+    Stops early (leaving items pending) when the queue refuses more for now. Items go a group at a
+    time (settings.IMPORT_GROUP), each group in one transaction with one wake-up for the workers."""
     in_flight = batch.items.filter(status=ItemStatus.SUBMITTED).count()
     room = max(0, window - in_flight)
-    submitted, unwoken = 0, 0
-    for item in batch.items.filter(status=ItemStatus.PENDING).order_by("row")[:room]:
+    submitted = 0
+    while room > 0:
+        items = list(
+            batch.items.filter(status=ItemStatus.PENDING).order_by("row")[: min(room, settings.IMPORT_GROUP)]
+        )
+        if not items:
+            break
+        try:
+            added, stopped = _submit_together(batch, items)
+        except _Contended:  # another process is feeding this batch too: item by item, as it does
+            added, stopped = _submit_each(batch, items)
+        job_services.wake_workers("", added, batched=True)
+        submitted, room = submitted + added, room - len(items)
+        if stopped:
+            break
+    return submitted
+
+
+class _Contended(Exception):
+    """Another process claimed some of the items first."""
+
+
+def _submit_together(batch: ImportBatch, items: list[ImportItem]) -> tuple[int, bool]:
+    """Claim the items and make their jobs in one transaction (a few statements for the lot); returns
+    how many were submitted and whether the queue refused more for now (those stay pending)."""
+    with transaction.atomic():
+        claimed = ImportItem.objects.filter(id__in=[item.id for item in items], status=ItemStatus.PENDING)
+        if claimed.update(status=ItemStatus.SUBMITTED) != len(items):
+            raise _Contended()
+        answers = job_services.submit_jobs(
+            batch.library, [_spec(batch, item) for item in items], user=batch.created_by
+        )
+        stopped = False
+        for item, answer in zip(items, answers, strict=True):
+            if isinstance(answer, Job):
+                item.job, item.status, item.code, item.message = answer, ItemStatus.SUBMITTED, "", ""
+            elif answer.error_code.startswith("Throttling"):
+                item.status, stopped = ItemStatus.PENDING, True
+            elif answer.error_code == Codes.PRIMARY_KEY_EXISTS:
+                item.status, item.code, item.message = ItemStatus.PRESENT, "", ""
+            else:
+                item.status, item.code, item.message = ItemStatus.FAILED, answer.error_code, answer.message
+        now = timezone.now()
+        for item in items:
+            item.updated_at = now
+        update_each(items, ["status", "code", "message", "job", "updated_at"])
+    return sum(isinstance(answer, Job) for answer in answers), stopped
+
+
+def _submit_each(batch: ImportBatch, items: list[ImportItem]) -> tuple[int, bool]:
+    submitted = 0
+    for item in items:
         outcome = _submit(batch, item)
         if outcome is None:
-            break
-        if outcome == ItemStatus.SUBMITTED:
-            submitted, unwoken = submitted + 1, unwoken + 1
-            if unwoken == settings.IMPORT_GROUP:  # a group is ready: wake a worker now
-                job_services.wake_workers("", unwoken, batched=True)
-                unwoken = 0
-    job_services.wake_workers("", unwoken, batched=True)
-    return submitted
+            return submitted, True
+        submitted += outcome == ItemStatus.SUBMITTED
+    return submitted, False
+
+
+def _spec(batch: ImportBatch, item: ImportItem) -> dict:
+    """The item's job, as submit_job takes it."""
+    return {
+        "primary_key": item.primary_key,
+        "media_type": item.media_type,
+        "save_type": batch.save_type,
+        "path": item.path,
+        "url": item.url,
+        "user_data": item.user_data,
+        "request_id": f"import-{batch.id.hex[:8]}-{item.row}",
+        "batch_id": batch.id,
+    }
 
 
 def _submit(batch: ImportBatch, item: ImportItem) -> str | None:
@@ -47,17 +107,7 @@ def _submit(batch: ImportBatch, item: ImportItem) -> str | None:
             ):
                 return ""
             item.job = job_services.submit_job(
-                library=batch.library,
-                primary_key=item.primary_key,
-                media_type=item.media_type,
-                save_type=batch.save_type,
-                path=item.path,
-                url=item.url,
-                user_data=item.user_data,
-                user=batch.created_by,
-                request_id=f"import-{batch.id.hex[:8]}-{item.row}",
-                batch_id=batch.id,
-                wake=False,
+                library=batch.library, user=batch.created_by, wake=False, **_spec(batch, item)
             )
             return _set(item, ItemStatus.SUBMITTED)
     except ApiError as exc:  # the claim was rolled back: the item is pending again
@@ -87,12 +137,19 @@ def collect(batch: ImportBatch) -> int:
     done = list(
         batch.items.filter(status=ItemStatus.SUBMITTED, job__status__in=JOB_DONE).select_related("job")[:1000]
     )
+    outcomes: dict[tuple, list] = {}  # one statement per distinct outcome, mostly one in all
     for item in done:
-        item.status, item.code, item.message = _outcome(batch, item.job)
-        if item.status == ItemStatus.DUPLICATE:
+        status, code, message = _outcome(batch, item.job)
+        matched_key = ""
+        if status == ItemStatus.DUPLICATE:
             best = item.job.matches.order_by("-global_similarity", "id").first()
-            item.matched_key = best.primary_key if best else ""
-    ImportItem.objects.bulk_update(done, ["status", "code", "message", "matched_key"])
+            matched_key = best.primary_key if best else ""
+        outcomes.setdefault((status, code, message, matched_key), []).append(item.id)
+    now = timezone.now()
+    for (status, code, message, matched_key), ids in outcomes.items():
+        ImportItem.objects.filter(id__in=ids).update(
+            status=status, code=code, message=message, matched_key=matched_key, updated_at=now
+        )
     # A job deleted from under its item (by an admin): submit the item again.
     batch.items.filter(status=ItemStatus.SUBMITTED, job__isnull=True).update(status=ItemStatus.PENDING)
     return len(done)

@@ -27,14 +27,28 @@ def check_waiting_quota(user) -> None:
     """Refuse a new job while the user already has DNAPORTAL_MAX_WAITING_JOBS waiting or running: one
     client cannot fill the queue for everyone. (Checked, not locked: concurrent submissions may pass
     it by a few.)"""
+    room = waiting_room(user)
+    if room is not None and room <= 0:
+        raise quota_refusal(room)
+
+
+def quota_refusal(room: int) -> ApiError:
+    """The quota's answer to a user with `room` (<= 0) more jobs allowed."""
+    limit = settings.MAX_WAITING_JOBS_PER_USER
+    return ApiError(
+        "Throttling.Quota",
+        f"You have {limit - room} jobs waiting or running; at most {limit} are allowed at once. "
+        "Submit more as they finish.",
+        status.HTTP_429_TOO_MANY_REQUESTS,
+    )
+
+
+def waiting_room(user) -> int | None:
+    """How many more jobs the user may have waiting or running now; None: no limit."""
     limit = settings.MAX_WAITING_JOBS_PER_USER
     if not limit or user is None or not user.is_authenticated:
-        return
-    waiting = Job.objects.filter(created_by=user, status__in=(JobStatus.QUEUING, JobStatus.ANALYSING)).count()
-    if waiting >= limit:
-        raise ApiError(
-            "Throttling.Quota",
-            f"You have {waiting} jobs waiting or running; at most {limit} are allowed at once. "
-            "Submit more as they finish.",
-            status.HTTP_429_TOO_MANY_REQUESTS,
-        )
+        return None
+    return (
+        limit
+        - Job.objects.filter(created_by=user, status__in=(JobStatus.QUEUING, JobStatus.ANALYSING)).count()
+    )

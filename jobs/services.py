@@ -22,7 +22,7 @@ from jobs import objects
 from jobs.callbacks import schedule_callback
 from jobs.events import job_finished
 from jobs.inputs import InputError, check_url, resolve_import_path
-from jobs.limits import check_waiting_quota
+from jobs.limits import check_waiting_quota, quota_refusal, waiting_room
 from jobs.models import ApiStyle, CallbackFormat, InputType, Job, JobStatus, Operation, SaveType
 from jobs.pipelines import served
 from libraries.access import team_of_job
@@ -84,6 +84,74 @@ def submit_job(
     _check_kind(library, media_type)
     _check_key_free(library, primary_key, save_type)
     check_waiting_quota(user)
+    job = _checked_job(
+        library=library,
+        primary_key=primary_key,
+        media_type=media_type,
+        save_type=save_type,
+        upload=upload,
+        url=url,
+        path=path,
+        text=text,
+        source_media=source_media,
+        object_bucket=object_bucket,
+        object_key=object_key,
+        user=user,
+        **delivery,
+    )
+    with transaction.atomic():
+        if upload is not None:
+            job.input_file.save(job.input_name, upload, save=False)
+        job.save()
+        if wake:
+            transaction.on_commit(lambda: enqueue(job.pipeline))
+    return job
+
+
+def submit_jobs(library: Library, specs: list[dict], *, user=None) -> list[Job | ApiError]:
+    """Jobs of one library given by a path or a URL (a bulk import's next items), each checked as
+    submit_job checks it, written in one statement, with no wake-up (the caller wakes the workers,
+    wake_workers). Returns, for each spec, its job or the ApiError that refused it. `specs`: the
+    keyword arguments of submit_job, without library and user."""
+    keys = [spec["primary_key"] for spec in specs]
+    held = set(
+        Media.objects.filter(library=library, primary_key__in=keys).values_list("primary_key", flat=True)
+    )
+    room = waiting_room(user)
+    answers: list[Job | ApiError] = []
+    for spec in specs:
+        try:
+            _check_kind(library, spec["media_type"])
+            if spec["primary_key"] in held:
+                _check_key_free(library, spec["primary_key"], spec.get("save_type", SaveType.SAVE))
+            if room is not None and room <= 0:
+                raise quota_refusal(room)
+            answers.append(_checked_job(library=library, user=user, **spec))
+            room = None if room is None else room - 1
+        except ApiError as exc:
+            answers.append(exc)
+    Job.objects.bulk_create([job for job in answers if isinstance(job, Job)])
+    return answers
+
+
+def _checked_job(
+    *,
+    library: Library,
+    primary_key: str,
+    media_type: str,
+    save_type: str = SaveType.SAVE,
+    upload: UploadedFile | None = None,
+    url: str = "",
+    path: str = "",
+    text: str | None = None,
+    source_media: Media | None = None,
+    object_bucket: str = "",
+    object_key: str = "",
+    user=None,
+    **delivery,
+) -> Job:
+    """A job, not saved yet, with everything it was given checked (but the library's kind, its key
+    and the user's quota, which the callers check)."""
     job = _new_job(library=library, primary_key=primary_key, media_type=media_type, user=user, **delivery)
     job.save_type = save_type
     sources = [upload is not None, bool(url), bool(path), text is not None, source_media is not None]
@@ -104,12 +172,6 @@ def submit_job(
         _set_path_input(job, path)
     else:
         _set_text_input(job, text)
-    with transaction.atomic():
-        if upload is not None:
-            job.input_file.save(job.input_name, upload, save=False)
-        job.save()
-        if wake:
-            transaction.on_commit(lambda: enqueue(job.pipeline))
     return job
 
 

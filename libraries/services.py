@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.files import File
@@ -155,17 +156,10 @@ def save_media(
 
     Raises ApiError(ResourceAlreadyExists.PrimaryKey) when the key is taken and not replacing.
     """
-    meta = meta or {}
     if not already_stored:
         fingerprints = [registry.storable(fp) for fp in fingerprints]
-    media = Media(
-        library=library,
-        primary_key=primary_key,
-        media_type=kinds.library_kind(media_type),
-        original_name=original_name[:255],
-        saved_by_job=job,
-        **{field: meta.get(field) for field in MEDIA_FACTS},
-    )
+    item = NewItem(primary_key, media_type, fingerprints, meta or {}, path, text, original_name, job)
+    media = new_media(library, item)
     segments: list[str] = []
     try:
         with transaction.atomic():
@@ -176,7 +170,7 @@ def save_media(
                     media.save()
             except IntegrityError as exc:
                 # Another job saved the same key between our check and our insert.
-                raise _key_taken(library, primary_key) from exc
+                raise key_taken(library, primary_key) from exc
             StoredFingerprint.objects.bulk_create(_stored(media, fp) for fp in fingerprints)
             if index:
                 segments = writer.index_saved(library.id, media.id, fingerprints)
@@ -188,6 +182,59 @@ def save_media(
     return media
 
 
+@dataclass
+class NewItem:
+    """An item to save: its key, kind, stored fingerprints (registry.storable), what decoding learnt
+    of it, its content (a file or a text) and the job that saves it."""
+
+    primary_key: str
+    media_type: str
+    fingerprints: list[Fingerprint]
+    meta: dict
+    path: Path | None = None
+    text: str | None = None
+    original_name: str = ""
+    job: object = None
+
+
+def new_media(library: Library, item: NewItem) -> Media:
+    """The item, not written yet (save_media_together writes it); its text is attached, its file is
+    copied to storage when it is written."""
+    media = Media(
+        library=library,
+        primary_key=item.primary_key,
+        media_type=kinds.library_kind(item.media_type),
+        original_name=item.original_name[:255],
+        saved_by_job=item.job,
+        **{field: item.meta.get(field) for field in MEDIA_FACTS},
+    )
+    if item.text is not None:
+        _attach_content(media, path=None, text=item.text, original_name=item.original_name, known=None)
+    return media
+
+
+def save_media_together(entries: list[tuple[Media, NewItem]]) -> None:
+    """Write new items (new_media) in two statements, not a few per item (a worker's group of import
+    jobs: for short items the statements cost as much as the fingerprinting). The caller holds the
+    library's lock (its row, select_for_update) in the transaction, has checked that the keys are
+    free, and indexes the items itself before it commits (writer.index_saved_together)."""
+    try:
+        for media, item in entries:
+            if item.text is None:
+                _attach_content(
+                    media, path=item.path, text=None, original_name=item.original_name, known=None
+                )
+        Media.objects.bulk_create([media for media, _ in entries])
+        StoredFingerprint.objects.bulk_create(
+            _stored(media, fp) for media, item in entries for fp in item.fingerprints
+        )
+    except BaseException:
+        for media, _ in entries:  # the rows roll back with the caller's transaction; the files go now
+            if media.file:
+                default_storage.delete(media.file.name)
+        raise
+
+
 # Facts of an item that decoding learns and Media keeps.
 MEDIA_FACTS = ("duration", "width", "height", "fps", "sample_rate", "characters")
 
@@ -196,7 +243,7 @@ def _make_room(library: Library, primary_key: str, *, replace: bool) -> None:
     existing = Media.objects.select_for_update().filter(library=library, primary_key=primary_key).first()
     if existing is not None:
         if not replace:
-            raise _key_taken(library, primary_key)
+            raise key_taken(library, primary_key)
         delete_media(media=existing)
 
 
@@ -229,7 +276,7 @@ def _stored(media: Media, fingerprint: Fingerprint) -> StoredFingerprint:
     )
 
 
-def _key_taken(library: Library, primary_key: str) -> ApiError:
+def key_taken(library: Library, primary_key: str) -> ApiError:
     return ApiError(
         Codes.PRIMARY_KEY_EXISTS,
         f"Library {library.name!r} already holds primary key {primary_key!r}; "

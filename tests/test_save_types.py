@@ -61,21 +61,21 @@ def test_onlysave_stores_without_searching(library, submit, images, job_result):
 def _racing(monkeypatch, run_commit_hooks, queue_job, library, photo, **fields):
     """Make another job (same photo) save while this job is between its search and its write: what
     two workers running at once do."""
-    from jobs import pipeline
+    from jobs import searching
     from jobs.tasks import process_next_job
 
-    real_search = pipeline.search_library
+    real_search = searching.search_library
     rival = {}
 
     def search_then_let_the_rival_save(*args, **kwargs):
         found = real_search(*args, **kwargs)
         if not rival:
-            monkeypatch.setattr(pipeline, "search_library", real_search)
+            monkeypatch.setattr(searching, "search_library", real_search)
             rival["id"] = queue_job(library, photo=photo, **fields)
             assert run_commit_hooks(process_next_job, "") == rival["id"]
         return found
 
-    monkeypatch.setattr(pipeline, "search_library", search_then_let_the_rival_save)
+    monkeypatch.setattr(searching, "search_library", search_then_let_the_rival_save)
     return rival
 
 
@@ -123,7 +123,7 @@ def test_a_forcesave_whose_key_a_rival_took_meanwhile_replaces_it(
 def test_a_library_deleted_while_its_job_ran_gets_nothing_written(
     make_library, queue_job, monkeypatch, run_commit_hooks, settings
 ):
-    from jobs import pipeline
+    from jobs import searching
     from jobs.models import Job
     from jobs.tasks import process_next_job
     from libraries.models import Library
@@ -131,14 +131,14 @@ def test_a_library_deleted_while_its_job_ran_gets_nothing_written(
     library = make_library()
     job_id = queue_job(library, primary_key="late", photo="elephant.jpg")
     inputs = sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
-    real_search = pipeline.search_library
+    real_search = searching.search_library
 
     def search_then_delete_the_library(*args, **kwargs):
         found = real_search(*args, **kwargs)
         Library.objects.filter(id=library["id"]).delete()  # an admin deletes it meanwhile
         return found
 
-    monkeypatch.setattr(pipeline, "search_library", search_then_delete_the_library)
+    monkeypatch.setattr(searching, "search_library", search_then_delete_the_library)
     run_commit_hooks(process_next_job, "")
     job = Job.objects.get(id=job_id)
     assert job.status == "fail" and job.error_code == "ResourceNotFound.Library", job.error_message

@@ -67,13 +67,13 @@ def test_a_worker_that_lost_its_job_cannot_write_a_result(queued, run_commit_hoo
 
 
 def test_a_crash_inside_the_pipeline_is_retried_then_failed(queued, monkeypatch, settings, run_commit_hooks):
-    from jobs import pipeline
+    from jobs import searching
     from jobs.sweeper import sweep
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline, "search_library", broken)
+    monkeypatch.setattr(searching, "search_library", broken)
     run_commit_hooks(process_next_job, "")
     # The first failure is retried at once; the second makes the job wait out a back-off.
     queued.refresh_from_db()

@@ -143,3 +143,69 @@ def test_a_group_setting_that_is_not_a_number_is_refused_by_name(monkeypatch):
         env_int("DNAPORTAL_IMPORT_GROUP", 64)
     monkeypatch.setenv("DNAPORTAL_IMPORT_GROUP", "")
     assert env_int("DNAPORTAL_IMPORT_GROUP", 64) == 64
+
+
+def _onlysave_group(library, settings, count: int) -> None:
+    folder = settings.IMPORT_ROOT / f"group-{count}"
+    folder.mkdir(parents=True)
+    batch_id = uuid.uuid4()
+    for number in range(count):
+        shutil.copy(PHOTOS / "moon.jpg", folder / f"{number}.jpg")
+        services.submit_job(
+            library=library,
+            primary_key=f"{count}-{number}",
+            media_type="image",
+            save_type="onlysave",
+            path=f"group-{count}/{number}.jpg",
+            batch_id=batch_id,
+            wake=False,
+        )
+
+
+def test_a_group_is_stored_in_the_same_statements_whatever_its_size(library, settings, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jobs import pipeline
+
+    real_store, statements = pipeline.store, {}
+
+    def counted(ready):
+        with CaptureQueriesContext(connection) as queries:
+            real_store(ready)
+        statements.setdefault(len(ready), set()).add(len(queries.captured_queries))
+
+    monkeypatch.setattr(pipeline, "store", counted)
+    settings.IMPORT_GROUP, settings.IMPORT_GROUP_BYTES = 16, 1 << 30
+    _onlysave_group(library, settings, 21)
+    while process_next_job():  # (wake-ups passed on run at once here)
+        pass
+    assert Job.objects.filter(status=JobStatus.SUCCESS, saved=True).count() == 21
+    groups = {size: count for size, count in statements.items() if size > 1}
+    assert len(groups) >= 2, statements  # groups of 16 and 2 (and 3 on their own)
+    assert len(set().union(*groups.values())) == 1, statements
+
+
+def test_a_group_whose_store_fails_is_stored_job_by_job(library, settings, monkeypatch, caplog):
+    from jobs import storing
+
+    def broken(entries):
+        raise RuntimeError("lost the database for a moment")
+
+    monkeypatch.setattr(storing, "save_media_together", broken)
+    _onlysave_group(library, settings, 5)
+    process_next_job()  # (wake-ups passed on run at once here)
+    assert Job.objects.filter(status=JobStatus.SUCCESS, saved=True).count() == 5
+    assert Media.objects.filter(library=library).count() == 5
+    assert sum(IndexSegment.objects.filter(library=library).values_list("items", flat=True)) == 5
+    assert "stored one by one: RuntimeError('lost the database for a moment')" in caplog.text
+
+
+def test_two_jobs_of_one_group_saving_one_key_are_stored_apart(library, settings):
+    jobs = _queued_import_jobs(library, settings, ["balloons", "moon", "surfer"])
+    Job.objects.filter(id=jobs[1].id).update(primary_key="balloons")
+    process_next_job()  # balloons and (moon as) balloons in one group
+    outcomes = sorted(Job.objects.filter(primary_key="balloons").values_list("status", "error_code"))
+    assert outcomes == [(JobStatus.FAIL, "ResourceAlreadyExists.PrimaryKey"), (JobStatus.SUCCESS, "")]
+    saved_by = Job.objects.get(primary_key="balloons", status=JobStatus.SUCCESS)
+    assert Media.objects.get(library=library, primary_key="balloons").saved_by_job_id == saved_by.id

@@ -14,8 +14,9 @@ media kind. In one run:
    fingerprinting, storing and indexing;
 3. the first `--api` files sent one at a time through the REST API to a portal with one worker
    process (`runportal --web-workers 1`), each waited for before the next, as a naive client does.
-4. one core's speed again, since the machine's speed drifts: each way in is compared with the mean
-   of the two timings of one core.
+4. one core's speed again after each import, since the machine's speed drifts: each import is
+   compared with the mean of the one-core timings just before and just after it (the API, with the
+   mean of all).
 Reports files per second for each, the import's speed as a multiple of one core's, and the CPU time
 the worker clusters used per file (fingerprinting plus everything else a job does).
 """
@@ -214,25 +215,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api", type=int, default=100, help="files sent one API call at a time (0: skip)")
     args = parser.parse_args(argv)
     files = _files(args.folder, args.kind)
-    # The machine's speed drifts by up to 10% over minutes: one core is timed before the imports and
-    # after them, and each way in is compared with the mean of the two.
-    before = one_core(files, args.kind)
-    runs = [(workers, *imported(args.folder, args.kind, workers)) for workers in args.workers]
+    # The machine's speed drifts by up to 18% over minutes: one core is timed before each import and
+    # after the last, and each import is compared with the mean of the timings just before and after it.
+    cores = [one_core(files, args.kind)]
+    runs = []
+    for workers in args.workers:
+        runs.append((workers, *imported(args.folder, args.kind, workers)))
+        cores.append(one_core(files, args.kind))
     api = through_api(args.folder, args.kind, args.api) if args.api else None
-    after = one_core(files, args.kind)
-    base = (before + after) / 2
+    base = sum(cores) / len(cores)
+    timings = ", ".join(f"{seconds:.1f}" for seconds in cores)
     print(
-        f"{len(files)} {args.kind} files; one core fingerprints them in {before:.1f} s before the "
-        f"imports and {after:.1f} s after: {len(files) / base:.2f} files/s on the mean"
+        f"{len(files)} {args.kind} files; one core fingerprints them in {timings} s (before each import "
+        f"and after the last): {len(files) / base:.2f} files/s on the mean"
     )
     print("| way in | worker processes | seconds | files/s | x one core | per worker | worker CPU / file |")
     print("|---|---|---|---|---|---|---|")
     print(
-        f"| fingerprinting in one process | 1 | {base:.1f} | {len(files) / base:.2f} | 1.00 | 1.00 "
+        f"| fingerprinting in one process (mean) | 1 | {base:.1f} | {len(files) / base:.2f} | 1.00 | 1.00 "
         f"| {base / len(files) * 1000:.0f} ms |"
     )
-    for workers, seconds, _, cpu in runs:
-        ratio = base / seconds
+    for number, (workers, seconds, _, cpu) in enumerate(runs):
+        around = (cores[number] + cores[number + 1]) / 2  # one core, just before and just after
+        ratio = around / seconds
         print(
             f"| import_media | {workers} | {seconds:.1f} | {len(files) / seconds:.2f} | {ratio:.2f} "
             f"| {ratio / workers:.2f} | {cpu / len(files) * 1000:.0f} ms |"

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "libraries",
     "jobs",
     "imports",
+    "review",
     "compat",
     "dnaportal",
 ]
@@ -178,6 +179,8 @@ WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+# Signing out ends on the portal's sign-in page (not the admin's "logged out" page).
+LOGOUT_REDIRECT_URL = "/accounts/login/?signed_out=1"
 
 # Uploads: large files stream to disk; the portal refuses bodies over the limit before reading them.
 MAX_UPLOAD_BYTES = env_int("DNAPORTAL_MAX_UPLOAD_MB", 2048) * 1024 * 1024
@@ -211,6 +214,8 @@ MPS_LIST_STYLE = os.environ.get("DNAPORTAL_MPS_LIST_STYLE", "wrapped")
 
 # Jobs: a job whose worker stops reporting for this long is considered lost and is retried.
 JOB_TIMEOUT_SECONDS = env_int("DNAPORTAL_JOB_TIMEOUT", 1800)
+# A moderator holds the match they opened this long, unless they decide or skip it first.
+REVIEW_CLAIM_MINUTES = max(1, env_int("DNAPORTAL_REVIEW_CLAIM_MINUTES", 10))
 JOB_MAX_ATTEMPTS = env_int("DNAPORTAL_JOB_MAX_ATTEMPTS", 3)
 # A worker refreshes its job's heartbeat every JOB_HEARTBEAT_SECONDS from a thread of its own (so a
 # long download or search keeps it); a job silent for JOB_LEASE_SECONDS lost its worker. The queue

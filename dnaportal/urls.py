@@ -6,9 +6,11 @@ from dnaportal import views
 from imports import pages as import_pages
 from imports.api import ImportViewSet
 from jobs import pages as job_pages
-from jobs.api import JobViewSet, MatchViewSet
+from jobs.api import JobViewSet
 from libraries import pages as library_pages
 from libraries.api import LibraryMediaViewSet, LibraryViewSet
+from review import pages as review_pages
+from review.api import MatchViewSet, ReviewQueueViewSet
 
 libraries = LibraryViewSet.as_view({"get": "list", "post": "create"})
 library = LibraryViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
@@ -19,6 +21,8 @@ job = JobViewSet.as_view({"get": "retrieve"})
 job_cancel = JobViewSet.as_view({"post": "cancel"})
 match = MatchViewSet.as_view({"get": "retrieve"})
 match_review = MatchViewSet.as_view({"post": "review"})
+match_skip = MatchViewSet.as_view({"post": "skip"})
+review_next = ReviewQueueViewSet.as_view({"post": "next"})
 imports = ImportViewSet.as_view({"get": "list", "post": "create"})
 import_batch = ImportViewSet.as_view({"get": "retrieve"})
 import_cancel = ImportViewSet.as_view({"post": "cancel"})
@@ -41,6 +45,8 @@ api_v1 = [
     path("jobs/<str:pk>/cancel/", job_cancel, name="job-cancel"),
     path("matches/<str:pk>/", match, name="match-detail"),
     path("matches/<str:pk>/review/", match_review, name="match-review"),
+    path("matches/<str:pk>/skip/", match_skip, name="match-skip"),
+    path("review/next/", review_next, name="review-next"),
     path("imports/", imports, name="import-list"),
     path("imports/<str:pk>/", import_batch, name="import-detail"),
     path("imports/<str:pk>/cancel/", import_cancel, name="import-cancel"),
@@ -68,10 +74,13 @@ pages = [
     path("jobs/<str:job_id>/file", job_pages.job_file, name="job-file"),
     path("jobs/<str:job_id>/thumb", job_pages.job_thumb, name="job-thumb"),
     path("jobs/<str:job_id>/waveform", job_pages.job_waveform, name="job-waveform"),
-    path("matches/<int:match_id>/", job_pages.match_review, name="match-page"),
-    path("matches/<int:match_id>/decide/", job_pages.match_decide, name="match-decide"),
-    path("review/", job_pages.review_queue, name="review-queue-page"),
-    path("audit/", job_pages.audit_log, name="audit-page"),
+    path("matches/<int:match_id>/", review_pages.match_review, name="match-page"),
+    path("matches/<int:match_id>/decide/", review_pages.match_decide, name="match-decide"),
+    path("matches/<int:match_id>/skip/", review_pages.match_skip, name="match-skip-page"),
+    path("decisions/<int:event_id>/undo/", review_pages.decision_undo, name="decision-undo"),
+    path("review/", review_pages.review_queue, name="review-queue-page"),
+    path("review/next/", review_pages.review_next, name="review-next-page"),
+    path("audit/", review_pages.audit_log, name="audit-page"),
     path("imports/", import_pages.import_list, name="import-list-page"),
     path("imports/<str:batch_id>/", import_pages.import_detail, name="import-page"),
     path("imports/<str:batch_id>/cancel/", import_pages.import_cancel, name="import-cancel-page"),

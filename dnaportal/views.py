@@ -20,9 +20,9 @@ from rest_framework.response import Response
 from core.roles import Role, role_required
 from dnaportal.health import worker_health
 from jobs.models import Job, JobStatus, Match
-from jobs.review import review_queue
 from libraries.access import Scope, request_scope
 from libraries.selectors import libraries
+from review.queue import matches_in_view
 
 DAYS = 14
 
@@ -75,7 +75,7 @@ def dashboard(request):
         "libraries": libs[:50],
         "days": jobs_by_day(scope),
         "statuses": JobStatus.choices,
-        "queue_length": review_queue(scope=scope).count(),
+        "queue_length": matches_in_view(scope=scope).count(),
         "recent_matches": matches.select_related("job", "library").order_by("-created_at", "-id")[:10],
         "health": worker_health(),
     }

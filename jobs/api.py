@@ -6,15 +6,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.pagination import Pages
-from jobs import review, selectors, services
+from jobs import selectors, services
 from jobs.limits import SubmitThrottle
 from jobs.objects import split_object
 from jobs.serializers import (
     JobCreatedSerializer,
     JobCreateSerializer,
     JobSerializer,
-    MatchDetailSerializer,
-    ReviewSerializer,
 )
 from libraries.access import request_scope
 from libraries.selectors import find_media, get_library
@@ -75,22 +73,3 @@ class JobViewSet(viewsets.ViewSet):
         scope = request_scope(request)
         job = services.cancel_job(job=selectors.get_job(pk, scope=scope))
         return Response(JobSerializer(selectors.get_job(job.id, scope=scope)).data)
-
-
-class MatchViewSet(viewsets.ViewSet):
-    """A match with its review state; reviewers (moderators and admins) post decisions to it."""
-
-    serializer_class = MatchDetailSerializer
-
-    def retrieve(self, request, pk=None):
-        return Response(MatchDetailSerializer(review.get_match(pk, scope=request_scope(request))).data)
-
-    @extend_schema(request=ReviewSerializer, responses=MatchDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def review(self, request, pk=None):
-        serializer = ReviewSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        scope = request_scope(request)
-        match = review.get_match(pk, scope=scope)
-        review.decide_match(match=match, user=request.user, **serializer.validated_data)
-        return Response(MatchDetailSerializer(review.get_match(match.id, scope=scope)).data)

@@ -3,7 +3,7 @@
 from django import forms
 
 from core.kinds import MediaKind
-from jobs.models import JobStatus, ReviewStatus, SaveType
+from jobs.models import JobStatus, SaveType
 from libraries.models import Library
 
 
@@ -70,35 +70,3 @@ class JobFilterForm(ScopedLibraries, forms.Form):
         choices=[("", "Matches or not"), ("yes", "With matches"), ("no", "Without matches")],
         required=False,
     )
-
-
-class ReviewFilterForm(ScopedLibraries, forms.Form):
-    library = forms.ModelChoiceField(
-        queryset=Library.objects.none(), required=False, empty_label="Any library"
-    )
-    min_similarity = forms.FloatField(
-        required=False,
-        min_value=0,
-        max_value=1,
-        label="Similarity at least",
-        widget=forms.NumberInput(attrs={"step": "0.05", "placeholder": "0.0"}),
-    )
-
-
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[c for c in ReviewStatus.choices if c[0] != ReviewStatus.PENDING],
-    )
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    next = forms.CharField(required=False)
-
-
-class AuditFilterForm(ScopedLibraries, forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("", "Any decision"), *[c for c in ReviewStatus.choices if c[0] != ReviewStatus.PENDING]],
-        required=False,
-    )
-    library = forms.ModelChoiceField(
-        queryset=Library.objects.none(), required=False, empty_label="Any library"
-    )
-    user = forms.CharField(required=False, max_length=150, label="Reviewer")

@@ -168,6 +168,8 @@ class Match(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    # One more with each decision: a page or client that read an older one is deciding on stale facts.
+    review_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -197,6 +199,10 @@ class ReviewEvent(models.Model):
     decision = models.CharField(max_length=10, choices=ReviewStatus.choices)
     previous = models.CharField(max_length=10, choices=ReviewStatus.choices)
     note = models.TextField(blank=True)
+    # Set when the decision was made on a match another moderator had claimed (taken over explicitly).
+    took_over_from = models.CharField(max_length=150, blank=True)
+    # The match's review_version this decision made (an undo applies only if it is still current).
+    version_after = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -1,5 +1,5 @@
-"""Job pages: submit, the jobs list, a job's page, its input file, the match review page, the review
-queue and the audit log. Thin: they call the same selectors and services as the API."""
+"""Job pages: submit, the jobs list, a job's page and its input file. Thin: they call the same
+selectors and services as the API. (Reviewing matches: review/pages.py.)"""
 
 from __future__ import annotations
 
@@ -13,21 +13,17 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApiError
-from core.kinds import library_kind, library_kind_map
+from core.kinds import library_kind_map
 from core.pages import add_api_error, json_error, paginate, query_without_page, wants_json
 from core.previews import preview_response
-from core.roles import Role, has_role, role_required
+from core.roles import Role, role_required
 from core.serve import ranged_file_response
-from engine.text.reading import decode_text, read_text
-from jobs import review, selectors, services
-from jobs.forms import AuditFilterForm, DecisionForm, JobFilterForm, ReviewFilterForm, SubmitForm
-from jobs.inputs import InputError, resolve_import_path
-from jobs.models import InputType, Job, ReviewStatus
-from jobs.timeline import bars, highlight
+from jobs import selectors, services
+from jobs.forms import JobFilterForm, SubmitForm
+from jobs.models import Job
 from libraries.access import request_scope
 from libraries.selectors import libraries
 
@@ -35,13 +31,6 @@ from libraries.selectors import libraries
 def _job(request, job_id) -> Job:
     try:
         return selectors.get_job(job_id, scope=request_scope(request))
-    except ApiError as exc:
-        raise Http404(exc.message) from exc
-
-
-def _match(request, match_id):
-    try:
-        return review.get_match(match_id, scope=request_scope(request))
     except ApiError as exc:
         raise Http404(exc.message) from exc
 
@@ -187,24 +176,10 @@ def job_cancel(request, job_id):
     return HttpResponseRedirect(reverse("job-page", args=[job.id.hex]))
 
 
-def job_source(job: Job):
-    """The job's input as stored: a FieldFile, a Path under the import root, or None (inline text)."""
-    if job.input_file:
-        return job.input_file
-    if job.input_type == InputType.MEDIA and job.input_media is not None and job.input_media.file:
-        return job.input_media.file
-    if job.input_type == InputType.PATH:
-        try:
-            return resolve_import_path(job.input_path, settings.IMPORT_ROOT)
-        except InputError:
-            return None
-    return None
-
-
 @role_required(Role.VIEWER)
 def job_file(request, job_id):
     job = _job(request, job_id)
-    source = job_source(job)
+    source = selectors.job_source(job)
     if source is None:
         raise Http404("This job has no input file.")
     if isinstance(source, Path):
@@ -214,126 +189,9 @@ def job_file(request, job_id):
 
 @role_required(Role.VIEWER)
 def job_thumb(request, job_id):
-    return preview_response(request, job_source(_job(request, job_id)), "thumb")
+    return preview_response(request, selectors.job_source(_job(request, job_id)), "thumb")
 
 
 @role_required(Role.VIEWER)
 def job_waveform(request, job_id):
-    return preview_response(request, job_source(_job(request, job_id)), "waveform")
-
-
-# Review --------------------------------------------------------------------------------------------
-
-
-def _query_text(job: Job) -> str:
-    if job.input_type == InputType.TEXT:
-        return job.input_text
-    if job.input_type == InputType.MEDIA and job.input_media is not None and not job.input_media.file:
-        return job.input_media.text
-    source = job_source(job)
-    if source is None:
-        return ""
-    try:
-        if isinstance(source, Path):
-            return read_text(source)
-        with source.open("rb") as handle:
-            return decode_text(handle.read())
-    except Exception:  # noqa: BLE001 - a page shows what it can; the job already holds the result
-        return ""
-
-
-@role_required(Role.VIEWER)
-def match_review(request, match_id):
-    match = _match(request, match_id)
-    job, item = match.job, match.media
-    kind = library_kind(job.media_type)  # how the page shows it
-    context = {
-        "match": match,
-        "job": job,
-        "item": item,
-        "kind": kind,
-        "form": DecisionForm(initial={"next": "queue"}),
-        "can_decide": has_role(request.user, Role.MODERATOR),
-        "next_match": review.next_in_queue(match, scope=request_scope(request)),
-        "events": match.review_events.select_related("user")[:50],
-        "has_query_file": job_source(job) is not None,
-    }
-    if kind in ("video", "audio"):
-        placed, q_len, l_len = bars(
-            match.segments, job.input_meta.get("duration"), item.duration if item else None
-        )
-        context.update({"bars": placed, "query_length": q_len, "library_length": l_len})
-    elif kind == "text":
-        context.update(_passages(match, job, item))
-    return render(request, "jobs/review.html", context)
-
-
-def _passages(match, job: Job, item) -> dict:
-    """Both texts with the matched passages marked in the same colour, and the passages' table."""
-    passages = sorted(match.track("text"), key=lambda s: s["start"])
-    q_spans = [(n, s["start"], s["end"], s["similarity"]) for n, s in enumerate(passages, start=1)]
-    l_spans = [
-        (n, s["library_start"], s["library_end"], s["similarity"]) for n, s in enumerate(passages, start=1)
-    ]
-    return {
-        "query_pieces": highlight(_query_text(job), q_spans),
-        "library_pieces": highlight(item.text if item else "", l_spans),
-        "text_segments": [{"number": n, **s} for n, s in enumerate(passages, start=1)],
-    }
-
-
-@role_required(Role.MODERATOR)
-@require_POST
-def match_decide(request, match_id):
-    match = _match(request, match_id)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseRedirect(reverse("match-page", args=[match.id]) + "?error=decision")
-    review.decide_match(
-        match=match, user=request.user, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"]
-    )
-    after = form.cleaned_data.get("next")
-    if after == "queue":
-        following = review.next_in_queue(match, scope=request_scope(request))
-        if following is not None:
-            return HttpResponseRedirect(reverse("match-page", args=[following.id]))
-        return HttpResponseRedirect(reverse("review-queue-page"))
-    if after and url_has_allowed_host_and_scheme(after, allowed_hosts={request.get_host()}):
-        return HttpResponseRedirect(after)
-    return HttpResponseRedirect(reverse("match-page", args=[match.id]))
-
-
-@role_required(Role.VIEWER)
-def review_queue(request):
-    scope = request_scope(request)
-    form = ReviewFilterForm(request.GET or None, libraries=_visible_libraries(request))
-    matches = review.review_queue(scope=scope)
-    if form.is_valid():
-        matches = review.review_queue(
-            scope=scope,
-            library=form.cleaned_data.get("library"),
-            min_similarity=form.cleaned_data.get("min_similarity"),
-        )
-    context = {"form": form, "page": paginate(request, matches), "query": query_without_page(request)}
-    return render(request, "jobs/queue.html", context)
-
-
-@role_required(Role.VIEWER)
-def audit_log(request):
-    scope = request_scope(request)
-    form = AuditFilterForm(request.GET or None, libraries=_visible_libraries(request))
-    events = review.audit_log(scope=scope)
-    if form.is_valid():
-        data = form.cleaned_data
-        events = review.audit_log(
-            scope=scope, decision=data.get("decision") or "", library=data.get("library")
-        )
-        if data.get("user"):
-            events = events.filter(username=data["user"])
-    context = {
-        "form": form,
-        "page": paginate(request, events),
-        "query": query_without_page(request),
-        "statuses": dict(ReviewStatus.choices),
-    }
-    return render(request, "jobs/audit.html", context)
+    return preview_response(request, selectors.job_source(_job(request, job_id)), "waveform")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils.dateparse import parse_datetime
 from rest_framework import status
 
 from core.errors import ApiError, Codes
-from jobs.models import CallbackAttempt, Job, JobStatus, Match
+from engine.text.reading import decode_text, read_text
+from jobs.inputs import InputError, resolve_import_path
+from jobs.models import CallbackAttempt, InputType, Job, JobStatus, Match
 from libraries.access import Scope
 
 MAX_IDS = 100
@@ -79,3 +83,35 @@ def filter_jobs(params, *, scope: Scope) -> QuerySet[Job]:
     if "pipeline" in params:
         jobs = jobs.filter(pipeline=params.get("pipeline"))
     return jobs
+
+
+def job_source(job: Job):
+    """The job's input as stored: a FieldFile, a Path under the import root, or None (inline text)."""
+    if job.input_file:
+        return job.input_file
+    if job.input_type == InputType.MEDIA and job.input_media is not None and job.input_media.file:
+        return job.input_media.file
+    if job.input_type == InputType.PATH:
+        try:
+            return resolve_import_path(job.input_path, settings.IMPORT_ROOT)
+        except InputError:
+            return None
+    return None
+
+
+def query_text(job: Job) -> str:
+    """The job's input as text (for a text job's review page); "" when it cannot be read."""
+    if job.input_type == InputType.TEXT:
+        return job.input_text
+    if job.input_type == InputType.MEDIA and job.input_media is not None and not job.input_media.file:
+        return job.input_media.text
+    source = job_source(job)
+    if source is None:
+        return ""
+    try:
+        if isinstance(source, Path):
+            return read_text(source)
+        with source.open("rb") as handle:
+            return decode_text(handle.read())
+    except Exception:  # noqa: BLE001 - a page shows what it can; the job already holds the result
+        return ""

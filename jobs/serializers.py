@@ -110,11 +110,6 @@ class MatchDetailSerializer(MatchSerializer):
         fields = [*MatchSerializer.Meta.fields, "job", "reviewed_by", "reviewed_at", "review_note"]
 
 
-class ReviewSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["confirmed", "dismissed", "escalated"])
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-
 class CallbackAttemptSerializer(serializers.Serializer):
     attempt = serializers.IntegerField()
     status_code = serializers.IntegerField(allow_null=True)

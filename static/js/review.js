@@ -97,7 +97,8 @@
     });
   });
 
-  // Keyboard: c/d/e decide, n next, p play, j/k next/previous segment (not while typing a note).
+  // Keyboard: c/d/e decide, n or s skip to the next, u undo, p play, j/k next/previous segment
+  // (not while typing a note).
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var tag = (event.target.tagName || "").toLowerCase();
@@ -108,9 +109,12 @@
       event.preventDefault();
       var button = form.querySelector('button[value="' + decisions[event.key] + '"]');
       if (form.requestSubmit) form.requestSubmit(button); else button.click();
-    } else if (event.key === "n") {
-      var next = document.getElementById("next-link");
-      if (next) window.location.assign(next.href);
+    } else if (event.key === "n" || event.key === "s") {
+      var skip = document.getElementById("skip-form");
+      if (skip) { event.preventDefault(); skip.submit(); }
+    } else if (event.key === "u") {
+      var undo = document.getElementById("undo-form");
+      if (undo) { event.preventDefault(); undo.submit(); }
     } else if (event.key === "p" && playButton) {
       event.preventDefault();
       playButton.click();

@@ -116,8 +116,7 @@ class Browser:
         return self.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-@pytest.fixture(scope="session")
-def chromium(tmp_path_factory):
+def _new_driver(tmp_path_factory):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -141,8 +140,28 @@ def chromium(tmp_path_factory):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     driver.set_page_load_timeout(60)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    driver = _new_driver(tmp_path_factory)
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def chromium_factory(tmp_path_factory):
+    """More Chromium windows, each with its own profile (its own session): another user at once."""
+    drivers = []
+
+    def make():
+        drivers.append(_new_driver(tmp_path_factory))
+        return drivers[-1]
+
+    yield make
+    for driver in drivers:
+        driver.quit()
 
 
 @pytest.fixture

@@ -33,7 +33,9 @@ def test_a_group_stops_at_the_users_quota_and_leaves_the_rest_pending(library, a
     assert Job.objects.filter(created_by=user).count() == 3
 
 
-def test_items_another_process_claimed_meanwhile_are_not_submitted_twice(library, archive_folder, monkeypatch):
+def test_items_another_process_claimed_meanwhile_are_not_submitted_twice(
+    library, archive_folder, monkeypatch
+):
     batch = _read(library, archive_folder)
     real = feeding._submit_together
     rival = {}

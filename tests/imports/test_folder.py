@@ -5,9 +5,9 @@ import csv
 
 from imports.models import ImportBatch, ImportItem, ItemStatus
 from jobs.models import Job, Match
-from jobs.review import review_queue
 from libraries.access import Scope
 from libraries.models import Media
+from review.queue import matches_in_view
 from tests.imports.conftest import GOOD
 
 
@@ -48,7 +48,7 @@ def test_what_an_import_finds_goes_to_its_report_not_to_the_review_queue(library
     duplicate = ImportItem.objects.get(primary_key__in=pair, status=ItemStatus.DUPLICATE)
     assert duplicate.matched_key == (pair - {duplicate.primary_key}).pop()
     assert Match.objects.filter(job=duplicate.job).exists()
-    assert not review_queue(scope=Scope.everything()).exists()
+    assert not matches_in_view(scope=Scope.everything()).exists()
 
 
 def test_a_folder_outside_the_import_root_is_refused(library, tmp_path, run_import):

@@ -97,7 +97,10 @@ def test_a_moderator_cannot_act_on_another_teams_objects(world, page_as):
     assert Match.objects.get(id=archive.match.id).review_status == ReviewStatus.PENDING
     # Its own: allowed.
     own = world.jobs["news"]
-    assert client.post(f"/matches/{own.match.id}/decide/", {"decision": "confirmed"}).status_code == 302
+    assert (
+        client.post(f"/matches/{own.match.id}/decide/", {"decision": "confirmed", "version": 0}).status_code
+        == 302
+    )
     assert Match.objects.get(id=own.match.id).review_status == ReviewStatus.CONFIRMED
     assert client.post(f"/jobs/{own.queued.id.hex}/cancel/").status_code == 302
     assert Job.objects.get(id=own.queued.id).status == JobStatus.CANCELLED
@@ -105,14 +108,17 @@ def test_a_moderator_cannot_act_on_another_teams_objects(world, page_as):
 
 def test_next_in_the_queue_never_opens_another_teams_match(world, page_as):
     client = page_as("news_mod")
-    first = client.get(f"/matches/{world.jobs['news'].match.id}/")
-    assert first.context["next_match"].id == world.jobs["shared"].match.id
+    first = client.post("/review/next/")
+    assert first["Location"] == f"/matches/{world.jobs['news'].match.id}/"
     last = client.post(
-        f"/matches/{world.jobs['shared'].match.id}/decide/", {"decision": "dismissed", "next": "queue"}
+        f"/matches/{world.jobs['news'].match.id}/decide/", {"decision": "dismissed", "version": 0}
     )
-    # Only the newsroom's own match is left pending, then nothing: the archive's are never offered.
-    assert last["Location"] == f"/matches/{world.jobs['news'].match.id}/"
-    client.post(f"/matches/{world.jobs['news'].match.id}/decide/", {"decision": "dismissed", "next": "queue"})
+    # Only the newsroom's own and shared matches are offered, then nothing: the archive's never are.
+    assert last["Location"].startswith(f"/matches/{world.jobs['shared'].match.id}/?recorded=")
+    end = client.post(
+        f"/matches/{world.jobs['shared'].match.id}/decide/", {"decision": "dismissed", "version": 0}
+    )
+    assert end["Location"].startswith("/review/?recorded=")
     assert Match.objects.filter(review_status=ReviewStatus.PENDING).count() == 2  # the archive's two
 
 

@@ -1,0 +1,129 @@
+"""Deciding matches: one transaction per decision, logged, refused when another moderator holds the
+match (unless taken over, which is logged) or when the decider read an older state of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from rest_framework import status
+
+from core.errors import ApiError, Codes
+from jobs.models import Match, ReviewEvent, ReviewStatus
+from libraries.access import Scope
+from review.models import Claim
+
+DECISIONS = (ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED, ReviewStatus.ESCALATED)
+NOTE_MAX_CHARS = 2000
+# A decision can be undone by its author for this long, if nobody decided the match since.
+UNDO_MINUTES = 10
+
+
+def get_match(match_id, *, scope: Scope) -> Match:
+    """The match, if the scope sees its job (a match outside it does not exist for the caller)."""
+    try:
+        matches = Match.objects.filter(scope.jobs_q("job__"))
+        return matches.select_related("job", "library", "media", "reviewed_by").get(id=int(match_id))
+    except (ValueError, TypeError, Match.DoesNotExist) as exc:
+        raise ApiError(
+            "ResourceNotFound.Match", f"Match {match_id!r} does not exist.", status.HTTP_404_NOT_FOUND
+        ) from exc
+
+
+def decide_match(
+    *, match: Match, user, decision: str, note: str = "", version: int | None = None, take_over: bool = False
+) -> ReviewEvent:
+    """Record a moderator's decision (a change of mind is a new decision) and log it; the match's
+    claim ends. `version`: the match's review_version the moderator saw (None: not checked)."""
+    if decision not in DECISIONS:
+        raise ApiError("InvalidParameter.Decision", f"decision: one of {', '.join(DECISIONS)}.")
+    return _record(match, user, decision, note, version=version, take_over=take_over)
+
+
+def undo_decision(*, event: ReviewEvent, user) -> ReviewEvent:
+    """Put the match back as it was before the user's own recent decision (logged as a decision)."""
+    if event.user_id != user.id or event.created_at < timezone.now() - timedelta(minutes=UNDO_MINUTES):
+        raise ApiError(
+            "Review.UndoExpired",
+            f"Only your own decisions of the last {UNDO_MINUTES} minutes can be undone.",
+            status.HTTP_409_CONFLICT,
+        )
+    return _record(event.match, user, event.previous, "undo", version=event.version_after, take_over=False)
+
+
+def _record(
+    match: Match, user, decision: str, note: str, *, version: int | None, take_over: bool
+) -> ReviewEvent:
+    note = note.strip()
+    if len(note) > NOTE_MAX_CHARS:
+        raise ApiError("InvalidParameter.Note", f"note: at most {NOTE_MAX_CHARS} characters.")
+    with transaction.atomic():
+        # Lock the row so two reviewers deciding at once each log the status they actually replaced.
+        locked = Match.objects.select_for_update().filter(id=match.id).first()
+        if locked is None:
+            raise ApiError(Codes.NOT_FOUND, "The match was deleted.", status.HTTP_404_NOT_FOUND)
+        if version is not None and locked.review_version != version:
+            raise _stale(locked)
+        holder = (
+            Claim.objects.select_related("user").filter(match=locked, expires_at__gt=timezone.now()).first()
+        )
+        took_over_from = ""
+        if holder is not None and holder.user_id != user.id:
+            if not take_over:
+                raise _claimed(holder)
+            took_over_from = holder.user.get_username()
+        event = ReviewEvent.objects.create(
+            match=locked,
+            user=user,
+            username=user.get_username(),
+            decision=decision,
+            previous=locked.review_status,
+            note=note,
+            took_over_from=took_over_from,
+            version_after=locked.review_version + 1,
+        )
+        Match.objects.filter(id=match.id).update(
+            review_status=decision,
+            reviewed_by=user if decision != ReviewStatus.PENDING else None,
+            reviewed_at=timezone.now() if decision != ReviewStatus.PENDING else None,
+            review_note=note,
+            review_version=locked.review_version + 1,
+        )
+        Claim.objects.filter(match=locked).delete()
+    match.refresh_from_db()
+    return event
+
+
+def _stale(match: Match) -> ApiError:
+    by = f" by {match.reviewed_by.get_username()}" if match.reviewed_by else ""
+    return ApiError(
+        "Review.Stale",
+        f"Match {match.id} changed since you read it: it is now {match.review_status}{by}. "
+        "Reload it and decide again.",
+        status.HTTP_409_CONFLICT,
+    )
+
+
+def _claimed(holder: Claim) -> ApiError:
+    return ApiError(
+        "Review.ClaimedByOther",
+        f"{holder.user.get_username()} is reviewing match {holder.match_id} until "
+        f"{holder.expires_at:%H:%M:%S} UTC. Take it over explicitly (take_over) to decide it now.",
+        status.HTTP_409_CONFLICT,
+    )
+
+
+def audit_log(*, scope: Scope, user=None, decision: str = "", library=None) -> QuerySet[ReviewEvent]:
+    """Decisions on the matches the scope sees, newest first."""
+    events = ReviewEvent.objects.filter(scope.jobs_q("match__job__")).select_related(
+        "match", "match__library", "match__job"
+    )
+    if user is not None:
+        events = events.filter(user=user)
+    if decision:
+        events = events.filter(decision=decision)
+    if library is not None:
+        events = events.filter(match__library=library)
+    return events

@@ -1,0 +1,206 @@
+"""Moderation pages: the queue (a view of it), the review page of a match, deciding, skipping and
+undoing, the audit log. Thin: they call the same services as the API (review.claims,
+review.decisions). A page carries its view (the queue's filters) as URL parameters, so that the next
+match a moderator is given stays inside it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.errors import ApiError
+from core.kinds import library_kind
+from core.pages import paginate, query_without_page
+from core.roles import Role, has_role, role_required
+from jobs.models import Job, Match, ReviewEvent, ReviewStatus
+from jobs.selectors import job_source, query_text
+from jobs.timeline import bars, highlight
+from libraries.access import request_scope
+from libraries.selectors import libraries
+from review import claims, decisions
+from review.forms import AuditFilterForm, DecisionForm, ViewForm
+from review.queue import QUEUE_STATUSES, View, matches_in_view
+
+
+def _match(request, match_id) -> Match:
+    try:
+        return decisions.get_match(match_id, scope=request_scope(request))
+    except ApiError as exc:
+        raise Http404(exc.message) from exc
+
+
+def _view(request, params) -> View:
+    return ViewForm(params, libraries=libraries(request_scope(request))).view()
+
+
+def _posted_view(request) -> View:
+    """The view a form carried along (its `view` field holds the page's URL parameters)."""
+    return _view(request, QueryDict(request.POST.get("view", "")))
+
+
+def _to_match(match: Match, view: View, **extra) -> HttpResponseRedirect:
+    query = "&".join(part for part in [view.as_query(), *(f"{k}={v}" for k, v in extra.items())] if part)
+    return HttpResponseRedirect(reverse("match-page", args=[match.id]) + (f"?{query}" if query else ""))
+
+
+def _to_next(request, view: View, **extra) -> HttpResponseRedirect:
+    """Claim the next match of the view and go to it; to the queue when the view has none free."""
+    following = claims.claim_next(user=request.user, scope=request_scope(request), view=view)
+    if following is not None:
+        return _to_match(following, view, **extra)
+    query = "&".join(part for part in [view.as_query(), *(f"{k}={v}" for k, v in extra.items())] if part)
+    messages.info(request, "Nothing else in this view is free for you to review.")
+    return HttpResponseRedirect(reverse("review-queue-page") + (f"?{query}" if query else ""))
+
+
+@role_required(Role.VIEWER)
+def review_queue(request):
+    scope = request_scope(request)
+    form = ViewForm(request.GET or None, libraries=libraries(scope))
+    view = form.view()
+    matches = matches_in_view(scope=scope, view=view)
+    context = {
+        "form": form,
+        "page": paginate(request, matches),
+        "query": query_without_page(request),
+        "view_query": view.as_query(),
+        "total": matches.count(),
+        "recorded": _recorded(request),
+    }
+    return render(request, "review/queue.html", context)
+
+
+@role_required(Role.MODERATOR)
+@require_POST
+def review_next(request):
+    """Start (or go on) reviewing a view: claims its next match."""
+    return _to_next(request, _posted_view(request))
+
+
+@role_required(Role.VIEWER)
+def match_review(request, match_id):
+    match = _match(request, match_id)
+    view = _view(request, request.GET)
+    can_decide = has_role(request.user, Role.MODERATOR)
+    holder = None
+    if can_decide and match.review_status in QUEUE_STATUSES:
+        holder = claims.claim(match, request.user)  # opening a match to decide it claims it
+    elif match.review_status in QUEUE_STATUSES:
+        holder = claims.live_claim(match)
+    job, item = match.job, match.media
+    kind = library_kind(job.media_type)  # how the page shows it
+    context = {
+        "match": match,
+        "job": job,
+        "item": item,
+        "kind": kind,
+        "form": DecisionForm(initial={"version": match.review_version}),
+        "can_decide": can_decide,
+        "holder": holder,
+        "held_by_other": holder is not None and holder.user_id != request.user.id,
+        "view_query": view.as_query(),
+        "remaining": matches_in_view(scope=request_scope(request), view=view).exclude(id=match.id).count(),
+        "recorded": _recorded(request),
+        "events": match.review_events.select_related("user")[:50],
+        "has_query_file": job_source(job) is not None,
+    }
+    if kind in ("video", "audio"):
+        placed, q_len, l_len = bars(
+            match.segments, job.input_meta.get("duration"), item.duration if item else None
+        )
+        context.update({"bars": placed, "query_length": q_len, "library_length": l_len})
+    elif kind == "text":
+        context.update(_passages(match, job, item))
+    return render(request, "review/match.html", context)
+
+
+def _recorded(request) -> ReviewEvent | None:
+    """The decision the user just made (`recorded` parameter), for the "recorded - undo" notice."""
+    number = request.GET.get("recorded", "")
+    if not number.isdigit():
+        return None
+    return ReviewEvent.objects.select_related("match").filter(id=int(number), user=request.user).first()
+
+
+def _passages(match, job: Job, item) -> dict:
+    """Both texts with the matched passages marked in the same colour, and the passages' table."""
+    passages = sorted(match.track("text"), key=lambda s: s["start"])
+    q_spans = [(n, s["start"], s["end"], s["similarity"]) for n, s in enumerate(passages, start=1)]
+    l_spans = [
+        (n, s["library_start"], s["library_end"], s["similarity"]) for n, s in enumerate(passages, start=1)
+    ]
+    return {
+        "query_pieces": highlight(query_text(job), q_spans),
+        "library_pieces": highlight(item.text if item else "", l_spans),
+        "text_segments": [{"number": n, **s} for n, s in enumerate(passages, start=1)],
+    }
+
+
+@role_required(Role.MODERATOR)
+@require_POST
+def match_decide(request, match_id):
+    match = _match(request, match_id)
+    view = _posted_view(request)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Nothing was recorded: choose confirm, dismiss or escalate, with a note of at most 2,000 "
+            "characters.",
+        )
+        return _to_match(match, view)
+    try:
+        event = decisions.decide_match(match=match, user=request.user, **form.cleaned_data)
+    except ApiError as exc:  # claimed by someone else, or decided since the page was loaded
+        messages.error(request, f"Nothing was recorded. {exc.message}")
+        return _to_match(match, view)
+    return _to_next(request, view, recorded=event.id)
+
+
+@role_required(Role.MODERATOR)
+@require_POST
+def match_skip(request, match_id):
+    match = _match(request, match_id)
+    claims.skip(match, request.user)
+    return _to_next(request, _posted_view(request))
+
+
+@role_required(Role.MODERATOR)
+@require_POST
+def decision_undo(request, event_id):
+    event = ReviewEvent.objects.filter(id=event_id, user=request.user).select_related("match").first()
+    if event is None:
+        raise Http404("No such decision of yours.")
+    match = _match(request, event.match_id)  # (the scope still sees it)
+    try:
+        decisions.undo_decision(event=event, user=request.user)
+        messages.success(
+            request, f"Undone: match {match.id} is {ReviewStatus(event.previous).label.lower()} again."
+        )
+    except ApiError as exc:
+        messages.error(request, exc.message)
+    return _to_match(match, _posted_view(request))
+
+
+@role_required(Role.VIEWER)
+def audit_log(request):
+    scope = request_scope(request)
+    form = AuditFilterForm(request.GET or None, libraries=libraries(scope))
+    events = decisions.audit_log(scope=scope)
+    if form.is_valid():
+        data = form.cleaned_data
+        events = decisions.audit_log(
+            scope=scope, decision=data.get("decision") or "", library=data.get("library")
+        )
+        if data.get("user"):
+            events = events.filter(username=data["user"])
+    context = {
+        "form": form,
+        "page": paginate(request, events),
+        "query": query_without_page(request),
+        "statuses": dict(ReviewStatus.choices),
+    }
+    return render(request, "review/audit.html", context)

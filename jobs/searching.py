@@ -6,7 +6,7 @@ from engine import registry
 from engine.base import Fingerprint, Fingerprinter, Index
 from jobs.models import Match
 from libraries.indexing.reader import library_index
-from libraries.models import Library, Media
+from libraries.models import Exclusion, Library, Media
 
 # Matched passages are stored with their text up to this length; offsets always give the full range.
 SEGMENT_TEXT_LIMIT = 2000
@@ -32,11 +32,16 @@ def search_library(
             for track, segments in hit.segments.items():
                 current["segments"].setdefault(track, []).extend(segments)
     items = within.media if within is not None else Media.objects.in_bulk(list(merged))
+    excluded = _exclusions(list(merged)) if within is None else {}
     found = []
     for key, result in merged.items():
         item = items.get(key)
         if item is None:  # deleted since the index was synced
             continue
+        if key in excluded and result["segments"]:
+            result["segments"] = _without_excluded(result["segments"], excluded[key])
+            if not result["segments"]:  # the match was made only of stretches the item does not own
+                continue
         segments = {
             track: _rows(track, found_segments, query_text, item)
             for track, found_segments in result["segments"].items()
@@ -91,3 +96,25 @@ class GroupIndex:
 
     def __len__(self) -> int:
         return sum(len(index) for index in self.indexes.values())
+
+
+def _exclusions(keys: list) -> dict:
+    """The excluded ranges of these items, by item id."""
+    ranges: dict = {}
+    for exclusion in Exclusion.objects.filter(media_id__in=keys):
+        ranges.setdefault(exclusion.media_id, []).append(exclusion)
+    return ranges
+
+
+def _without_excluded(segments: dict, exclusions: list) -> dict:
+    """The tracks' segments that are not made only of an excluded range of the item."""
+    kept = {}
+    for track, found in segments.items():
+        left = [
+            s
+            for s in found
+            if not any(e.track == track and e.covers(s.library_start, s.library_end) for e in exclusions)
+        ]
+        if left:
+            kept[track] = left
+    return kept

@@ -82,6 +82,38 @@ class Media(models.Model):
         return f"{self.library.name}/{self.primary_key}"
 
 
+class Exclusion(models.Model):
+    """A stretch of a library item that is not its own (a licence every book carries, a station jingle,
+    stock footage): matches made only of it are not reported (jobs/searching.py)."""
+
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="exclusions")
+    track = models.CharField(max_length=32)  # the engine track the range is on ("video", "audio", "text")
+    start = models.FloatField()  # seconds, or characters for text
+    end = models.FloatField()
+    reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["media", "track", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.media_id} {self.track} {self.start:g}-{self.end:g} excluded"
+
+    def covers(self, start: float, end: float) -> bool:
+        """Whether a matched stretch of the item lies within this range (give or take a margin: a
+        match found on a shared passage may run a little past its ends)."""
+        margin = EXCLUSION_MARGIN_CHARACTERS if self.track == "text" else EXCLUSION_MARGIN_SECONDS
+        return start >= self.start - margin and end <= self.end + margin
+
+
+# How far a matched stretch may run past an excluded range and still be made of it.
+EXCLUSION_MARGIN_SECONDS = 1.0
+EXCLUSION_MARGIN_CHARACTERS = 40
+
+
 class StoredFingerprint(models.Model):
     """A fingerprint as a library keeps it (engine.base.Fingerprint is the fingerprint itself)."""
 

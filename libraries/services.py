@@ -20,7 +20,7 @@ from engine.base import EngineError, Fingerprint, MediaInput
 from engine.extract import fingerprint_input
 from libraries.indexing import files as index_files
 from libraries.indexing import reader, writer
-from libraries.models import Library, Media, StoredFingerprint, TokenLimit
+from libraries.models import Exclusion, Library, Media, StoredFingerprint, TokenLimit
 
 log = logging.getLogger(__name__)
 
@@ -357,3 +357,23 @@ def _extract_stored(item: Media) -> list[Fingerprint]:
             local.write(chunk)
         local.flush()
         return fingerprint_input(item.media_type, MediaInput(path=Path(local.name)), query=False).fingerprints
+
+
+def exclude_range(
+    *, media: Media, track: str, start: float, end: float, user=None, reason: str = ""
+) -> Exclusion:
+    """Mark a stretch of a library item as not its own: no match made only of it is reported again."""
+    if track not in {t.name for t in registry.tracks()}:
+        raise ApiError(
+            "InvalidParameter.Track", f"track: one of {', '.join(t.name for t in registry.tracks())}."
+        )
+    if not (0 <= start < end):
+        raise ApiError("InvalidParameter.Range", "start and end: 0 <= start < end.")
+    return Exclusion.objects.create(
+        media=media,
+        track=track,
+        start=float(start),
+        end=float(end),
+        reason=reason.strip()[:500],
+        created_by=user,
+    )

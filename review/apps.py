@@ -7,3 +7,8 @@ class ReviewConfig(AppConfig):
 
     name = "review"
     verbose_name = "Moderation"
+
+    def ready(self) -> None:
+        from review import signals
+
+        signals.connect()

@@ -3,22 +3,29 @@ match (unless taken over, which is logged) or when the decider read an older sta
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework import status
 
 from core.errors import ApiError, Codes
+from core.roles import Role, has_role
 from jobs.models import Match, ReviewEvent, ReviewStatus
 from libraries.access import Scope
-from review.models import Claim
+from review.models import Claim, Escalation
 
 DECISIONS = (ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED, ReviewStatus.ESCALATED)
 NOTE_MAX_CHARS = 2000
 # A decision can be undone by its author for this long, if nobody decided the match since.
 UNDO_MINUTES = 10
+# How the audit log names a library policy's automatic decisions.
+POLICY_USERNAME = "(library policy)"
+# A bulk decision is a request's work: views larger than this are narrowed first.
+BULK_MAX = 2000
 
 
 def get_match(match_id, *, scope: Scope) -> Match:
@@ -33,13 +40,123 @@ def get_match(match_id, *, scope: Scope) -> Match:
 
 
 def decide_match(
-    *, match: Match, user, decision: str, note: str = "", version: int | None = None, take_over: bool = False
+    *,
+    match: Match,
+    user,
+    decision: str,
+    note: str = "",
+    version: int | None = None,
+    take_over: bool = False,
+    owner: str = "",
 ) -> ReviewEvent:
     """Record a moderator's decision (a change of mind is a new decision) and log it; the match's
-    claim ends. `version`: the match's review_version the moderator saw (None: not checked)."""
+    claim ends. `version`: the match's review_version the moderator saw (None: not checked).
+    `owner`: for an escalation, the username of whoever is to take the second look."""
     if decision not in DECISIONS:
         raise ApiError("InvalidParameter.Decision", f"decision: one of {', '.join(DECISIONS)}.")
-    return _record(match, user, decision, note, version=version, take_over=take_over)
+    owner_user = _reviewer(owner) if owner else None
+    if owner_user is not None and decision != ReviewStatus.ESCALATED:
+        raise ApiError("InvalidParameter.Owner", "owner: only an escalation has an owner.")
+    with transaction.atomic():
+        event = _record(match, user, decision, note, version=version, take_over=take_over)
+        if decision == ReviewStatus.ESCALATED:
+            Escalation.objects.update_or_create(
+                match=match, defaults={"owner": owner_user, "escalated_by": user}
+            )
+    return event
+
+
+def reviewers():
+    """Who may decide matches (moderators and admins): the owners an escalation can name."""
+    groups = [Role.MODERATOR.group, Role.ADMIN.group]
+    users = get_user_model().objects.filter(is_active=True)
+    return users.filter(Q(groups__name__in=groups) | Q(is_superuser=True)).distinct().order_by("username")
+
+
+def _reviewer(username: str):
+    """A moderator or admin by username (an escalation's owner)."""
+    found = get_user_model().objects.filter(username=username, is_active=True).first()
+    if found is None or not has_role(found, Role.MODERATOR):
+        raise ApiError(
+            "InvalidParameter.Owner", f"owner: {username!r} is not a moderator or admin of this portal."
+        )
+    return found
+
+
+@dataclass
+class Bulk:
+    """What a bulk decision did: matches decided (one audit event each) and matches left alone
+    because another moderator holds them."""
+
+    decided: int = 0
+    held_by_others: int = 0
+
+
+def decide_many(
+    *, matches: QuerySet[Match], user, decision: str, note: str = "", expected: int | None = None
+) -> Bulk:
+    """The same decision on many matches (a selection, or a whole view): each recorded and logged
+    on its own, as decide_match does; matches another moderator holds are left to them. `expected`:
+    the count the moderator was shown; if the matches now number otherwise, nothing is decided."""
+    if decision not in DECISIONS:
+        raise ApiError("InvalidParameter.Decision", f"decision: one of {', '.join(DECISIONS)}.")
+    ids = list(matches.values_list("id", flat=True)[: BULK_MAX + 1])
+    if len(ids) > BULK_MAX:
+        raise ApiError(
+            "Review.TooMany",
+            f"At most {BULK_MAX} matches are decided at once; narrow the view.",
+            status.HTTP_400_BAD_REQUEST,
+        )
+    if expected is not None and expected != len(ids):
+        raise ApiError(
+            "Review.Stale",
+            f"The selection now holds {len(ids)} matches, not the {expected} you were shown; look again.",
+            status.HTTP_409_CONFLICT,
+        )
+    done = Bulk()
+    for match in Match.objects.filter(id__in=ids).order_by("id"):
+        try:
+            _record(match, user, decision, note, version=None, take_over=False)
+            done.decided += 1
+        except ApiError as exc:
+            if exc.error_code != "Review.ClaimedByOther":
+                raise
+            done.held_by_others += 1
+    return done
+
+
+def decide_automatically(
+    *, match: Match, decision: str, note: str, by: str = "", acting=None
+) -> ReviewEvent | None:
+    """A decision the portal makes itself: a library policy's (review/policies.py) or a reference
+    exclusion's (review/exclusions.py), logged under `by`; a moderator's claim (but the `acting`
+    user's own) or decision made meanwhile wins."""
+    with transaction.atomic():
+        locked = (
+            Match.objects.select_for_update().filter(id=match.id, review_status=ReviewStatus.PENDING).first()
+        )
+        claims = Claim.objects.filter(match=locked, expires_at__gt=timezone.now())
+        if acting is not None:
+            claims = claims.exclude(user=acting)
+        if locked is None or claims.exists():
+            return None
+        event = ReviewEvent.objects.create(
+            match=locked,
+            user=None,
+            username=by or POLICY_USERNAME,
+            decision=decision,
+            previous=locked.review_status,
+            note=note,
+            version_after=locked.review_version + 1,
+        )
+        Match.objects.filter(id=match.id).update(
+            review_status=decision,
+            reviewed_at=timezone.now(),
+            review_note=note,
+            review_version=locked.review_version + 1,
+        )
+        Claim.objects.filter(match=locked).delete()
+    return event
 
 
 def undo_decision(*, event: ReviewEvent, user) -> ReviewEvent:

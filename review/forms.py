@@ -1,5 +1,7 @@
 """Forms of the moderation pages. They validate the shape; review's services check and write."""
 
+import uuid
+
 from django import forms
 
 from core.kinds import MediaKind
@@ -30,9 +32,22 @@ class ViewForm(ScopedLibraries, forms.Form):
         choices=[(s, ReviewStatus(s).label) for s in QUEUE_STATUSES], required=False, label="Status"
     )
     uploader = forms.CharField(required=False, max_length=150, label="Uploaded by")
+    owner = forms.CharField(required=False, max_length=150, label="Escalated to")
     min_age_hours = forms.IntegerField(
         required=False, min_value=0, max_value=24 * 365, label="Waiting hours ≥"
     )
+
+    def __init__(self, data=None, *args, **kwargs):
+        # A library given by its bare hex id (as the API writes ids) is shown selected all the same.
+        if data is not None and data.get("library"):
+            try:
+                canonical = str(uuid.UUID(data["library"]))
+            except ValueError:
+                canonical = None
+            if canonical:
+                data = data.copy()
+                data["library"] = canonical
+        super().__init__(data, *args, **kwargs)
 
     def view(self) -> View:
         """The view the form describes (the whole pending queue when it is not valid)."""
@@ -47,6 +62,22 @@ class DecisionForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     take_over = forms.BooleanField(required=False)
+    owner = forms.CharField(required=False, max_length=150)
+
+
+class BulkForm(forms.Form):
+    """One decision on the matches ticked in the queue, or on every match of the view."""
+
+    decision = forms.ChoiceField(choices=[c for c in ReviewStatus.choices if c[0] != ReviewStatus.PENDING])
+    note = forms.CharField(required=False, max_length=2000)
+    scope = forms.ChoiceField(choices=[("selected", "The ticked matches"), ("view", "The whole view")])
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    expected = forms.IntegerField(min_value=0, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any ids are accepted here; the view's own filter (and the scope) decides which exist.
+        self.fields["ids"].choices = [(value, value) for value in self.data.getlist("ids") if value.isdigit()]
 
 
 class AuditFilterForm(ScopedLibraries, forms.Form):
@@ -58,3 +89,28 @@ class AuditFilterForm(ScopedLibraries, forms.Form):
         queryset=Library.objects.none(), required=False, empty_label="Any library"
     )
     user = forms.CharField(required=False, max_length=150, label="Reviewer")
+
+
+class PolicyForm(forms.Form):
+    confirm_confidence = forms.FloatField(
+        required=False,
+        min_value=0,
+        max_value=1,
+        label="Confirm automatically at confidence ≥",
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
+    confirm_share = forms.FloatField(
+        required=False,
+        min_value=0,
+        max_value=1,
+        label="…if at least this share of the upload is copied",
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+    )
+    dismiss_confidence = forms.FloatField(
+        required=False,
+        min_value=0,
+        max_value=1,
+        label="Dismiss automatically below confidence",
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
+    reason = forms.CharField(required=False, max_length=500)

@@ -32,3 +32,79 @@ class Skip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} skipped match {self.match_id}"
+
+
+class Escalation(models.Model):
+    """Who is to take the second look at an escalated match (None: anyone senior)."""
+
+    match = models.OneToOneField(
+        "jobs.Match", on_delete=models.CASCADE, primary_key=True, related_name="escalation"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations"
+    )
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"match {self.match_id} escalated to {self.owner or 'anyone'}"
+
+
+class Policy(models.Model):
+    """How a library's new matches are routed: decided automatically where the score is clear
+    (review/scores.py), reviewed by a moderator otherwise. No policy: every match is reviewed."""
+
+    library = models.OneToOneField(
+        "libraries.Library", on_delete=models.CASCADE, primary_key=True, related_name="review_policy"
+    )
+    # Confirmed automatically at or above this confidence, if at least confirm_share of the upload is copied.
+    confirm_confidence = models.FloatField(null=True, blank=True)
+    confirm_share = models.FloatField(default=0.0)
+    # Dismissed automatically below this confidence.
+    dismiss_confidence = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"policy of {self.library}"
+
+
+class PolicyChange(models.Model):
+    """Every change of a library's policy: who, when, from what to what, and why."""
+
+    library = models.ForeignKey("libraries.Library", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} changed the policy of {self.library_id}"
+
+    @property
+    def before_text(self) -> str:
+        return _policy_text(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return _policy_text(self.after)
+
+
+def _policy_text(values: dict) -> str:
+    """A policy's numbers in words, as its change log shows them."""
+    if not values:
+        return "no policy"
+    confirm, share, dismiss = (
+        values.get(k) for k in ("confirm_confidence", "confirm_share", "dismiss_confidence")
+    )
+    confirms = "never confirms" if confirm is None else f"confirms at confidence ≥ {confirm:g}"
+    if confirm is not None and share:
+        confirms += f" with ≥ {share:g} of the upload copied"
+    dismisses = "never dismisses" if dismiss is None else f"dismisses below {dismiss:g}"
+    return f"{confirms}, {dismisses}"

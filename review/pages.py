@@ -6,6 +6,7 @@ match a moderator is given stays inside it."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,10 +20,12 @@ from jobs.models import Job, Match, ReviewEvent, ReviewStatus
 from jobs.selectors import job_source, query_text
 from jobs.timeline import bars, highlight
 from libraries.access import request_scope
-from libraries.selectors import libraries
-from review import claims, decisions
-from review.forms import AuditFilterForm, DecisionForm, ViewForm
+from libraries.selectors import get_library, libraries
+from review import calibration, claims, decisions, exclusions, policies, throughput
+from review.forms import AuditFilterForm, BulkForm, DecisionForm, PolicyForm, ViewForm
+from review.models import Escalation, PolicyChange
 from review.queue import QUEUE_STATUSES, View, matches_in_view
+from review.scores import explain
 
 
 def _match(request, match_id) -> Match:
@@ -62,9 +65,11 @@ def review_queue(request):
     form = ViewForm(request.GET or None, libraries=libraries(scope))
     view = form.view()
     matches = matches_in_view(scope=scope, view=view)
+    page = paginate(request, matches)
     context = {
         "form": form,
-        "page": paginate(request, matches),
+        "page": page,
+        "rows": [(match, explain(match)) for match in page],
         "query": query_without_page(request),
         "view_query": view.as_query(),
         "total": matches.count(),
@@ -97,6 +102,7 @@ def match_review(request, match_id):
         "job": job,
         "item": item,
         "kind": kind,
+        "score": explain(match),
         "form": DecisionForm(initial={"version": match.review_version}),
         "can_decide": can_decide,
         "holder": holder,
@@ -105,6 +111,9 @@ def match_review(request, match_id):
         "remaining": matches_in_view(scope=request_scope(request), view=view).exclude(id=match.id).count(),
         "recorded": _recorded(request),
         "events": match.review_events.select_related("user")[:50],
+        "reviewers": decisions.reviewers() if can_decide else [],
+        "escalation": Escalation.objects.select_related("owner", "escalated_by").filter(match=match).first(),
+        "others": job.matches.exclude(id=match.id).order_by("-global_similarity", "id")[:50],
         "has_query_file": job_source(job) is not None,
     }
     if kind in ("video", "audio"):
@@ -162,6 +171,73 @@ def match_decide(request, match_id):
 
 @role_required(Role.MODERATOR)
 @require_POST
+def review_bulk(request):
+    """One decision on the ticked matches or on the whole view, each logged on its own."""
+    view = _posted_view(request)
+    form = BulkForm(request.POST)
+    back = HttpResponseRedirect(
+        reverse("review-queue-page") + (f"?{view.as_query()}" if view.as_query() else "")
+    )
+    if not form.is_valid():
+        messages.error(
+            request, "Nothing was recorded: choose a decision, and tick matches or decide the whole view."
+        )
+        return back
+    data = form.cleaned_data
+    matches = matches_in_view(scope=request_scope(request), view=view)
+    expected = data.get("expected")
+    if data["scope"] == "selected":
+        if not data["ids"]:
+            messages.error(request, "Nothing was recorded: no match was ticked.")
+            return back
+        matches, expected = matches.filter(id__in=data["ids"]), len(data["ids"])
+    try:
+        done = decisions.decide_many(
+            matches=matches,
+            user=request.user,
+            decision=data["decision"],
+            note=data["note"],
+            expected=expected,
+        )
+    except ApiError as exc:
+        messages.error(request, f"Nothing was recorded. {exc.message}")
+        return back
+    label = ReviewStatus(data["decision"]).label.lower()
+    left = (
+        f"; {done.held_by_others} held by other moderators were left to them" if done.held_by_others else ""
+    )
+    messages.success(
+        request, f"Recorded {label} for {done.decided} match{'es' if done.decided != 1 else ''}{left}."
+    )
+    return back
+
+
+@role_required(Role.MODERATOR)
+@require_POST
+def match_exclude(request, match_id):
+    """Exclude the reference's stretch under a segment of this match (see review/exclusions.py)."""
+    match = _match(request, match_id)
+    try:
+        done = exclusions.exclude_segment(
+            match=match,
+            track=request.POST.get("track", ""),
+            library_start=float(request.POST.get("library_start", "nan")),
+            library_end=float(request.POST.get("library_end", "nan")),
+            user=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+        closed = f"{done.closed} pending match{'es' if done.closed != 1 else ''} made only of it closed"
+        where = f"{done.exclusion.track} {done.exclusion.start:g}-{done.exclusion.end:g}"
+        messages.success(
+            request, f"Excluded {match.primary_key} {where}: it produces no match again; {closed}."
+        )
+    except (ApiError, ValueError) as exc:
+        messages.error(request, f"Nothing was excluded. {getattr(exc, 'message', 'Give the segment.')}")
+    return _to_match(match, _posted_view(request))
+
+
+@role_required(Role.MODERATOR)
+@require_POST
 def match_skip(request, match_id):
     match = _match(request, match_id)
     claims.skip(match, request.user)
@@ -204,3 +280,80 @@ def audit_log(request):
         "statuses": dict(ReviewStatus.choices),
     }
     return render(request, "review/audit.html", context)
+
+
+@role_required(Role.MODERATOR)
+def review_throughput(request):
+    scope = request_scope(request)
+    days, moderators, counts = throughput.decisions_per_day(scope=scope)
+    table = [(day, [counts.get((day, name), 0) for name in moderators]) for day in days]
+    context = {
+        "moderators": moderators,
+        "table": table,
+        "waiting": throughput.waiting_by_library(scope=scope),
+    }
+    return render(request, "review/throughput.html", context)
+
+
+def _library(request, library_id):
+    try:
+        return get_library(library_id, scope=request_scope(request))
+    except ApiError as exc:
+        raise Http404(exc.message) from exc
+
+
+@role_required(Role.MODERATOR)
+def policy_list(request):
+    found = libraries(request_scope(request)).order_by("name")
+    rows = [(library, policies.policy_of(library)) for library in found]
+    return render(request, "review/policies.html", {"rows": rows})
+
+
+@role_required(Role.MODERATOR)
+def policy_detail(request, library_id):
+    """A library's policy; admins change it (each change logged with its reason)."""
+    library = _library(request, library_id)
+    policy = policies.policy_of(library)
+    form = PolicyForm(request.POST or None, initial={name: getattr(policy, name) for name in policies.FIELDS})
+    if request.method == "POST":
+        if not has_role(request.user, Role.ADMIN):
+            raise PermissionDenied("Changing a policy needs the admin role.")
+        if form.is_valid():
+            try:
+                data = form.cleaned_data
+                policies.set_policy(library=library, user=request.user, **data)
+                messages.success(request, f"The policy of {library.name} is changed (logged).")
+                return HttpResponseRedirect(reverse("review-policy-page", args=[library.id.hex]))
+            except ApiError as exc:
+                form.add_error(None, exc.message)
+    changes = PolicyChange.objects.filter(library=library)[:50]
+    context = {"library": library, "policy": policy, "form": form, "changes": changes}
+    return render(request, "review/policy.html", context)
+
+
+def _with_peak(bins: list) -> dict:
+    """The bins and their largest count (the spread's bars are drawn against it)."""
+    return {"bins": bins, "peak": max([max(b.confirmed, b.dismissed) for b in bins] + [1])}
+
+
+@role_required(Role.MODERATOR)
+def calibration_page(request, library_id):
+    library = _library(request, library_id)
+    try:
+        max_error = min(0.5, max(0.0, float(request.GET.get("error", "0.01"))))
+    except ValueError:
+        max_error = 0.01
+    scored = calibration.decided_by_moderators(library)
+    context = {
+        "library": library,
+        "max_error": max_error,
+        "decided": len(scored),
+        "by_confidence": _with_peak(calibration.spread(scored, "confidence")),
+        "by_share": _with_peak(calibration.spread(scored, "query_share")),
+        "has_shares": library.media_type != "image",  # a picture matches whole: no share
+        "confirm": calibration.suggest_confirm(scored, max_error),
+        "dismiss": calibration.suggest_dismiss(scored, max_error),
+        "policy": policies.policy_of(library),
+        "min_support": calibration.MIN_SUPPORT,
+    }
+    return render(request, "review/calibration.html", context)

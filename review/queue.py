@@ -30,6 +30,7 @@ class View:
     status: str = ReviewStatus.PENDING
     uploader: str = ""
     min_age_hours: int | None = None
+    owner: str = ""  # escalations owned by this username
 
     def as_query(self) -> str:
         """The view as URL parameters (only what differs from the whole pending queue)."""
@@ -56,6 +57,8 @@ def matches_in_view(*, scope: Scope, view: View | None = None) -> QuerySet[Match
         matches = matches.filter(global_similarity__gte=view.min_similarity)
     if view.uploader:
         matches = matches.filter(job__created_by__username=view.uploader)
+    if view.owner:
+        matches = matches.filter(escalation__owner__username=view.owner)
     if view.min_age_hours:
         matches = matches.filter(created_at__lte=timezone.now() - timedelta(hours=view.min_age_hours))
     # Who holds each match now (a live claim), for the queue's "Held by" column.

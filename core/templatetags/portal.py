@@ -49,3 +49,11 @@ def ago(seconds) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+@register.filter
+def percent(share) -> str:
+    """A share (0-1) as '20%'; '?' when unknown."""
+    if share is None:
+        return "?"
+    return f"{float(share):.0%}"

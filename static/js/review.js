@@ -200,5 +200,24 @@
     });
   }
 
-  if (segments.length && kind !== "text") select(read(segments[0]));
+  // Evidence first: the players open at the first matched segment, each text pane at the first passage
+  // (the pane scrolls, not the page).
+  if (segments.length && kind !== "text") {
+    var first = read(segments[0]);
+    select(first);
+    [[query, first.start], [library, first.libraryStart]].forEach(function (pair) {
+      var player = pair[0];
+      if (!player) return;
+      if (player.readyState >= 1) seek(player, pair[1]);
+      else player.addEventListener("loadedmetadata", function () {
+        if (player.currentTime === 0) seek(player, pair[1]);
+      }, { once: true });
+    });
+  }
+  if (kind === "text") {
+    [["query-text", "q-seg-1"], ["library-text", "m-seg-1"]].forEach(function (pair) {
+      var pane = document.getElementById(pair[0]), mark = document.getElementById(pair[1]);
+      if (pane && mark) pane.scrollTop = Math.max(0, mark.offsetTop - pane.offsetTop - 24);
+    });
+  }
 })();

@@ -26,6 +26,10 @@ def test_an_audio_match_shows_waveforms_with_bars_and_seeks_both_players(browser
     browser.wait(
         lambda: browser.js(PLAYER_TIMES)[3] >= 1 and browser.js(PLAYER_TIMES)[4] >= 1, "audio metadata"
     )
+    # Evidence first: the library player opened at the matched passage (60 s in), not at 0:00.
+    browser.wait(lambda: abs(browser.js(PLAYER_TIMES)[1] - 60) < 0.6, "the library player at the segment")
+    panel = browser.find("#score-panel").text
+    assert "Upload copied" in panel and "Reference used" in panel and "Confidence" in panel
     bar.click()
     start, library_start = (
         float(bar.get_attribute("data-start")),
@@ -68,6 +72,8 @@ def test_a_text_match_marks_the_same_passages_in_the_same_colour_on_both_sides(b
         m = browser.find(f"#m-seg-{number}")
         assert q.value_of_css_property("background-color") == m.value_of_css_property("background-color")
         assert len(q.text) > 100 and q.text[:40] == m.text[:40]  # the same words on both sides
+    # The library book opened at the first passage, thousands of characters in: its pane scrolled.
+    assert browser.js("return document.getElementById('library-text').scrollTop") > 200
     browser.find_all(".seg-row")[-1].click()
     browser.wait(lambda: browser.find_all("#library-text mark.selected"), "the passage to be selected")
     browser.screenshot("review-text")

@@ -201,3 +201,91 @@ def test_signing_out_ends_on_the_portals_sign_in_page(as_role):
     response = as_role("moderator").post("/accounts/logout/")
     assert response["Location"] == "/accounts/login/?signed_out=1"
     assert "You are signed out." in Client().get(response["Location"]).content.decode()
+
+
+def test_a_bulk_decision_over_a_view_logs_one_event_per_match(two_libraries, as_role, people):
+    films, songs = two_libraries
+    matches = [_match(films, 0.5 + n / 100, f"film-{n}") for n in range(5)]
+    _match(songs, 0.9, "song")
+    as_role("admin").get(f"/matches/{matches[0].id}/")  # the admin holds one of them
+    moderator = as_role("moderator")
+    view = f"library={films.id}"
+    page = moderator.get(f"/review/?{view}").content.decode()
+    assert "All 5 in this view" in page
+    # The view grew since the page was shown: refused, nothing recorded.
+    _match(films, 0.7, "film-late")
+    stale = moderator.post(
+        "/review/bulk/", {"view": view, "decision": "dismissed", "scope": "view", "expected": 5}
+    )
+    assert "now holds 6 matches, not the 5" in moderator.get(stale["Location"]).content.decode()
+    assert not ReviewEvent.objects.exists()
+    done = moderator.post(
+        "/review/bulk/", {"view": view, "decision": "dismissed", "scope": "view", "expected": 6}
+    )
+    assert (
+        "Recorded not a copy for 5 matches; 1 held by other moderators"
+        in moderator.get(done["Location"]).content.decode()
+    )
+    assert ReviewEvent.objects.filter(decision="dismissed", username="moderator").count() == 5
+    assert Match.objects.get(id=matches[0].id).review_status == "pending"  # the admin's to decide
+    assert Match.objects.filter(library=songs, review_status="pending").count() == 1  # outside the view
+
+
+def test_a_bulk_decision_on_ticked_matches_and_through_the_api(make_match, as_role, api):
+    a, b, c = make_match(0.9, "a", "q1"), make_match(0.8, "b", "q2"), make_match(0.7, "c", "q3")
+    as_role("moderator").post(
+        "/review/bulk/", {"decision": "confirmed", "scope": "selected", "ids": [a.id, c.id]}
+    )
+    assert sorted(ReviewEvent.objects.values_list("match_id", flat=True)) == [a.id, c.id]
+    answer = api.post("/api/v1/review/bulk/", {"decision": "escalated", "ids": [b.id]}, format="json")
+    assert answer.json() == {"decided": 1, "held_by_others": 0}
+    # Ids no longer in the view (a was decided) make the count differ: refused with a code.
+    again = api.post("/api/v1/review/bulk/", {"decision": "dismissed", "ids": [a.id]}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "Review.Stale"
+
+
+def test_the_review_page_lists_the_uploads_other_matches(make_match, as_role):
+    first = make_match(0.9, "a", "upload")
+    job = first.job
+    second = Match.objects.create(
+        job=job, library=first.library, media=first.media, primary_key="b", global_similarity=0.6, segments={}
+    )
+    page = as_role("viewer").get(f"/matches/{first.id}/").content.decode()
+    assert 'id="other-matches"' in page and f"/matches/{second.id}/" in page
+
+
+def test_an_escalation_has_an_owner_and_a_view_of_its_own(make_match, as_role, people):
+    match, other = make_match(0.9, "a", "q1"), make_match(0.8, "b", "q2")
+    moderator = as_role("moderator")
+    moderator.post(f"/matches/{match.id}/decide/", {"decision": "escalated", "owner": "admin", "version": 0})
+    moderator.post(f"/matches/{other.id}/decide/", {"decision": "escalated", "version": 0})  # to anyone
+    admin = as_role("admin")
+    mine = admin.get("/review/?status=escalated&owner=admin").content.decode()
+    assert f"/matches/{match.id}/" in mine and f"/matches/{other.id}/" not in mine
+    assert (
+        "Escalated by moderator to <strong>admin</strong>"
+        in admin.get(f"/matches/{match.id}/").content.decode()
+    )
+    # A next within the Escalated-to-me view gives the admin their escalation.
+    assert (
+        _match_id(admin.post("/review/next/", {"view": "status=escalated&owner=admin"})["Location"])
+        == match.id
+    )
+    # Only moderators and admins can own one; only an escalation has an owner.
+    viewer = moderator.post(f"/matches/{other.id}/decide/", {"decision": "escalated", "owner": "viewer"})
+    assert "not a moderator or admin" in moderator.get(viewer["Location"]).content.decode()
+    wrong = moderator.post(f"/matches/{other.id}/decide/", {"decision": "confirmed", "owner": "admin"})
+    assert "only an escalation has an owner" in moderator.get(wrong["Location"]).content.decode()
+
+
+def test_the_throughput_page_counts_decisions_per_moderator_and_waits(make_match, as_role):
+    for number in range(3):
+        match = make_match(0.9 - number / 10, f"k{number}", f"q{number}")
+        if number < 2:
+            as_role("moderator").post(f"/matches/{match.id}/decide/", {"decision": "dismissed"})
+    page = as_role("moderator").get("/review/throughput/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert '<th scope="col" class="num">moderator</th>' in body and '<td class="num">2</td>' in body
+    assert '<td>clips</td><td class="num">1</td>' in body  # one match still waits in the clips library
+    assert as_role("viewer").get("/review/throughput/").status_code == 403

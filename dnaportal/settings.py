@@ -270,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         "LibraryMediaKind": "core.kinds.library_choices",
         "SaveType": "jobs.models.SaveType",
         "ImportSaveType": "imports.serializers.SAVE_TYPE_CHOICES",
+        "ReviewQueueStatus": "review.queue.QUEUE_STATUS_CHOICES",
     },
 }
 

@@ -17,6 +17,7 @@ from libraries.models import Library
 
 # Statuses a queue can show: what waits for a first look, and what was escalated for a second one.
 QUEUE_STATUSES = (ReviewStatus.PENDING, ReviewStatus.ESCALATED)
+QUEUE_STATUS_CHOICES = [(status.value, status.label) for status in QUEUE_STATUSES]
 
 
 @dataclass(frozen=True)

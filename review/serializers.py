@@ -9,7 +9,7 @@ from jobs.serializers import MatchDetailSerializer
 from libraries.access import Scope
 from libraries.selectors import get_library
 from review.claims import live_claim
-from review.queue import QUEUE_STATUSES, View
+from review.queue import QUEUE_STATUS_CHOICES, View
 from review.scores import explain
 
 
@@ -19,7 +19,7 @@ class ViewSerializer(serializers.Serializer):
     library = serializers.CharField(required=False, max_length=64)
     kind = serializers.ChoiceField(choices=MediaKind.choices, required=False)
     min_similarity = serializers.FloatField(required=False, min_value=0, max_value=1)
-    status = serializers.ChoiceField(choices=[(s, s) for s in QUEUE_STATUSES], required=False)
+    status = serializers.ChoiceField(choices=QUEUE_STATUS_CHOICES, required=False)
     uploader = serializers.CharField(required=False, max_length=150)
     min_age_hours = serializers.IntegerField(required=False, min_value=0, max_value=24 * 365)
     owner = serializers.CharField(

@@ -61,25 +61,19 @@ def submit_job(
     media_type: str,
     save_type: str = SaveType.SAVE,
     upload: UploadedFile | None = None,
-    url: str = "",
-    path: str = "",
-    text: str | None = None,
-    source_media: Media | None = None,
-    object_bucket: str = "",
-    object_key: str = "",
     user=None,
     wake: bool = True,
-    **delivery,
+    **given,
 ) -> Job:
     """Validate a submission completely, store it, and queue it once the transaction commits.
 
-    The input is exactly one of: an upload, a URL, a path under the import root, inline text, an item
-    already in the portal (`source_media`), or an object (`object_key`, with `object_bucket` or the
-    store's default bucket) read from the object store or, without one, from the import root.
-    `wake=False` sends no wake-up to the workers: the caller sends them (wake_workers), fewer than
-    one per job for a bulk import's groups.
-    `delivery` holds how the job is run and answered: user_data, priority, pipeline, callback_url,
-    callback_format, api_style, request_id (see _new_job).
+    The input is exactly one of (see _checked_job): an upload, a URL, a path under the import root,
+    inline text, an item already in the portal (`source_media`), or an object (`object_key`, with
+    `object_bucket` or the store's default bucket) read from the object store or, without one, from
+    the import root. `wake=False` sends no wake-up to the workers: the caller sends them
+    (wake_workers), fewer than one per job for a bulk import's groups. The rest of `given` is how
+    the job is run and answered: user_data, priority, pipeline, callback_url, callback_format,
+    api_style, request_id (see _new_job).
     """
     _check_kind(library, media_type)
     _check_key_free(library, primary_key, save_type)
@@ -90,14 +84,8 @@ def submit_job(
         media_type=media_type,
         save_type=save_type,
         upload=upload,
-        url=url,
-        path=path,
-        text=text,
-        source_media=source_media,
-        object_bucket=object_bucket,
-        object_key=object_key,
         user=user,
-        **delivery,
+        **given,
     )
     with transaction.atomic():
         if upload is not None:

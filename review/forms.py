@@ -91,26 +91,15 @@ class AuditFilterForm(ScopedLibraries, forms.Form):
     user = forms.CharField(required=False, max_length=150, label="Reviewer")
 
 
+def _share_field(label: str, step: str) -> forms.FloatField:
+    """A number from 0 to 1 (a confidence or a share), empty allowed."""
+    return forms.FloatField(
+        required=False, min_value=0, max_value=1, label=label, widget=forms.NumberInput(attrs={"step": step})
+    )
+
+
 class PolicyForm(forms.Form):
-    confirm_confidence = forms.FloatField(
-        required=False,
-        min_value=0,
-        max_value=1,
-        label="Confirm automatically at confidence ≥",
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-    )
-    confirm_share = forms.FloatField(
-        required=False,
-        min_value=0,
-        max_value=1,
-        label="…if at least this share of the upload is copied",
-        widget=forms.NumberInput(attrs={"step": "0.05"}),
-    )
-    dismiss_confidence = forms.FloatField(
-        required=False,
-        min_value=0,
-        max_value=1,
-        label="Dismiss automatically below confidence",
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-    )
+    confirm_confidence = _share_field("Confirm automatically at confidence ≥", "0.01")
+    confirm_share = _share_field("…if at least this share of the upload is copied", "0.05")
+    dismiss_confidence = _share_field("Dismiss automatically below confidence", "0.01")
     reason = forms.CharField(required=False, max_length=500)

@@ -9,6 +9,7 @@ from jobs.models import Job, JobStatus
 from jobs.sweeper import _claimable_per_pipeline
 from jobs.tasks import process_next_job
 from libraries.models import IndexSegment, Media
+from tests import audio_clips
 from tests.media import PHOTOS
 
 
@@ -209,3 +210,39 @@ def test_two_jobs_of_one_group_saving_one_key_are_stored_apart(library, settings
     assert outcomes == [(JobStatus.FAIL, "ResourceAlreadyExists.PrimaryKey"), (JobStatus.SUCCESS, "")]
     saved_by = Job.objects.get(primary_key="balloons", status=JobStatus.SUCCESS)
     assert Media.objects.get(library=library, primary_key="balloons").saved_by_job_id == saved_by.id
+
+
+def _queued_songs(library, settings, count: int, batch_id, first: int = 0) -> None:
+    folder = settings.IMPORT_ROOT / "songs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(first, first + count):
+        shutil.copy(audio_clips.source("sugar-plum"), folder / f"{number}.ogg")
+        services.submit_job(
+            library=library,
+            primary_key=f"song-{number}",
+            media_type="audio",
+            save_type="onlysave",
+            path=f"songs/{number}.ogg",
+            batch_id=batch_id,
+            wake=False,
+        )
+
+
+def test_a_groups_jobs_write_no_progress_while_decoding_but_a_lone_job_does(library, settings, monkeypatch):
+    # Each progress report is a write that waits for the other workers' stores; a group's jobs keep
+    # their lease by the lease thread alone. A lone job still shows how far its decode got.
+    library.media_type = "audio"
+    library.save(update_fields=["media_type"])
+    reports = []
+    real_heartbeat = services.heartbeat
+    monkeypatch.setattr(
+        services, "heartbeat", lambda job, progress: reports.append(progress) or real_heartbeat(job, progress)
+    )
+    _queued_songs(library, settings, 2, uuid.uuid4())
+    process_next_job()  # one group: the first job and half of what was queued after it
+    assert Job.objects.filter(status=JobStatus.SUCCESS).count() == 2
+    assert 10 not in reports
+    _queued_songs(library, settings, 1, None, first=2)  # not an import's: runs alone
+    process_next_job()
+    assert Job.objects.filter(status=JobStatus.SUCCESS).count() == 3
+    assert reports.count(10) == 2  # a 90-second song: after 30 and 60 seconds (engine/decode.py)

@@ -286,7 +286,9 @@ Q_CLUSTER = {
     "max_attempts": JOB_MAX_ATTEMPTS,
     "ack_failures": True,
     "catch_up": False,
-    "poll": 0.5,
+    # How long an idle ORM-broker worker waits before looking again: the delay of the first job after
+    # a quiet spell (an empty poll is one read).
+    "poll": 0.2,
     "save_limit": 1000,
     "label": "Background tasks",
     # Pipelines are django-q2 queues: `Q_CLUSTER_NAME=<pipeline> manage.py qcluster` serves one.

@@ -103,6 +103,9 @@ class Job(models.Model):
     saved_media = models.ForeignKey(
         "libraries.Media", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The input's SHA-256, for jobs that search: the same file uploaded again makes the same pairs
+    # with library items, which moderators decide once (jobs/pairs.py).
+    input_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     # Facts about the query learnt while decoding (duration, width, characters...).
     input_meta = models.JSONField(default=dict, blank=True)
     # What could not be used of the input (damaged packets skipped, a sound track that does not decode).
@@ -159,6 +162,13 @@ class Match(models.Model):
     # Matched stretches per track ("video", "audio", "text": see the engine's registry), each
     # {start, end, library_start, library_end, similarity} (+ query_text, library_text for text).
     segments = models.JSONField(default=dict, blank=True)
+    # The share of the upload copied (jobs/coverage.py; a picture is copied whole): the queue's filter.
+    query_coverage = models.FloatField(null=True, blank=True)
+    # The earliest match of the same pair (the same upload content and library item): this one
+    # follows its decisions and is not queued on its own (jobs/pairs.py).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
 
     review_status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True

@@ -21,6 +21,7 @@ from jobs.inputs import InputError, download, resolve_import_path
 from jobs.models import InputType, Job, SaveType
 from jobs.storing import Prepared, store
 from libraries.indexing.manifest import current_generation
+from libraries.services import sha256_of
 
 
 def run_job(job: Job) -> None:
@@ -74,7 +75,8 @@ def _prepare(job: Job, workdir: Path, *, alone: bool) -> Prepared | None:
     found = searching.search_library(library, extraction.fingerprints, media_input.text)
     if alone and not services.heartbeat(job, 80):
         return None
-    return Prepared(job, media_input, source_path, extraction, found, searched_at)
+    content = sha256_of(media_input.path, media_input.text)  # the same upload again: jobs/pairs.py
+    return Prepared(job, media_input, source_path, extraction, found, searched_at, content)
 
 
 def _materialise(job: Job, workdir: Path) -> tuple[MediaInput, Path | None]:

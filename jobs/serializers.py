@@ -107,7 +107,15 @@ class MatchDetailSerializer(MatchSerializer):
     reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta(MatchSerializer.Meta):
-        fields = [*MatchSerializer.Meta.fields, "job", "reviewed_by", "reviewed_at", "review_note"]
+        fields = [
+            *MatchSerializer.Meta.fields,
+            "job",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+            "query_coverage",
+            "duplicate_of",
+        ]
 
 
 class CallbackAttemptSerializer(serializers.Serializer):

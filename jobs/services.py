@@ -520,7 +520,13 @@ def announce_finished(job_ids: list) -> None:
 
 
 def finish_job(
-    job: Job, *, saved_media: Media | None, input_meta: dict, notes: list[str] = (), announce: bool = True
+    job: Job,
+    *,
+    saved_media: Media | None,
+    input_meta: dict,
+    notes: list[str] = (),
+    input_sha256: str = "",
+    announce: bool = True,
 ) -> bool:
     """Record a job's success. `announce=False` leaves announce_finished to the caller (for jobs that
     end together)."""
@@ -531,6 +537,7 @@ def finish_job(
         saved_media=saved_media,
         input_meta=input_meta,
         notes=list(notes),
+        input_sha256=input_sha256,
         finished_at=timezone.now(),
     )
     if done and announce:

@@ -18,7 +18,8 @@ from core.rows import update_each
 from engine import registry
 from engine.base import Fingerprint, MediaInput
 from engine.extract import Extraction
-from jobs import searching, services
+from jobs import pairs, searching, services
+from jobs.coverage import coverage_of
 from jobs.failures import failures_handled
 from jobs.models import Job, JobStatus, Match, SaveType
 from jobs.searching import GroupIndex
@@ -39,6 +40,7 @@ class Prepared:
     extraction: Extraction
     found: list[Match]
     searched_at: int | None
+    input_sha256: str = ""  # for jobs that search (jobs/pairs.py)
 
 
 class _Apart(Exception):
@@ -127,7 +129,7 @@ def _store_one(
     """Store one job's result; returns the item it saved with its stored fingerprints, if it saved."""
     job, extraction = one.job, one.extraction
     found = _settled(library, locked_at, one, group)
-    _write_matches([(job, found)])
+    _write_matches([(one, found)])
     saved = None
     if _should_save(one, found, library):
         stored = [registry.storable(fp) for fp in extraction.fingerprints]
@@ -153,6 +155,7 @@ def _store_one(
         saved_media=saved[0] if saved else None,
         input_meta=extraction.meta,
         notes=extraction.notes,
+        input_sha256=one.input_sha256,
         announce=False,
     )
     return saved
@@ -177,7 +180,7 @@ def _store_together(kept: list[Prepared], library: Library, locked_at: int, grou
             ending.append((one, found, entry))
     entries = [entry for _, _, entry in ending if entry is not None]
     save_media_together(entries)
-    _write_matches([(one.job, found) for one, found, _ in ending])
+    _write_matches([(one, found) for one, found, _ in ending])
     _finish_together([(one, entry[0] if entry else None) for one, _, entry in ending])
     return [(media, item.fingerprints) for media, item in entries], [one.job.id for one, _, _ in ending]
 
@@ -211,22 +214,39 @@ def _finish_together(ending: list[tuple[Prepared, Media | None]]) -> None:
         job.status, job.progress, job.finished_at = JobStatus.SUCCESS, 100, now
         job.saved, job.saved_media = media is not None, media
         job.input_meta, job.notes = one.extraction.meta, list(one.extraction.notes)
+        job.input_sha256 = one.input_sha256
         jobs.append(job)
-    update_each(jobs, ["status", "progress", "finished_at", "saved", "saved_media", "input_meta", "notes"])
+    fields = [
+        "status",
+        "progress",
+        "finished_at",
+        "saved",
+        "saved_media",
+        "input_meta",
+        "notes",
+        "input_sha256",
+    ]
+    update_each(jobs, fields)
 
 
-def _write_matches(answers: list[tuple[Job, list[Match]]]) -> None:
-    """The jobs' matches; a job's earlier attempt wrote none (they are written with its end), unless
-    it ended and was run again."""
-    retried = [job.id for job, _ in answers if job.attempts > 1]
+def _write_matches(answers: list[tuple[Prepared, list[Match]]]) -> None:
+    """The jobs' matches, with how much of the upload each covers and the earlier match of its pair;
+    a job's earlier attempt wrote none (they are written with its end), unless it ended and was run
+    again."""
+    retried = [one.job.id for one, _ in answers if one.job.attempts > 1]
     if retried:
         Match.objects.filter(job_id__in=retried).delete()
-    matches = []
-    for job, found in answers:
+    matches, taken = [], []
+    for one, found in answers:
+        one.job.input_sha256 = one.input_sha256
         for match in found:
-            match.job = job
+            match.job = one.job
+            match.query_coverage = coverage_of(match.segments, one.extraction.meta, match.media).copied_share
             matches.append(match)
+        if found:
+            taken += pairs.join_earlier_pairs(one.job, found)
     Match.objects.bulk_create(matches)
+    pairs.log_taken_decisions(taken)
 
 
 def _should_save(one: Prepared, found: list[Match], library: Library) -> bool:

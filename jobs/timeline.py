@@ -32,6 +32,17 @@ class Bar:
         return similarity_colour(self.similarity)
 
     @property
+    def frame_times(self) -> list[tuple[float, float]]:
+        """Four moments along the segment, on each side (the middles of its quarters): its frame strip."""
+        return [
+            (
+                self.start + (self.end - self.start) * (2 * k + 1) / 8,
+                self.library_start + (self.library_end - self.library_start) * (2 * k + 1) / 8,
+            )
+            for k in range(4)
+        ]
+
+    @property
     def label(self) -> str:
         return (
             f"Segment {self.number} ({self.track.label.lower()}): "

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from jobs.models import Match
@@ -25,15 +25,17 @@ def live_claim(match: Match) -> Claim | None:
     return Claim.objects.select_related("user").filter(match=match, expires_at__gt=timezone.now()).first()
 
 
-def claim_next(*, user, scope: Scope, view: View) -> Match | None:
-    """Release the user's claims, then claim the first match of the view that nobody else holds;
-    matches the user skipped come after all the others."""
+def claim_next(*, user, scope: Scope, view: View, upload=None) -> Match | None:
+    """Release the user's claims, then claim the first match of the view that nobody else holds:
+    first the rest of `upload` (the job whose match was just decided: an upload's card is reviewed
+    through), then the view's order; matches the user skipped come after all the others."""
     release_all(user)
     now = timezone.now()
     free = matches_in_view(scope=scope, view=view).exclude(claim__expires_at__gt=now)
-    ordered = free.annotate(skipped=Exists(Skip.objects.filter(user=user, match=OuterRef("pk")))).order_by(
-        "skipped", "-global_similarity", "id"
-    )
+    ordered = free.annotate(
+        skipped=Exists(Skip.objects.filter(user=user, match=OuterRef("pk"))),
+        elsewhere=Case(When(job_id=getattr(upload, "id", None), then=Value(0)), default=Value(1)),
+    ).order_by("skipped", "elsewhere", "-global_similarity", "id")
     for match in ordered[:CLAIM_TRIES]:
         if _take(match, user):
             return match

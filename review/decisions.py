@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from rest_framework import status
 
@@ -156,6 +156,7 @@ def decide_automatically(
             review_version=locked.review_version + 1,
         )
         Claim.objects.filter(match=locked).delete()
+        _carry_to_pair(locked, event)
     return event
 
 
@@ -209,8 +210,40 @@ def _record(
             review_version=locked.review_version + 1,
         )
         Claim.objects.filter(match=locked).delete()
+        _carry_to_pair(locked, event)
     match.refresh_from_db()
     return event
+
+
+def _carry_to_pair(root: Match, event: ReviewEvent) -> int:
+    """The later matches of the root's pair (jobs/pairs.py) that stood where it stood follow its
+    decision, each logged; returns how many."""
+    followers = list(
+        Match.objects.select_for_update().filter(duplicate_of=root, review_status=event.previous)
+    )
+    decided = event.decision != ReviewStatus.PENDING
+    note = f"with match {root.id} (the same upload and library item)" + (
+        f": {event.note}" if event.note else ""
+    )
+    ReviewEvent.objects.bulk_create(
+        ReviewEvent(
+            match=follower,
+            user=event.user,
+            username=event.username,
+            decision=event.decision,
+            previous=event.previous,
+            note=note,
+            version_after=follower.review_version + 1,
+        )
+        for follower in followers
+    )
+    return Match.objects.filter(id__in=[follower.id for follower in followers]).update(
+        review_status=event.decision,
+        reviewed_by=event.user if decided else None,
+        reviewed_at=timezone.now() if decided else None,
+        review_note=note,
+        review_version=F("review_version") + 1,
+    )
 
 
 def _stale(match: Match) -> ApiError:

@@ -28,6 +28,13 @@ class ViewForm(ScopedLibraries, forms.Form):
         label="Similarity at least",
         widget=forms.NumberInput(attrs={"step": "0.05", "placeholder": "0.0"}),
     )
+    min_coverage = forms.FloatField(
+        required=False,
+        min_value=0,
+        max_value=1,
+        label="Upload copied ≥",
+        widget=forms.NumberInput(attrs={"step": "0.05", "placeholder": "0.0"}),
+    )
     status = forms.ChoiceField(
         choices=[(s, ReviewStatus(s).label) for s in QUEUE_STATUSES], required=False, label="Status"
     )
@@ -50,10 +57,11 @@ class ViewForm(ScopedLibraries, forms.Form):
         super().__init__(data, *args, **kwargs)
 
     def view(self) -> View:
-        """The view the form describes (the whole pending queue when it is not valid)."""
-        if not self.is_valid():
-            return View()
-        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        """The view the form describes: its valid filters (a garbled one is left out and reported
+        by the form's errors, not the whole view)."""
+        self.is_valid()
+        valid = getattr(self, "cleaned_data", {})  # an unbound form (no parameters) has none
+        data = {name: value for name, value in valid.items() if value not in (None, "")}
         return View(**data)
 
 
@@ -77,7 +85,9 @@ class BulkForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Any ids are accepted here; the view's own filter (and the scope) decides which exist.
-        self.fields["ids"].choices = [(value, value) for value in self.data.getlist("ids") if value.isdigit()]
+        self.fields["ids"].choices = [
+            (value, value) for value in self.data.getlist("ids") if value.isdigit() and int(value) < 2**63
+        ]
 
 
 class AuditFilterForm(ScopedLibraries, forms.Form):

@@ -21,11 +21,15 @@ from jobs.selectors import job_source, query_text
 from jobs.timeline import bars, highlight
 from libraries.access import request_scope
 from libraries.selectors import get_library, libraries
-from review import calibration, claims, decisions, exclusions, policies, throughput
+from review import calibration, claims, decisions, exclusions, policies, saved_views, throughput
 from review.forms import AuditFilterForm, BulkForm, DecisionForm, PolicyForm, ViewForm
 from review.models import Escalation, PolicyChange
-from review.queue import QUEUE_STATUSES, View, matches_in_view
+from review.queue import QUEUE_STATUSES, View, cards, matches_in_view, uploads_in_view
 from review.scores import explain
+from review.word_diff import word_diff
+
+# The queue shows uploads as cards, each with its matches in the view.
+UPLOADS_PER_PAGE = 25
 
 
 def _match(request, match_id) -> Match:
@@ -49,9 +53,10 @@ def _to_match(match: Match, view: View, **extra) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("match-page", args=[match.id]) + (f"?{query}" if query else ""))
 
 
-def _to_next(request, view: View, **extra) -> HttpResponseRedirect:
-    """Claim the next match of the view and go to it; to the queue when the view has none free."""
-    following = claims.claim_next(user=request.user, scope=request_scope(request), view=view)
+def _to_next(request, view: View, upload: Job | None = None, **extra) -> HttpResponseRedirect:
+    """Claim the next match of the view (the rest of `upload` first) and go to it; to the queue when
+    the view has none free."""
+    following = claims.claim_next(user=request.user, scope=request_scope(request), view=view, upload=upload)
     if following is not None:
         return _to_match(following, view, **extra)
     query = "&".join(part for part in [view.as_query(), *(f"{k}={v}" for k, v in extra.items())] if part)
@@ -64,18 +69,48 @@ def review_queue(request):
     scope = request_scope(request)
     form = ViewForm(request.GET or None, libraries=libraries(scope))
     view = form.view()
-    matches = matches_in_view(scope=scope, view=view)
-    page = paginate(request, matches)
+    uploads = uploads_in_view(scope=scope, view=view)
+    page = paginate(request, uploads, per_page=UPLOADS_PER_PAGE)
     context = {
         "form": form,
         "page": page,
-        "rows": [(match, explain(match)) for match in page],
+        "cards": [
+            (card, [(match, explain(match), card.followers.get(match.id, 0)) for match in card.matches])
+            for card in cards(page, scope=scope, view=view)
+        ],
         "query": query_without_page(request),
         "view_query": view.as_query(),
-        "total": matches.count(),
+        "total": matches_in_view(scope=scope, view=view).count(),
+        "uploads": page.paginator.count,
         "recorded": _recorded(request),
+        "saved_views": saved_views.counted(
+            user=request.user, scope=scope, parse=lambda query: _view(request, QueryDict(query))
+        ),
     }
     return render(request, "review/queue.html", context)
+
+
+@role_required(Role.VIEWER)
+@require_POST
+def saved_view_create(request):
+    """Save the posted view (the queue's current filters) under a name."""
+    view = _posted_view(request)
+    try:
+        saved = saved_views.save_view(user=request.user, name=request.POST.get("name", ""), view=view)
+        messages.success(request, f"Saved this view as “{saved.name}”.")
+    except ApiError as exc:
+        messages.error(request, f"The view was not saved. {exc.message}")
+    return HttpResponseRedirect(
+        reverse("review-queue-page") + (f"?{view.as_query()}" if view.as_query() else "")
+    )
+
+
+@role_required(Role.VIEWER)
+@require_POST
+def saved_view_delete(request, view_id):
+    if saved_views.delete_view(user=request.user, view_id=view_id):
+        messages.success(request, "The saved view was deleted.")
+    return HttpResponseRedirect(reverse("review-queue-page"))
 
 
 @role_required(Role.MODERATOR)
@@ -144,7 +179,10 @@ def _passages(match, job: Job, item) -> dict:
     return {
         "query_pieces": highlight(query_text(job), q_spans),
         "library_pieces": highlight(item.text if item else "", l_spans),
-        "text_segments": [{"number": n, **s} for n, s in enumerate(passages, start=1)],
+        "text_segments": [
+            {"number": n, **s, "diff": word_diff(s.get("library_text", ""), s.get("query_text", ""))}
+            for n, s in enumerate(passages, start=1)
+        ],
     }
 
 
@@ -166,7 +204,7 @@ def match_decide(request, match_id):
     except ApiError as exc:  # claimed by someone else, or decided since the page was loaded
         messages.error(request, f"Nothing was recorded. {exc.message}")
         return _to_match(match, view)
-    return _to_next(request, view, recorded=event.id)
+    return _to_next(request, view, upload=match.job, recorded=event.id)
 
 
 @role_required(Role.MODERATOR)

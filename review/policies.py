@@ -75,7 +75,7 @@ def _camel(name: str) -> str:
 def route(score: Score, policy: Policy) -> str | None:
     """The decision the policy takes for a match of this score, or None (a moderator decides)."""
     if policy.confirm_confidence is not None and score.confidence >= policy.confirm_confidence:
-        share = score.query_share if score.unit else 1.0  # a picture is copied whole
+        share = score.copied_share
         if share is not None and share >= policy.confirm_share:
             return ReviewStatus.CONFIRMED
     if policy.dismiss_confidence is not None and score.confidence < policy.dismiss_confidence:
@@ -88,9 +88,10 @@ def apply_policies(job_ids: list) -> int:
     were decided. Bulk imports' matches are not moderated (they go to the import's report)."""
     decided = 0
     jobs = Job.objects.filter(id__in=job_ids, batch_id__isnull=True)
-    matches = Match.objects.filter(job__in=jobs, review_status=ReviewStatus.PENDING).select_related(
-        "job", "media", "library"
-    )
+    # A later match of a pair follows its earlier match (jobs/pairs.py), not the policy.
+    matches = Match.objects.filter(
+        job__in=jobs, review_status=ReviewStatus.PENDING, duplicate_of__isnull=True
+    ).select_related("job", "media", "library")
     policies = {
         policy.library_id: policy for policy in Policy.objects.filter(library__in=jobs.values("library"))
     }

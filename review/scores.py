@@ -8,10 +8,11 @@ copied stretches (their similarity, weighted by length), and what their geometry
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from core.display import similarity_band
 from engine import registry
+from jobs.coverage import Coverage, coverage_of
 from jobs.models import Match
 
 # Stretches shorter than this say little about speed; ratios this close to 1 are not a speed change.
@@ -19,23 +20,12 @@ SPEED_MIN_SECONDS = 2.0
 SPEED_TOLERANCE = 0.03
 
 
-@dataclass
-class Score:
-    unit: str  # "seconds", "characters", or "" (a picture matches whole)
-    confidence: float
-    query_covered: float | None = None
-    query_length: float | None = None
-    reference_covered: float | None = None
-    reference_length: float | None = None
+@dataclass(frozen=True)
+class Score(Coverage):
+    """A match's coverage of each side (jobs/coverage.py), how sure the engine is, what it changed."""
+
+    confidence: float = 0.0
     changes: list[str] = field(default_factory=list)
-
-    @property
-    def query_share(self) -> float | None:
-        return _share(self.query_covered, self.query_length)
-
-    @property
-    def reference_share(self) -> float | None:
-        return _share(self.reference_covered, self.reference_length)
 
     @property
     def confidence_band(self) -> str:
@@ -76,46 +66,22 @@ def _amount(value: float | None, unit: str) -> str:
     return f"{value:.1f} s" if unit == "seconds" else f"{int(value):,} characters"
 
 
-def _share(covered: float | None, length: float | None) -> float | None:
-    if covered is None or not length:
-        return None
-    return min(1.0, covered / length)
-
-
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
 def explain(match: Match) -> Score:
     """The match's score, from its segments and the lengths of both files (what is known of them)."""
+    coverage = coverage_of(match.segments, match.job.input_meta, match.media)
+    if not coverage.unit:  # a picture: the engine's similarity is its confidence
+        return Score(**asdict(coverage), confidence=float(match.global_similarity))
     units = {track.name: track.unit for track in registry.tracks()}
-    rows = [
-        (units[name], segment)
-        for name, segments in match.segments.items()
-        if name in units
-        for segment in segments
-    ]
-    if not rows:  # a picture: the engine's similarity is its confidence; it covers the whole picture
-        return Score(unit="", confidence=float(match.global_similarity))
-    unit = rows[0][0]
-    segments = [segment for _, segment in rows]
-    query_length, reference_length = _lengths(match, unit)
+    segments = [row for name, track in match.segments.items() if name in units for row in track]
     return Score(
-        unit=unit,
+        **asdict(coverage),
         confidence=_weighted_similarity(segments),
-        query_covered=_union([(s["start"], s["end"]) for s in segments]),
-        query_length=query_length,
-        reference_covered=_union([(s["library_start"], s["library_end"]) for s in segments]),
-        reference_length=reference_length,
-        changes=_speed(segments) if unit == "seconds" else [],
+        changes=_speed(segments) if coverage.unit == "seconds" else [],
     )
-
-
-def _lengths(match: Match, unit: str) -> tuple[float | None, float | None]:
-    job, item = match.job, match.media
-    if unit == "seconds":
-        return job.input_meta.get("duration"), item.duration if item else None
-    return job.input_meta.get("characters"), (item.characters or len(item.text)) if item else None
 
 
 def _weighted_similarity(segments: list[dict]) -> float:
@@ -123,19 +89,6 @@ def _weighted_similarity(segments: list[dict]) -> float:
     if sum(weights) <= 0:
         return max(s["similarity"] for s in segments)
     return sum(w * s["similarity"] for w, s in zip(weights, segments, strict=True)) / sum(weights)
-
-
-def _union(spans: list[tuple[float, float]]) -> float:
-    """The length covered by the spans, overlaps counted once (picture and sound of one stretch)."""
-    covered, reach = 0.0, None
-    for start, end in sorted(spans):
-        if reach is None or start > reach:
-            covered += max(0.0, end - start)
-            reach = end
-        elif end > reach:
-            covered += end - reach
-            reach = end
-    return covered
 
 
 def _speed(segments: list[dict]) -> list[str]:

@@ -19,6 +19,9 @@ class ViewSerializer(serializers.Serializer):
     library = serializers.CharField(required=False, max_length=64)
     kind = serializers.ChoiceField(choices=MediaKind.choices, required=False)
     min_similarity = serializers.FloatField(required=False, min_value=0, max_value=1)
+    min_coverage = serializers.FloatField(
+        required=False, min_value=0, max_value=1, help_text="The share of the upload copied (a picture: 1)."
+    )
     status = serializers.ChoiceField(choices=QUEUE_STATUS_CHOICES, required=False)
     uploader = serializers.CharField(required=False, max_length=150)
     min_age_hours = serializers.IntegerField(required=False, min_value=0, max_value=24 * 365)
@@ -62,7 +65,10 @@ class BulkSerializer(ViewSerializer):
 
     decision = serializers.ChoiceField(choices=["confirmed", "dismissed", "escalated"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=2000)
+    # (Match ids are 64-bit: a larger number is no id, and no database could compare it.)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=2000
+    )
     expected = serializers.IntegerField(
         required=False,
         min_value=0,

@@ -121,7 +121,8 @@
     } else if ((event.key === "j" || event.key === "k") && segments.length) {
       var index = current ? segments.findIndex(function (r) { return r.dataset.seg === current.n; }) : -1;
       index = event.key === "j" ? Math.min(segments.length - 1, index + 1) : Math.max(0, index - 1);
-      go(read(segments[index]));
+      if (kind === "text") showPassage(segments[index].dataset.seg);
+      else go(read(segments[index]));
     }
   });
 
@@ -186,17 +187,23 @@
     });
   }
 
-  // Text: clicking a passage on one side brings its twin into view on the other.
+  // Text: a passage chosen (clicked on either side or in the table, or with j/k) is marked and
+  // scrolled into view in both panes (the panes scroll, not the page).
+  function showPassage(n) {
+    current = { n: n };
+    document.querySelectorAll("[data-seg]").forEach(function (el) {
+      el.classList.toggle("selected", el.dataset.seg === n);
+    });
+    [["query-text", "q-seg-"], ["library-text", "m-seg-"]].forEach(function (pair) {
+      var pane = document.getElementById(pair[0]), mark = document.getElementById(pair[1] + n);
+      if (pane && mark) pane.scrollTop = Math.max(0, mark.offsetTop - pane.offsetTop - 24);
+    });
+    if (selectedText) selectedText.textContent = "Passage " + n + " selected";
+  }
   if (kind === "text") {
     review.addEventListener("click", function (event) {
       var mark = event.target.closest("mark[data-seg], .seg-row");
-      if (!mark) return;
-      var n = mark.dataset.seg;
-      document.querySelectorAll("mark.selected").forEach(function (m) { m.classList.remove("selected"); });
-      ["q-seg-", "m-seg-"].forEach(function (prefix) {
-        var twin = document.getElementById(prefix + n);
-        if (twin) { twin.classList.add("selected"); twin.scrollIntoView({ block: "nearest" }); }
-      });
+      if (mark) showPassage(mark.dataset.seg);
     });
   }
 
@@ -214,10 +221,5 @@
       }, { once: true });
     });
   }
-  if (kind === "text") {
-    [["query-text", "q-seg-1"], ["library-text", "m-seg-1"]].forEach(function (pair) {
-      var pane = document.getElementById(pair[0]), mark = document.getElementById(pair[1]);
-      if (pane && mark) pane.scrollTop = Math.max(0, mark.offsetTop - pane.offsetTop - 24);
-    });
-  }
+  if (kind === "text" && segments.length) showPassage(segments[0].dataset.seg);
 })();

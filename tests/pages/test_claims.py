@@ -242,6 +242,13 @@ def test_a_bulk_decision_on_ticked_matches_and_through_the_api(make_match, as_ro
     # Ids no longer in the view (a was decided) make the count differ: refused with a code.
     again = api.post("/api/v1/review/bulk/", {"decision": "dismissed", "ids": [a.id]}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "Review.Stale"
+    # An id no database can hold is a 400 with a code, on the API and on the page.
+    huge = api.post("/api/v1/review/bulk/", {"decision": "dismissed", "ids": [2**70]}, format="json")
+    assert huge.status_code == 400 and huge.json()["code"].startswith("InvalidParameter")
+    page = as_role("moderator").post(
+        "/review/bulk/", {"decision": "dismissed", "scope": "selected", "ids": [str(2**70)]}, follow=True
+    )
+    assert "Nothing was recorded" in page.content.decode()
 
 
 def test_the_review_page_lists_the_uploads_other_matches(make_match, as_role):

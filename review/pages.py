@@ -176,14 +176,24 @@ def _passages(match, job: Job, item) -> dict:
     l_spans = [
         (n, s["library_start"], s["library_end"], s["similarity"]) for n, s in enumerate(passages, start=1)
     ]
+    query, library = query_text(job), item.text if item else ""
     return {
-        "query_pieces": highlight(query_text(job), q_spans),
-        "library_pieces": highlight(item.text if item else "", l_spans),
+        "query_pieces": highlight(query, q_spans),
+        "library_pieces": highlight(library, l_spans),
         "text_segments": [
-            {"number": n, **s, "diff": word_diff(s.get("library_text", ""), s.get("query_text", ""))}
+            {"number": n, **s, "diff": _passage_diff(s, query, library)}
             for n, s in enumerate(passages, start=1)
         ],
     }
+
+
+def _passage_diff(passage: dict, query: str, library: str):
+    """The passage's changed words, from both whole texts (the match stores only their first
+    characters); without the library item, from what the match stored."""
+    if not library:
+        return word_diff(passage.get("library_text", ""), passage.get("query_text", ""))
+    start, end = int(passage["start"]), int(passage["end"])
+    return word_diff(library[int(passage["library_start"]) : int(passage["library_end"])], query[start:end])
 
 
 @role_required(Role.MODERATOR)

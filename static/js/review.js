@@ -222,4 +222,11 @@
     });
   }
   if (kind === "text" && segments.length) showPassage(segments[0].dataset.seg);
+  // A passage's word diff opens at its first change (the box scrolls, not the page).
+  document.querySelectorAll("details[id^=diff-]").forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      var box = details.querySelector(".diff"), change = details.querySelector(".diff del, .diff ins");
+      if (details.open && box && change) box.scrollTop = Math.max(0, change.offsetTop - box.offsetTop - 40);
+    });
+  });
 })();

@@ -92,6 +92,8 @@ class Hit:
     segments: dict[str, list[Segment]] = field(default_factory=dict)
     # Raw distance behind the similarity, e.g. Hamming bits for image hashes.
     distance: float | None = None
+    # The edit the evidence shows, where the engine can tell ("mirrored", "rotated 12°", a crop).
+    changes: list[str] = field(default_factory=list)
 
 
 class Index(ABC):

@@ -162,6 +162,8 @@ class Match(models.Model):
     # Matched stretches per track ("video", "audio", "text": see the engine's registry), each
     # {start, end, library_start, library_end, similarity} (+ query_text, library_text for text).
     segments = models.JSONField(default=dict, blank=True)
+    # The edit the engine saw, in words ("mirrored", "rotated 12°", a crop): engine.base.Hit.changes.
+    changes = models.JSONField(default=list, blank=True)
     # The share of the upload copied (jobs/coverage.py; a picture is copied whole): the queue's filter.
     query_coverage = models.FloatField(null=True, blank=True)
     # The earliest match of the same pair (the same upload content and library item): this one

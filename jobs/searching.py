@@ -27,8 +27,9 @@ def search_library(
         fingerprinter = registry.named(fingerprint.fingerprinter)
         index = library_index(library, fingerprinter) if within is None else within.index(fingerprinter)
         for hit in index.search(fingerprint, MATCH_LIMIT):
-            current = merged.setdefault(hit.key, {"similarity": 0.0, "segments": {}})
+            current = merged.setdefault(hit.key, {"similarity": 0.0, "segments": {}, "changes": []})
             current["similarity"] = max(current["similarity"], hit.similarity)
+            current["changes"] += [change for change in hit.changes if change not in current["changes"]]
             for track, segments in hit.segments.items():
                 current["segments"].setdefault(track, []).extend(segments)
     items = within.media if within is not None else Media.objects.in_bulk(list(merged))
@@ -53,6 +54,7 @@ def search_library(
                 primary_key=item.primary_key,
                 global_similarity=round(result["similarity"], 4),
                 segments=segments,
+                changes=result["changes"],
             )
         )
     found.sort(key=lambda match: -match.global_similarity)

@@ -115,6 +115,7 @@ class MatchDetailSerializer(MatchSerializer):
             "review_note",
             "query_coverage",
             "duplicate_of",
+            "changes",
         ]
 
 

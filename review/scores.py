@@ -74,13 +74,15 @@ def explain(match: Match) -> Score:
     """The match's score, from its segments and the lengths of both files (what is known of them)."""
     coverage = coverage_of(match.segments, match.job.input_meta, match.media)
     if not coverage.unit:  # a picture: the engine's similarity is its confidence
-        return Score(**asdict(coverage), confidence=float(match.global_similarity))
+        return Score(
+            **asdict(coverage), confidence=float(match.global_similarity), changes=list(match.changes)
+        )
     units = {track.name: track.unit for track in registry.tracks()}
     segments = [row for name, track in match.segments.items() if name in units for row in track]
     return Score(
         **asdict(coverage),
         confidence=_weighted_similarity(segments),
-        changes=_speed(segments) if coverage.unit == "seconds" else [],
+        changes=[*match.changes, *(_speed(segments) if coverage.unit == "seconds" else [])],
     )
 
 

@@ -211,11 +211,12 @@ class ImageIndex(Index):
         arrays = self._current()
         query = unpack_arrays(fingerprint)
         found: dict[int, Hit] = {}
-        for code in (query["hash"], query["hash_mirrored"]):
+        for code, mirrored in ((query["hash"], False), (query["hash_mirrored"], True)):
             for item, bits in self._global_matches(arrays, code):
                 if item not in found or bits < found[item].distance:
-                    found[item] = Hit(item, 1.0 - bits / 128.0, distance=float(bits))
-        for item, inliers, query_points in self._local_matches(arrays, query):
+                    changes = ["mirrored"] if mirrored else []
+                    found[item] = Hit(item, 1.0 - bits / 128.0, distance=float(bits), changes=changes)
+        for item, inliers, query_points, changes in self._local_matches(arrays, query):
             library_points = int(arrays["keypoint_counts"][item])
             # Share of keypoints that agree: about the share of the picture copied. Only the global
             # hash may say 1.0 (the same picture); local evidence stops just below.
@@ -224,7 +225,7 @@ class ImageIndex(Index):
                 continue
             current = found.get(item)
             if current is None or similarity > current.similarity:
-                found[item] = Hit(item, similarity, distance=float(-inliers))
+                found[item] = Hit(item, similarity, distance=float(-inliers), changes=changes)
         matches = sorted(found.values(), key=lambda match: -match.similarity)[:limit]
         for match in matches:
             match.similarity = round(float(match.similarity), 4)
@@ -321,9 +322,9 @@ class ImageIndex(Index):
         rarest = rarest[ends[rarest] > starts[rarest]]
         return starts[rarest], ends[rarest]
 
-    def _local_matches(self, arrays, query: dict[str, np.ndarray]) -> list[tuple[int, int, int]]:
-        """(item, inliers, query keypoints) of the verified candidates: the VERIFY_CANDIDATES best
-        scored of both orientations of the query together."""
+    def _local_matches(self, arrays, query: dict[str, np.ndarray]) -> list[tuple[int, int, int, list[str]]]:
+        """(item, inliers, query keypoints, changes seen) of the verified candidates: the
+        VERIFY_CANDIDATES best scored of both orientations of the query together."""
         ranked = []
         for suffix in ("", "_mirrored"):
             q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
@@ -335,20 +336,21 @@ class ImageIndex(Index):
             start = int(arrays["keypoint_starts"][item])
             stop = start + int(arrays["keypoint_counts"][item])
             q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
-            inliers = verify(
+            inliers, transform = verify(
                 q_points, q_desc, arrays["points"][start:stop], arrays["descriptors"][start:stop]
             )
             if inliers >= self.MIN_INLIERS:
-                results.append((item, inliers, len(q_desc)))
+                results.append((item, inliers, len(q_desc), edits_seen(transform, mirrored=bool(suffix))))
         return results
 
 
-def verify(q_points, q_desc, l_points, l_desc) -> int:
-    """Keypoint pairs that pass Lowe's ratio test and agree on one similarity transform; a transform
-    shrinking or growing the picture more than MAX_SCALE times is none (it may bring many query
-    points onto one library point that many of them were paired with)."""
+def verify(q_points, q_desc, l_points, l_desc) -> tuple[int, np.ndarray | None]:
+    """Keypoint pairs that pass Lowe's ratio test and agree on one similarity transform, and that
+    transform (query positions to library positions); a transform shrinking or growing the picture
+    more than MAX_SCALE times is none (it may bring many query points onto one library point that many
+    of them were paired with)."""
     if len(l_desc) < 2 or len(q_desc) < 2:
-        return 0
+        return 0, None
     found = distances(
         np.ascontiguousarray(q_desc).view(np.uint64), np.ascontiguousarray(l_desc).view(np.uint64)
     )
@@ -361,11 +363,37 @@ def verify(q_points, q_desc, l_points, l_desc) -> int:
     good = good[np.argsort(best[good], kind="stable")]
     good = np.sort(good[np.unique(two[good, 0], return_index=True)[1]])
     if len(good) < 6:
-        return 0
+        return 0, None
     src = q_points[good].astype(np.float32)
     dst = np.asarray(l_points)[two[good, 0]].astype(np.float32)
     cv2.setRNGSeed(len(good))  # RANSAC samples at random: same inputs, same answer
     transform, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.01)
     if mask is None or not 1 / MAX_SCALE <= float(np.hypot(*transform[0, :2])) <= MAX_SCALE:
-        return 0
-    return int(mask.sum())
+        return 0, None
+    return int(mask.sum()), transform
+
+
+# A copy's picture is named cropped or inset when its longer side spans a tenth less or more of the
+# library picture's, and rotated from 3 degrees (positions are normalised by the longer side, so a
+# copy resized whole shows neither).
+SPAN_TOLERANCE = 0.1
+ROTATION_MIN_DEGREES = 3.0
+
+
+def edits_seen(transform: np.ndarray | None, *, mirrored: bool) -> list[str]:
+    """The edit a local match's transform shows, in words for the review page."""
+    changes = ["mirrored"] if mirrored else []
+    if transform is None:
+        return changes
+    scale = float(np.hypot(*transform[0, :2]))
+    degrees = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
+    if scale < 1 - SPAN_TOLERANCE:
+        changes.append(f"cropped: the upload spans about {scale:.0%} of the library picture's longer side")
+    elif scale > 1 + SPAN_TOLERANCE:
+        changes.append(
+            f"inset: the library picture spans about {1 / scale:.0%} of the upload's longer side "
+            "(a border, a picture in a picture, a collage)"
+        )
+    if abs(degrees) >= ROTATION_MIN_DEGREES:
+        changes.append(f"rotated {abs(degrees):.0f}°")
+    return changes

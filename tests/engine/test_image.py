@@ -47,6 +47,38 @@ def test_it_gives_an_untouched_copy_full_similarity(index):
     assert matches[0].distance == 0
 
 
+def _rotated(image: np.ndarray, degrees: float) -> np.ndarray:
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(image, turn, (width, height))
+
+
+EDITS_NAMED = {
+    "jpeg25": [],
+    "half": [],  # resized whole: positions are normalised by the longer side, nothing to name
+    "grey": [],
+    "mirror": ["mirrored"],
+    "crop15": ["cropped: the upload spans about 70% of the library picture's longer side"],
+    "border": [
+        "inset: the library picture spans about 83% of the upload's longer side "
+        "(a border, a picture in a picture, a collage)"
+    ],
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS_NAMED))
+@pytest.mark.parametrize("name", media.LIBRARY_PHOTOS)
+def test_it_names_the_edit_its_evidence_shows(index, name, edit):
+    [match] = index.search(fingerprinter.from_array(media.TRANSFORMS[edit](media.photo(name))))
+    assert match.changes == EDITS_NAMED[edit]
+
+
+@pytest.mark.parametrize("name", media.LIBRARY_PHOTOS)
+def test_it_names_a_rotation(index, name):
+    [match] = index.search(fingerprinter.from_array(_rotated(media.photo(name), 15)))
+    assert match.changes == ["rotated 15°"]
+
+
 def test_its_hash_separates_unrelated_photos_widely():
     from engine.image.fingerprinter import dct_hash
     from engine.image.index import hamming

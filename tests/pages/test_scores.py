@@ -6,6 +6,7 @@ import pytest
 from jobs.models import Job, Match
 from libraries.models import Media
 from review.scores import explain
+from tests import media
 
 
 def _match(segments: dict, query_seconds=30.0, reference_seconds=6.0, similarity=0.2) -> Match:
@@ -65,3 +66,27 @@ def test_the_page_and_the_api_show_both_coverages(make_match, as_role, api):
     assert "very high confidence" in page and "low similarity" not in page
     score = api.get(f"/api/v1/matches/{match.id}/").json()["score"]
     assert score["query_share"] == 0.5 and score["reference_covered"] == 10.0 and score["confidence"] == 0.95
+
+
+def test_the_edit_an_image_match_shows_is_named_on_the_page_and_the_api(
+    make_library, submit, as_role, api, tmp_path
+):
+    library = make_library("photos", "image")
+    assert (
+        submit(
+            library, "elephant", save_type="onlysave", file=media.write_image(tmp_path, "elephant.jpg")
+        ).status_code
+        == 201
+    )
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for edit in ("mirror", "crop15"):
+        response = submit(
+            library, f"copy-{edit}", save_type="nosave", file=media.write_image(folder, "elephant.jpg", edit)
+        )
+        assert response.status_code == 201
+    mirrored, cropped = (Match.objects.get(job__primary_key=f"copy-{edit}") for edit in ("mirror", "crop15"))
+    assert mirrored.changes == ["mirrored"]
+    page = as_role("moderator").get(f"/matches/{cropped.id}/").content.decode()
+    assert "cropped: the upload spans about 70% of the library picture&#x27;s longer side" in page
+    assert api.get(f"/api/v1/matches/{mirrored.id}/").json()["changes"] == ["mirrored"]

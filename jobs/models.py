@@ -42,6 +42,7 @@ class ApiStyle(models.TextChoices):
     """Which API a job came through: its callbacks take that API's shape (docs/compat.md)."""
 
     NATIVE = "native", "DNA Portal API"
+    WEB = "web", "DNA Portal web page"  # callbacks as the native API's
     ICE = "ice", "Alibaba Cloud ICE"
     MPS = "mps", "Alibaba Cloud MPS"
     CI = "ci", "Tencent Cloud CI"

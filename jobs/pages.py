@@ -23,7 +23,7 @@ from core.roles import Role, role_required
 from core.serve import ranged_file_response
 from jobs import selectors, services
 from jobs.forms import JobFilterForm, SubmitForm
-from jobs.models import Job
+from jobs.models import ApiStyle, Job
 from libraries.access import request_scope
 from libraries.selectors import libraries
 
@@ -51,6 +51,7 @@ def _submit_all(form: SubmitForm, request) -> list[Job]:
         "save_type": data["save_type"],
         "user": request.user,
         "request_id": getattr(request, "request_id", ""),
+        "api_style": ApiStyle.WEB,
     }
     key = (data.get("primary_key") or "").strip()
     jobs: list[Job] = []

@@ -29,6 +29,32 @@ def test_a_job_page_updates_itself_when_the_job_changes(browser, portal, seeded)
     assert not browser.find_all("#job-progress")  # finished: re-rendered by the server
 
 
+def test_the_jobs_list_follows_its_unfinished_jobs(browser, portal, seeded):
+    body = {
+        "library": seeded["libraries"]["image"],
+        "primary_key": "parked-in-list",
+        "media_type": "image",
+        "save_type": "nosave",
+        "pipeline": "parked",  # its workers are away: the job waits until we act
+    }
+    portal.manage("shell", "-c", "from jobs.pipelines import announce; announce('parked')")
+    status, created = portal.request(
+        "POST", "/api/v1/jobs/", body, files={"file": seeded["queries"]["image"]}
+    )
+    assert status == 201, created
+    browser.sign_in("viewer")
+    browser.open("/jobs/")
+    row = f"tr[data-job='{created['id']}']"
+    assert browser.find(f"{row} .job-status").text == "Queuing"
+    browser.js("window.notReloaded = true")
+    status, _ = portal.request("POST", f"/api/v1/jobs/{created['id']}/cancel/")
+    assert status == 200
+    browser.wait(
+        lambda: browser.find(f"{row} .job-status").text == "Cancelled", "the row to follow its job", 15
+    )
+    assert browser.js("return window.notReloaded === true")
+
+
 def test_an_undecodable_video_is_reviewed_on_mirrored_frame_strips(browser, portal, seeded):
     job = submit_api(
         portal, seeded["libraries"]["video"], "avi-upload", "video", "nosave", seeded["queries"]["avi"]

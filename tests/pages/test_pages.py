@@ -197,6 +197,11 @@ def test_the_submit_form_without_js_redirects_to_the_job_or_shows_the_error(as_r
         )
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.id.hex}/"
+    assert job.api_style == "web"  # not "the DNA Portal API": it came from this page
+    assert (
+        "<dt>Submitted through</dt><dd>DNA Portal web page</dd>"
+        in moderator.get(response["Location"]).content.decode()
+    )
     wrong = moderator.post(
         "/submit/",
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine import registry
 from engine.base import Fingerprint, Fingerprinter, Index
+from jobs.coverage import union
 from jobs.models import Match
 from libraries.indexing.reader import library_index
 from libraries.models import Exclusion, Library, Media
@@ -40,9 +41,12 @@ def search_library(
         if item is None:  # deleted since the index was synced
             continue
         if key in excluded and result["segments"]:
+            before = _query_covered(result["segments"])
             result["segments"] = _without_excluded(result["segments"], excluded[key])
             if not result["segments"]:  # the match was made only of stretches the item does not own
                 continue
+            # What is left of the match weighs as much as the share of its copied length it keeps.
+            result["similarity"] *= _query_covered(result["segments"]) / before if before else 1.0
         segments = {
             track: _rows(track, found_segments, query_text, item)
             for track, found_segments in result["segments"].items()
@@ -106,6 +110,10 @@ def _exclusions(keys: list) -> dict:
     for exclusion in Exclusion.objects.filter(media_id__in=keys):
         ranges.setdefault(exclusion.media_id, []).append(exclusion)
     return ranges
+
+
+def _query_covered(segments: dict) -> float:
+    return union([(s.start, s.end) for found in segments.values() for s in found])
 
 
 def _without_excluded(segments: dict, exclusions: list) -> dict:

@@ -3,6 +3,7 @@ again, and pending matches made only of it are closed (logged)."""
 
 from jobs.models import Match, ReviewEvent
 from libraries.models import Exclusion
+from libraries.services import exclude_range
 from tests.media import book_text
 
 
@@ -67,3 +68,20 @@ def test_only_a_segment_of_the_match_can_be_excluded(make_match, as_role):
     junk = moderator.post(f"/matches/{match.id}/exclude/", {"track": "video", "library_start": "x"})
     assert junk.status_code == 302 and not Exclusion.objects.exists()
     assert as_role("viewer").post(f"/matches/{match.id}/exclude/", {}).status_code == 403
+
+
+def test_a_match_left_with_part_of_its_segments_weighs_only_what_is_left(make_library, submit):
+    library = make_library("books", "text")
+    book = book_text("dickens-music")[:60000]
+    _text_job(submit, library, "dickens", book, save_type="onlysave")
+    shared, own = book[20000:22500], book[40000:42500]
+    _text_job(submit, library, "before", f"An essay.\n\n{shared}\n\n{own}\n\nThe end.")
+    before = Match.objects.get(job__primary_key="before")
+    item = before.media
+    exclude_range(media=item, track="text", start=19000, end=23500, reason="shared boilerplate")
+    _text_job(submit, library, "after", f"Another essay.\n\n{shared}\n\n{own}\n\nThe end.")
+    after = Match.objects.get(job__primary_key="after")
+    assert all(s["library_start"] >= 23500 for s in after.segments["text"])
+    # About half of the copied text is left: the similarity about halves (the engine's own figure
+    # for the whole match was kept before).
+    assert 0.35 * before.global_similarity < after.global_similarity < 0.65 * before.global_similarity

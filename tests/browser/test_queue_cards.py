@@ -70,3 +70,80 @@ def test_an_upload_is_one_card_and_its_twin_follows_it(browser, portal, tmp_path
         len(re.findall(r"with match \d+ \(the same upload and library item\)", browser.find("main").text))
         == 2
     )
+
+
+def test_a_bulk_decision_over_a_filtered_view_logs_each_match(browser, portal, tmp_path):
+    from tests import media
+
+    libraries = {}
+    for name in ("bulk photos", "bulk others"):
+        status, library = portal.request("POST", "/api/v1/libraries/", {"name": name, "media_type": "image"})
+        assert status == 201, library
+        libraries[name] = library["id"]
+    for photo in ("balloons.jpg", "elephant.jpg"):
+        path = media.write_image(tmp_path, photo)
+        submit_api(portal, libraries["bulk photos"], photo[:-4], "image", "onlysave", path)
+        submit_api(portal, libraries["bulk others"], photo[:-4], "image", "onlysave", path)
+    for edit in ("jpeg25", "grey", "caption", "border"):
+        folder = tmp_path / edit
+        folder.mkdir()
+        query = media.write_image(folder, "balloons.jpg", edit)
+        submit_api(portal, libraries["bulk photos"], f"bulk-{edit}", "image", "nosave", query)
+    submit_api(
+        portal,
+        libraries["bulk others"],
+        "other-grey",
+        "image",
+        "nosave",
+        tmp_path / "grey" / "balloons-grey.jpg",
+    )
+
+    browser.sign_in("mod")
+    browser.open(f"/review/?library={libraries['bulk photos']}")
+    assert browser.find("#view-count").text == "4"
+    browser.find("#bulk-note").send_keys("all four are the campaign's own photos")
+    browser.find("#bulk-view").click()
+    browser.wait(
+        lambda: "Recorded not a copy for 4 matches" in browser.find(".messages").text, "the bulk notice"
+    )
+    assert browser.find("#view-count").text == "0"
+    browser.open("/audit/")
+    logged = browser.find("main").text
+    assert logged.count("all four are the campaign's own photos") == 4
+    browser.open(f"/review/?library={libraries['bulk others']}")
+    assert browser.find("#view-count").text == "1"  # outside the view: left alone
+
+
+def test_a_reference_exclusion_closes_the_matches_made_only_of_it(browser, portal, tmp_path):
+    status, library = portal.request(
+        "POST", "/api/v1/libraries/", {"name": "licensed books", "media_type": "text"}
+    )
+    assert status == 201, library
+    book = book_text("dickens-music")[:60000]
+    submit_api(portal, library["id"], "dickens", "text", "onlysave", _write(tmp_path, "book.txt", book))
+    shared = book[20000:22500]  # a stretch every essay quotes, say a licence
+    matches = []
+    for key in ("essay-1", "essay-2"):
+        essay = _write(tmp_path, f"{key}.txt", f"An essay, {key}.\n\n{shared}\n\nThe end.")
+        job = submit_api(portal, library["id"], key, "text", "nosave", essay)
+        matches += [m["id"] for m in job["result"]["matches"]]
+    assert len(matches) == 2
+
+    browser.sign_in("mod")
+    browser.driver.execute_script("window.confirm = function () { return true; }")
+    # Exclude the passage piece by piece (the engine may find it in several), until the match closes.
+    notice = ""
+    for piece in range(6):
+        browser.open(f"/matches/{matches[0]}/")
+        if browser.find("#review-status").text != "Pending":
+            break
+        browser.driver.execute_script("window.confirm = function () { return true; }")
+        browser.find_all("form.exclude button")[piece].click()
+        browser.wait(lambda: "Excluded dickens" in browser.find(".messages").text, "the exclusion notice")
+        notice = browser.find(".messages").text
+    assert "2 pending matches made only of it closed" in notice
+    for match_id in matches:
+        status, match = portal.request("GET", f"/api/v1/matches/{match_id}/")
+        assert match["review_status"] == "dismissed", match
+    browser.open("/audit/")
+    assert browser.find("main").text.count("(reference exclusion)") >= 2

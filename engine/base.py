@@ -71,15 +71,20 @@ class Segment:
     library_start: float
     library_end: float
     similarity: float
+    # The edit the stretch shows, where the engine can tell (engine/video/verify.py): "" for none.
+    edit: str = ""
 
-    def as_dict(self) -> dict[str, float]:
-        return {
+    def as_dict(self) -> dict[str, float | str]:
+        row: dict[str, float | str] = {
             "start": round(self.start, 3),
             "end": round(self.end, 3),
             "library_start": round(self.library_start, 3),
             "library_end": round(self.library_end, 3),
             "similarity": round(self.similarity, 4),
         }
+        if self.edit:
+            row["edit"] = self.edit
+        return row
 
 
 @dataclass

@@ -319,7 +319,8 @@ class VideoIndex(Index):
         if not segments:
             return None
         segments.sort(key=lambda s: (s.start, s.library_start))
-        return Hit(self._items[slot].key, round(float(covered.mean()), 4), {"video": segments})
+        edits = list(dict.fromkeys(segment.edit for segment in segments if segment.edit))
+        return Hit(self._items[slot].key, round(float(covered.mean()), 4), {"video": segments}, changes=edits)
 
     def _ranked(self, query: Query) -> list[tuple[int, int, _Window]]:
         """The stretches seeds put the query in, with their votes and support (seeded query frames)."""

@@ -156,9 +156,48 @@ def _segments_along(query: Query, windows: list, line: tuple[float, float]) -> l
         inside = np.nonzero((times >= q0) & (times <= q1))[0]
         similarity = min(1.0, len(stretch) / max(1, len(inside)))
         library_start, library_end = scale * q0 + offset, scale * q1 + offset
-        segment = Segment(q0, q1 + step, library_start, library_end + step * scale, round(similarity, 4))
+        edit = _edit_seen(query, stretch, windows, line)
+        segment = Segment(
+            q0, q1 + step, library_start, library_end + step * scale, round(similarity, 4), edit
+        )
         found.append((len(stretch), inside, segment))
     return found
+
+
+# What a copy's frames needed in order to agree, named for the review page (engine.base.Segment.edit).
+EDITS = {
+    "mirrored": "mirrored",
+    "cropped": "cropped (the upload shows part of the library picture)",
+    "overlay": "overlay at the edges (a logo, a caption, a ticker)",
+    "inset": "picture in picture",
+}
+
+
+def _edit_seen(query: Query, frames: np.ndarray, windows: list, line: tuple[float, float]) -> str:
+    """The edit a segment's agreeing frames show: none when most of them agree whole picture to whole
+    picture; else the way of looking at them (mirrored, a part of the library's picture, the query
+    without its edges, a box in the query) under which most agree. Only names: verification itself
+    does not change."""
+    times = query.times[frames]
+    sets = [codes[frames] for codes in query.code_sets]
+    codes, at = windows[0]
+    whole, parts = [(codes[:, :1], at)], [(codes[:, 1:], at), *windows[1:]]
+    mirrored = query.certain - 1  # the last certain description (engine/video/index.py: as_query)
+    ways = [
+        ("", sets[:1], whole),
+        ("mirrored", sets[mirrored : mirrored + 1], windows),
+        ("cropped", sets[:1], parts),
+        ("overlay", sets[1:mirrored], whole),
+        ("inset", sets[query.certain :], [windows[0]]),
+    ]
+    shares = [
+        (float(np.mean(_closest(described, times, library, line) <= MAX_BITS)) if described else 0.0, name)
+        for name, described, library in ways
+    ]
+    if shares[0][0] >= 0.5:
+        return ""
+    share, name = max(shares[1:], key=lambda pair: pair[0])
+    return EDITS[name] if share >= 0.5 else ""
 
 
 def _is_evidence(query: Query, stretch: np.ndarray, distance: np.ndarray) -> bool:

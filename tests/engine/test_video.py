@@ -47,6 +47,25 @@ def test_it_finds_and_locates_an_edited_excerpt(index, folder, edit):
     assert segment.similarity >= 0.5
 
 
+EDITS_NAMED = {
+    "flip": ["mirrored"],
+    "crop30": ["cropped (the upload shows part of the library picture)"],
+    "pip45": ["picture in picture"],
+    "reencode": [],
+    "brightness": [],
+    "letterbox": [],  # the bars are trimmed before hashing: the picture itself is whole
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS_NAMED))
+def test_it_names_the_edit_its_frames_needed(index, folder, edit):
+    source = "blocks" if edit == "flip" else "dog"
+    clip = clips.cut(folder, source, 2.0, 5.0, edit)
+    [match] = index.search(fingerprinter.extract(MediaInput(path=clip.path)))
+    assert match.changes == EDITS_NAMED[edit]
+    assert [segment.edit for segment in match.segments["video"]] == [next(iter(EDITS_NAMED[edit]), "")]
+
+
 def test_an_excerpt_inside_unrelated_footage_is_located(index, folder):
     _, before = clips.decode("cups")
     times, juggle = clips.decode("juggle")

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.audio.codes import CODE_CENTRE, FRAME_SECONDS, KEY_BITS, LAG, SILENCE_DB, WEAK_BITS
+from engine.audio.codes import (
+    CODE_CENTRE,
+    FRAME_SECONDS,
+    KEY_BITS,
+    LAG,
+    SILENCE_DB,
+    VARIANT_SCALES,
+    WEAK_BITS,
+)
 from engine.base import Fingerprint, Hit, Index, Segment, unpack_arrays
 from engine.segments import SegmentError
 from engine.sorted_runs import KeyDirectory, SortedRuns
@@ -301,7 +309,10 @@ class AudioIndex(Index):
         for slot, kept in found.items():
             segments = sorted((segment for _, segment in kept), key=lambda s: s.start)
             covered = sum(s.similarity * (s.end - s.start) for s in segments) / duration
-            matches.append(Hit(self._items[slot].key, round(min(1.0, covered), 4), {"audio": segments}))
+            edits = list(dict.fromkeys(segment.edit for segment in segments if segment.edit))
+            matches.append(
+                Hit(self._items[slot].key, round(min(1.0, covered), 4), {"audio": segments}, changes=edits)
+            )
         matches.sort(key=lambda m: -m.similarity)
         return matches[:limit]
 
@@ -413,9 +424,10 @@ class AudioIndex(Index):
         origin = float(origins[k])
         per_code = np.full(frames, np.nan, np.float32)
         per_code[query_at[usable]] = errors[usable] / 16
-        return list(self._stretches(per_code, origin, scale, frames))
+        edit = edit_heard(VARIANT_SCALES[int(variants[k])], scale)
+        return list(self._stretches(per_code, origin, scale, frames, edit))
 
-    def _stretches(self, per_code: np.ndarray, offset: float, scale: float, frames: int):
+    def _stretches(self, per_code: np.ndarray, offset: float, scale: float, frames: int, edit: str = ""):
         known = ~np.isnan(per_code)
         window = np.ones(SMOOTH_CODES, np.float32)
         sums = np.convolve(np.where(known, per_code, 0), window, mode="same")
@@ -440,7 +452,25 @@ class AudioIndex(Index):
             origin = offset * FRAME_SECONDS + CODE_CENTRE - scale * CODE_CENTRE
             library_start, library_end = origin + scale * start, origin + scale * stop
             similarity = max(0.0, 1.0 - 2.0 * error_rate)
-            yield error_rate, Segment(start, stop, max(0.0, library_start), library_end, similarity)
+            yield error_rate, Segment(start, stop, max(0.0, library_start), library_end, similarity, edit)
+
+
+# A band scale this far from 1 (and from the time scale) is a pitch change: the variants are 1.5%
+# apart, so a copy resampled by r (pitch and time by r together) is found at a band within 0.75% of r.
+PITCH_MIN_CHANGE = 0.012
+TEMPO_MIN_CHANGE = 0.02
+
+
+def edit_heard(band: float, scale: float) -> str:
+    """The edit a line's band scale (query frequency / library frequency) and time scale (library
+    seconds per query second) show: pitch moved alone, or tempo alone. Both moved together is a speed
+    change, which the review page reads from the segments' lengths (review/scores.py)."""
+    if abs(band - 1.0) >= PITCH_MIN_CHANGE and abs(band - scale) >= PITCH_MIN_CHANGE:
+        semitones = round(24 * float(np.log2(band))) / 2  # to the half: the variants are 0.26 apart
+        return f"pitch about {semitones:+g} semitone{'' if abs(semitones) == 1 else 's'}"
+    if abs(scale - 1.0) >= TEMPO_MIN_CHANGE and abs(band - 1.0) < PITCH_MIN_CHANGE:
+        return "tempo changed, pitch kept"
+    return ""
 
 
 def _keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:

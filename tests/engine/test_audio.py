@@ -52,6 +52,23 @@ def test_it_finds_and_locates_an_edited_excerpt(index, folder, edit):
     assert all(m.key == "sugar-plum" for m in matches)
 
 
+EDITS_NAMED = {
+    "pitch+1": ["pitch about +1 semitone"],
+    "pitch-1": ["pitch about -1 semitone"],
+    "tempo+5": ["tempo changed, pitch kept"],
+    "speed+5": [],  # pitch and tempo together: the review page names the speed from the segments
+    "clean": [],
+    "mp3_32k": [],
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS_NAMED))
+def test_it_names_a_pitch_or_tempo_change(index, folder, edit):
+    path, _ = edited(folder, "sugar-plum", 30.0, 12.0, edit)
+    [match] = search(index, path)
+    assert match.changes == EDITS_NAMED[edit]
+
+
 @pytest.mark.parametrize("name", ["fishin", audio_clips.SPEECH])
 def test_unrelated_audio_does_not_match(index, folder, name):
     path = write(folder / "unrelated.wav", samples(name, 1.0, 12.0))

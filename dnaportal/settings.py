@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
         "SaveType": "jobs.models.SaveType",
         "ImportSaveType": "imports.serializers.SAVE_TYPE_CHOICES",
         "ReviewQueueStatus": "review.queue.QUEUE_STATUS_CHOICES",
+        "ReviewReason": "jobs.models.Reason",
     },
 }
 

@@ -151,6 +151,26 @@ class ReviewStatus(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
 
 
+class Reason(models.TextChoices):
+    """Why a moderator decided as they did (optional): each belongs to one decision (REASONS_FOR)."""
+
+    UNLICENSED = "unlicensed", "Unlicensed copy"
+    NOT_A_COPY = "not_a_copy", "Not a copy: the engine was wrong"
+    LICENSED = "licensed", "A copy, but licensed or owned"
+    PUBLIC = "public", "A copy, but public domain or fair use"
+    UNCLEAR = "unclear", "Unclear: needs a second look"
+    LEGAL = "legal", "Needs legal advice"
+
+
+REASONS_FOR = {
+    ReviewStatus.CONFIRMED: (Reason.UNLICENSED,),
+    ReviewStatus.DISMISSED: (Reason.NOT_A_COPY, Reason.LICENSED, Reason.PUBLIC),
+    ReviewStatus.ESCALATED: (Reason.UNCLEAR, Reason.LEGAL),
+}
+# Dismissed, yet the engine was right: calibration leaves these out (review/calibration.py).
+REAL_COPY_DISMISSALS = (Reason.LICENSED, Reason.PUBLIC)
+
+
 class Match(models.Model):
     """One matched library item for one job, with where and how closely it matched."""
 
@@ -181,6 +201,7 @@ class Match(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    review_reason = models.CharField(max_length=12, choices=Reason.choices, blank=True)
     # One more with each decision: a page or client that read an older one is deciding on stale facts.
     review_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -212,6 +233,7 @@ class ReviewEvent(models.Model):
     decision = models.CharField(max_length=10, choices=ReviewStatus.choices)
     previous = models.CharField(max_length=10, choices=ReviewStatus.choices)
     note = models.TextField(blank=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices, blank=True)
     # Set when the decision was made on a match another moderator had claimed (taken over explicitly).
     took_over_from = models.CharField(max_length=150, blank=True)
     # The match's review_version this decision made (an undo applies only if it is still current).

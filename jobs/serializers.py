@@ -113,6 +113,7 @@ class MatchDetailSerializer(MatchSerializer):
             "reviewed_by",
             "reviewed_at",
             "review_note",
+            "review_reason",
             "query_coverage",
             "duplicate_of",
             "changes",

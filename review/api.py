@@ -95,5 +95,6 @@ class ReviewQueueViewSet(viewsets.ViewSet):
             decision=data["decision"],
             note=data["note"],
             expected=expected,
+            reason=data["reason"],
         )
         return Response(BulkResultSerializer(done).data)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobs.models import Match, ReviewStatus
+from jobs.models import REAL_COPY_DISMISSALS, Match, ReviewStatus
 from libraries.models import Library
 from review.scores import Score, explain
 
@@ -37,13 +37,16 @@ class Suggestion:
 
 
 def decided_by_moderators(library: Library) -> list[tuple[Score, str]]:
-    """The library's uploads' matches a moderator confirmed or dismissed, with their scores."""
+    """The library's uploads' matches a moderator confirmed or dismissed (but not the copies
+    dismissed as licensed or public), with their scores."""
     matches = Match.objects.filter(
         library=library,
         job__batch_id__isnull=True,
         review_status__in=(ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED),
         reviewed_by__isnull=False,  # a policy's own decisions would only confirm the policy
     ).select_related("job", "media")
+    # A real copy dismissed because it is licensed or public says nothing of the engine's mistakes.
+    matches = matches.exclude(review_status=ReviewStatus.DISMISSED, review_reason__in=REAL_COPY_DISMISSALS)
     return [(explain(match), match.review_status) for match in matches.iterator(chunk_size=500)]
 
 

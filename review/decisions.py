@@ -14,7 +14,7 @@ from rest_framework import status
 
 from core.errors import ApiError, Codes
 from core.roles import Role, has_role
-from jobs.models import Match, ReviewEvent, ReviewStatus
+from jobs.models import REASONS_FOR, Match, ReviewEvent, ReviewStatus
 from libraries.access import Scope
 from review.models import Claim, Escalation
 
@@ -48,17 +48,17 @@ def decide_match(
     version: int | None = None,
     take_over: bool = False,
     owner: str = "",
+    reason: str = "",
 ) -> ReviewEvent:
     """Record a moderator's decision (a change of mind is a new decision) and log it; the match's
     claim ends. `version`: the match's review_version the moderator saw (None: not checked).
     `owner`: for an escalation, the username of whoever is to take the second look."""
-    if decision not in DECISIONS:
-        raise ApiError("InvalidParameter.Decision", f"decision: one of {', '.join(DECISIONS)}.")
+    _check(decision, reason)
     owner_user = _reviewer(owner) if owner else None
     if owner_user is not None and decision != ReviewStatus.ESCALATED:
         raise ApiError("InvalidParameter.Owner", "owner: only an escalation has an owner.")
     with transaction.atomic():
-        event = _record(match, user, decision, note, version=version, take_over=take_over)
+        event = _record(match, user, decision, note, version=version, take_over=take_over, reason=reason)
         if decision == ReviewStatus.ESCALATED:
             Escalation.objects.update_or_create(
                 match=match, defaults={"owner": owner_user, "escalated_by": user}
@@ -93,13 +93,18 @@ class Bulk:
 
 
 def decide_many(
-    *, matches: QuerySet[Match], user, decision: str, note: str = "", expected: int | None = None
+    *,
+    matches: QuerySet[Match],
+    user,
+    decision: str,
+    note: str = "",
+    expected: int | None = None,
+    reason: str = "",
 ) -> Bulk:
     """The same decision on many matches (a selection, or a whole view): each recorded and logged
     on its own, as decide_match does; matches another moderator holds are left to them. `expected`:
     the count the moderator was shown; if the matches now number otherwise, nothing is decided."""
-    if decision not in DECISIONS:
-        raise ApiError("InvalidParameter.Decision", f"decision: one of {', '.join(DECISIONS)}.")
+    _check(decision, reason)
     ids = list(matches.values_list("id", flat=True)[: BULK_MAX + 1])
     if len(ids) > BULK_MAX:
         raise ApiError(
@@ -116,7 +121,7 @@ def decide_many(
     done = Bulk()
     for match in Match.objects.filter(id__in=ids).order_by("id"):
         try:
-            _record(match, user, decision, note, version=None, take_over=False)
+            _record(match, user, decision, note, version=None, take_over=False, reason=reason)
             done.decided += 1
         except ApiError as exc:
             if exc.error_code != "Review.ClaimedByOther":
@@ -171,8 +176,16 @@ def undo_decision(*, event: ReviewEvent, user) -> ReviewEvent:
     return _record(event.match, user, event.previous, "undo", version=event.version_after, take_over=False)
 
 
+def _check(decision: str, reason: str) -> None:
+    if decision not in DECISIONS:
+        raise ApiError("InvalidParameter.Decision", f"decision: one of {', '.join(DECISIONS)}.")
+    if reason and reason not in REASONS_FOR[decision]:
+        allowed = ", ".join(REASONS_FOR[decision])
+        raise ApiError("InvalidParameter.Reason", f"reason: for {decision}, one of {allowed} (or none).")
+
+
 def _record(
-    match: Match, user, decision: str, note: str, *, version: int | None, take_over: bool
+    match: Match, user, decision: str, note: str, *, version: int | None, take_over: bool, reason: str = ""
 ) -> ReviewEvent:
     note = note.strip()
     if len(note) > NOTE_MAX_CHARS:
@@ -199,6 +212,7 @@ def _record(
             decision=decision,
             previous=locked.review_status,
             note=note,
+            reason=reason,
             took_over_from=took_over_from,
             version_after=locked.review_version + 1,
         )
@@ -207,6 +221,7 @@ def _record(
             reviewed_by=user if decision != ReviewStatus.PENDING else None,
             reviewed_at=timezone.now() if decision != ReviewStatus.PENDING else None,
             review_note=note,
+            review_reason=reason,
             review_version=locked.review_version + 1,
         )
         Claim.objects.filter(match=locked).delete()
@@ -233,6 +248,7 @@ def _carry_to_pair(root: Match, event: ReviewEvent) -> int:
             decision=event.decision,
             previous=event.previous,
             note=note,
+            reason=event.reason,
             version_after=follower.review_version + 1,
         )
         for follower in followers
@@ -242,6 +258,7 @@ def _carry_to_pair(root: Match, event: ReviewEvent) -> int:
         reviewed_by=event.user if decided else None,
         reviewed_at=timezone.now() if decided else None,
         review_note=note,
+        review_reason=event.reason,
         review_version=F("review_version") + 1,
     )
 

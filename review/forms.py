@@ -6,7 +6,7 @@ from django import forms
 
 from core.kinds import MediaKind
 from jobs.forms import ScopedLibraries
-from jobs.models import ReviewStatus
+from jobs.models import Reason, ReviewStatus
 from libraries.models import Library
 from review.queue import QUEUE_STATUSES, View
 
@@ -71,6 +71,7 @@ class DecisionForm(forms.Form):
     version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     take_over = forms.BooleanField(required=False)
     owner = forms.CharField(required=False, max_length=150)
+    reason = forms.ChoiceField(choices=[("", "No reason given"), *Reason.choices], required=False)
 
 
 class BulkForm(forms.Form):
@@ -78,6 +79,7 @@ class BulkForm(forms.Form):
 
     decision = forms.ChoiceField(choices=[c for c in ReviewStatus.choices if c[0] != ReviewStatus.PENDING])
     note = forms.CharField(required=False, max_length=2000)
+    reason = forms.ChoiceField(choices=[("", "No reason given"), *Reason.choices], required=False)
     scope = forms.ChoiceField(choices=[("selected", "The ticked matches"), ("view", "The whole view")])
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     expected = forms.IntegerField(min_value=0, required=False)

@@ -16,7 +16,7 @@ from core.errors import ApiError
 from core.kinds import library_kind
 from core.pages import paginate, query_without_page
 from core.roles import Role, has_role, role_required
-from jobs.models import Job, Match, ReviewEvent, ReviewStatus
+from jobs.models import REASONS_FOR, Job, Match, ReviewEvent, ReviewStatus
 from jobs.selectors import job_source, query_text
 from jobs.timeline import bars, highlight
 from libraries.access import request_scope
@@ -30,6 +30,14 @@ from review.word_diff import word_diff
 
 # The queue shows uploads as cards, each with its matches in the view.
 UPLOADS_PER_PAGE = 25
+
+
+def _reason_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The reasons a decision form offers, grouped by the decision each belongs to."""
+    return [
+        (ReviewStatus(decision).label, [(reason.value, reason.label) for reason in reasons])
+        for decision, reasons in REASONS_FOR.items()
+    ]
 
 
 def _match(request, match_id) -> Match:
@@ -83,6 +91,7 @@ def review_queue(request):
         "total": matches_in_view(scope=scope, view=view).count(),
         "uploads": page.paginator.count,
         "recorded": _recorded(request),
+        "reason_groups": _reason_groups(),
         "saved_views": saved_views.counted(
             user=request.user, scope=scope, parse=lambda query: _view(request, QueryDict(query))
         ),
@@ -147,6 +156,7 @@ def match_review(request, match_id):
         "recorded": _recorded(request),
         "events": match.review_events.select_related("user")[:50],
         "reviewers": decisions.reviewers() if can_decide else [],
+        "reason_groups": _reason_groups(),
         "escalation": Escalation.objects.select_related("owner", "escalated_by").filter(match=match).first(),
         "others": job.matches.exclude(id=match.id).order_by("-global_similarity", "id")[:50],
         "has_query_file": job_source(job) is not None,
@@ -246,6 +256,7 @@ def review_bulk(request):
             decision=data["decision"],
             note=data["note"],
             expected=expected,
+            reason=data["reason"],
         )
     except ApiError as exc:
         messages.error(request, f"Nothing was recorded. {exc.message}")

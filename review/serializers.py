@@ -5,6 +5,7 @@ from dataclasses import fields
 from rest_framework import serializers, status
 
 from core.kinds import MediaKind
+from jobs.models import Reason
 from jobs.serializers import MatchDetailSerializer
 from libraries.access import Scope
 from libraries.selectors import get_library
@@ -58,6 +59,14 @@ class DecisionSerializer(serializers.Serializer):
         max_length=150,
         help_text="For an escalation: the moderator or admin (username) to take the second look.",
     )
+    reason = serializers.ChoiceField(
+        choices=Reason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (optional): unlicensed for confirmed; not_a_copy, licensed or public for dismissed; "
+        "unclear or legal for escalated.",
+    )
 
 
 class BulkSerializer(ViewSerializer):
@@ -65,6 +74,7 @@ class BulkSerializer(ViewSerializer):
 
     decision = serializers.ChoiceField(choices=["confirmed", "dismissed", "escalated"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    reason = serializers.ChoiceField(choices=Reason.choices, required=False, allow_blank=True, default="")
     # (Match ids are 64-bit: a larger number is no id, and no database could compare it.)
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=2000

@@ -296,3 +296,31 @@ def test_the_throughput_page_counts_decisions_per_moderator_and_waits(make_match
     assert '<th scope="col" class="num">moderator</th>' in body and '<td class="num">2</td>' in body
     assert '<td>clips</td><td class="num">1</td>' in body  # one match still waits in the clips library
     assert as_role("viewer").get("/review/throughput/").status_code == 403
+
+
+def test_a_decision_carries_a_reason_that_fits_it(make_match, as_role, api, library):
+    a, b, c = make_match(0.9, "a", "q1"), make_match(0.8, "b", "q2"), make_match(0.7, "c", "q3")
+    moderator = as_role("moderator")
+    page = moderator.get(f"/matches/{a.id}/").content.decode()
+    assert '<optgroup label="Not a copy"><option value="not_a_copy">' in page
+    moderator.post(f"/matches/{a.id}/decide/", {"decision": "dismissed", "reason": "licensed", "version": 0})
+    a.refresh_from_db()
+    assert a.review_status == "dismissed" and a.review_reason == "licensed"
+    assert ReviewEvent.objects.get(match=a).reason == "licensed"
+    assert "A copy, but licensed or owned" in moderator.get("/audit/").content.decode()
+    # A reason that belongs to another decision is refused with a code; nothing is recorded.
+    wrong = api.post(
+        f"/api/v1/matches/{b.id}/review/", {"decision": "confirmed", "reason": "licensed"}, format="json"
+    )
+    assert wrong.status_code == 400 and wrong.json()["code"] == "InvalidParameter.Reason"
+    b.refresh_from_db()
+    assert b.review_status == "pending"
+    d = make_match(0.6, "d", "q4")  # (b is the moderator's now: deciding a opened it)
+    bulk = api.post(
+        "/api/v1/review/bulk/",
+        {"decision": "escalated", "reason": "legal", "ids": [c.id, d.id]},
+        format="json",
+    )
+    assert bulk.json() == {"decided": 2, "held_by_others": 0}
+    assert set(ReviewEvent.objects.filter(match__in=[c, d]).values_list("reason", flat=True)) == {"legal"}
+    assert api.get(f"/api/v1/matches/{c.id}/").json()["review_reason"] == "legal"

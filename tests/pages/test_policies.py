@@ -137,3 +137,23 @@ def test_calibration_suggests_thresholds_at_the_stated_error_and_an_admin_applie
     )
     assert PolicyChange.objects.get().reason == "calibration"
     assert Policy.objects.get(library=library).confirm_confidence == pytest.approx(0.85)
+
+
+def test_calibration_leaves_out_copies_dismissed_as_licensed(make_match, people):
+    from jobs.models import Match
+    from review.calibration import decided_by_moderators
+
+    licensed, wrong, confirmed = (
+        make_match(0.9, "a", "q1"),
+        make_match(0.3, "b", "q2"),
+        make_match(0.95, "c", "q3"),
+    )
+    Match.objects.filter(id=licensed.id).update(
+        review_status="dismissed", review_reason="licensed", reviewed_by=people["moderator"]
+    )
+    Match.objects.filter(id=wrong.id).update(
+        review_status="dismissed", review_reason="not_a_copy", reviewed_by=people["moderator"]
+    )
+    Match.objects.filter(id=confirmed.id).update(review_status="confirmed", reviewed_by=people["moderator"])
+    decided = decided_by_moderators(licensed.library)
+    assert sorted(round(score.confidence, 2) for score, _ in decided) == [0.3, 0.95]

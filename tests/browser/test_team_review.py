@@ -161,7 +161,9 @@ def test_twenty_decisions_with_the_keyboard_stay_in_the_view(browser, portal, tm
     browser.open(f"/review/?library={library['id']}")
     assert browser.find("#view-count").text == "20"
     loads, started = 0, time.monotonic()
+    queue_url = browser.driver.current_url
     browser.find("#start-review").click()
+    _next_page(browser, queue_url)  # the first match (not the queue page still on screen)
     while True:
         before = browser.driver.current_url
         if "/matches/" not in before:

@@ -4,19 +4,25 @@ on two strips of frames taken at the same instants of the segment."""
 from tests.browser.conftest import submit_api
 
 
-def test_a_job_page_updates_itself_when_the_job_changes(browser, portal, seeded):
+def _parked_job(portal, seeded, key: str) -> dict:
+    """An image job sent to a pipeline whose workers are away: it waits until the test acts."""
     body = {
         "library": seeded["libraries"]["image"],
-        "primary_key": "parked",
+        "primary_key": key,
         "media_type": "image",
         "save_type": "nosave",
-        "pipeline": "parked",  # its workers are away: the job waits until we act
+        "pipeline": "parked",
     }
     portal.manage("shell", "-c", "from jobs.pipelines import announce; announce('parked')")
     status, created = portal.request(
         "POST", "/api/v1/jobs/", body, files={"file": seeded["queries"]["image"]}
     )
     assert status == 201, created
+    return created
+
+
+def test_a_job_page_updates_itself_when_the_job_changes(browser, portal, seeded):
+    created = _parked_job(portal, seeded, "parked")
     browser.sign_in("viewer")
     browser.open(f"/jobs/{created['id']}/")
     assert browser.find("#job-status").text == "Queuing"
@@ -30,18 +36,7 @@ def test_a_job_page_updates_itself_when_the_job_changes(browser, portal, seeded)
 
 
 def test_the_jobs_list_follows_its_unfinished_jobs(browser, portal, seeded):
-    body = {
-        "library": seeded["libraries"]["image"],
-        "primary_key": "parked-in-list",
-        "media_type": "image",
-        "save_type": "nosave",
-        "pipeline": "parked",  # its workers are away: the job waits until we act
-    }
-    portal.manage("shell", "-c", "from jobs.pipelines import announce; announce('parked')")
-    status, created = portal.request(
-        "POST", "/api/v1/jobs/", body, files={"file": seeded["queries"]["image"]}
-    )
-    assert status == 201, created
+    created = _parked_job(portal, seeded, "parked-in-list")
     browser.sign_in("viewer")
     browser.open("/jobs/")
     row = f"tr[data-job='{created['id']}']"

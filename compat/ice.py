@@ -256,7 +256,8 @@ def match_info(match) -> dict:
                 "MasterText": s.get("library_text", ""),
                 "Similarity": s["similarity"],
             }
-            for s in match.track("text")
+            # Speech passages (asr jobs) are text to the cloud, in seconds instead of characters.
+            for s in [*match.track("text"), *match.track("speech")]
         ],
     }
 

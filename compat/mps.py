@@ -81,7 +81,8 @@ def _text_shot(match: Match) -> dict:
                 "DuplicationText": s.get("library_text", ""),
                 "InputFragment": {"Start": _number(s["start"]), "Duration": _number(s["end"] - s["start"])},
             }
-            for s in match.track("text")
+            # Speech passages (asr jobs) are text to the cloud, in seconds instead of characters.
+            for s in [*match.track("text"), *match.track("speech")]
         ],
     }
 
@@ -92,7 +93,7 @@ def fp_shot_result(job: Job) -> dict:
         "AudioFpShots": [_shot(m, m.track("audio")) for m in matches if m.track("audio")],
         # Image matches have no time segments: they are listed here with no slices.
         "FpShots": [_shot(m, m.track("video")) for m in matches if m.track("video") or not m.segment_count],
-        "TextFpShots": [_text_shot(m) for m in matches if m.track("text")],
+        "TextFpShots": [_text_shot(m) for m in matches if m.track("text") or m.track("speech")],
     }
 
 

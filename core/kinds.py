@@ -20,8 +20,9 @@ class MediaKind(models.TextChoices):
 
 # A kind whose items are kept in a library of another kind (speech is matched as text).
 STORED_AS = {"asr": "text"}
-# Kinds a job may give as inline text instead of a file.
-INLINE_TEXT = {"text", "asr"}
+# Kinds a job may give as inline text instead of a file (their files are read as text). Speech comes as
+# sound: its words need their times.
+INLINE_TEXT = {"text"}
 # File name endings -> the kind a file most likely holds (bulk imports of folders; a manifest or
 # --media-type says otherwise when it must).
 EXTENSIONS = {

@@ -73,6 +73,9 @@ class Segment:
     similarity: float
     # The edit the stretch shows, where the engine can tell (engine/video/verify.py): "" for none.
     edit: str = ""
+    # What was said on each side, where the engine knows it (speech: the recognised words).
+    query_text: str = ""
+    library_text: str = ""
 
     def as_dict(self) -> dict[str, float | str]:
         row: dict[str, float | str] = {
@@ -84,6 +87,8 @@ class Segment:
         }
         if self.edit:
             row["edit"] = self.edit
+        if self.query_text or self.library_text:
+            row["query_text"], row["library_text"] = self.query_text, self.library_text
         return row
 
 
@@ -173,6 +178,8 @@ class Track:
     name: str
     unit: str  # "seconds" or "characters"
     label: str
+    # Whether its segments carry what each side says (text passages, recognised speech).
+    words: bool = False
 
 
 class Sink(ABC):

@@ -77,7 +77,7 @@ class TextSegmentSerializer(SegmentSerializer):
 
 def segments_field(track: Track) -> serializers.ListSerializer:
     """`<track>_segments`: the match's segments on one track (an empty list when it has none)."""
-    shape = TextSegmentSerializer if track.unit == "characters" else SegmentSerializer
+    shape = TextSegmentSerializer if track.words else SegmentSerializer
     return shape(many=True, read_only=True, source=f"segments.{track.name}", default=list)
 
 

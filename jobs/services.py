@@ -292,7 +292,7 @@ def _set_object_input(job: Job, bucket: str, key: str) -> None:
 
 
 def _set_media_input(job: Job, media: Media) -> None:
-    if media.media_type != kinds.library_kind(job.media_type):
+    if media.media_type != job.media_type:
         raise ApiError(
             "InvalidParameter.MediaType",
             f"Item {media.id.hex} is {media.media_type}; a {job.media_type} job cannot use it.",

@@ -26,6 +26,9 @@ class Bar:
     query_width: float
     library_left: float
     library_width: float
+    # What was said on each side (speech: the recognised words), "" where the track has no words.
+    query_text: str = ""
+    library_text: str = ""
 
     @property
     def colour(self) -> str:
@@ -83,7 +86,8 @@ def bars(
         q_left, q_width = _place(s["start"], s["end"], query_length)
         l_left, l_width = _place(s["library_start"], s["library_end"], library_length)
         times = (s["start"], s["end"], s["library_start"], s["library_end"])
-        placed.append(Bar(number, track, *times, s["similarity"], q_left, q_width, l_left, l_width))
+        said = (s.get("query_text", ""), s.get("library_text", ""))
+        placed.append(Bar(number, track, *times, s["similarity"], q_left, q_width, l_left, l_width, *said))
     return placed, query_length, library_length
 
 

@@ -54,7 +54,8 @@ class Media(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="media")
     primary_key = models.CharField(max_length=128)
-    media_type = models.CharField(max_length=8, choices=kinds.library_choices)
+    # The kind it was saved as (speech items live in text libraries: core/kinds.py STORED_AS).
+    media_type = models.CharField(max_length=8, choices=kinds.choices)
     file = models.FileField(upload_to=media_upload_path, blank=True, max_length=255)
     text = models.TextField(blank=True)
     original_name = models.CharField(max_length=255, blank=True)

@@ -13,7 +13,6 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from rest_framework import status
 
-from core import kinds
 from core.errors import ApiError, Codes
 from engine import registry
 from engine.base import EngineError, Fingerprint, MediaInput
@@ -203,7 +202,7 @@ def new_media(library: Library, item: NewItem) -> Media:
     media = Media(
         library=library,
         primary_key=item.primary_key,
-        media_type=kinds.library_kind(item.media_type),
+        media_type=item.media_type,
         original_name=item.original_name[:255],
         saved_by_job=item.job,
         **{field: item.meta.get(field) for field in MEDIA_FACTS},

@@ -140,7 +140,7 @@ def match_review(request, match_id):
     elif match.review_status in QUEUE_STATUSES:
         holder = claims.live_claim(match)
     job, item = match.job, match.media
-    kind = library_kind(job.media_type)  # how the page shows it
+    kind = shown_as(job.media_type)
     context = {
         "match": match,
         "job": job,
@@ -169,6 +169,12 @@ def match_review(request, match_id):
     elif kind == "text":
         context.update(_passages(match, job, item))
     return render(request, "review/match.html", context)
+
+
+def shown_as(media_kind: str) -> str:
+    """How the page shows a match: speech is heard (players and timelines, with the words under each
+    passage); other kinds as the library kind that holds them."""
+    return "audio" if media_kind == "asr" else library_kind(media_kind)
 
 
 def _recorded(request) -> ReviewEvent | None:

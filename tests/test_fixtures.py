@@ -9,7 +9,7 @@ from tests import audio_clips, clips, media
 from tests.compat import references
 
 SOURCES = (media.FIXTURES / "SOURCES.md").read_text(encoding="utf-8")
-MEDIA_FOLDERS = ["mdn-shared-assets", "gutenberg", "sam2-gallery", "librosa-data"]
+MEDIA_FOLDERS = ["mdn-shared-assets", "gutenberg", "sam2-gallery", "librosa-data", "ljspeech"]
 
 
 def test_every_file_the_tests_read_is_a_fixture():

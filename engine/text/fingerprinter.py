@@ -18,7 +18,7 @@ class TextFingerprinter(Fingerprinter):
     kinds = {"text": Need.REQUIRED}
     source = Source.TEXT
     index_class = TextIndex
-    track = Track("text", "characters", "Text")
+    track = Track("text", "characters", "Text", words=True)
     examples = staticmethod(examples)
 
     def extract(self, media: MediaInput, progress=None) -> Fingerprint:

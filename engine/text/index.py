@@ -20,6 +20,9 @@ class TextIndex(Index):
     MAX_GAP_WORDS = 12
     MAX_DRIFT_WORDS = 3
     MERGE_RUNS = 4
+    # Tokens a shingle spans (words here; engine/speech/index.py uses phones).
+    SHINGLE = SHINGLE_WORDS
+    TRACK = "text"
 
     def __init__(self) -> None:
         self._frozen: Mapping[str, np.ndarray] | None = None
@@ -153,7 +156,7 @@ class TextIndex(Index):
         if len(self) == 0 or len(shingles) == 0:
             return []
         q_hits, slot_hits, m_hits = self._hits(shingles)
-        k = SHINGLE_WORDS
+        k = self.SHINGLE
         words = len(q_starts)
         matches = []
         for slot in np.unique(slot_hits):
@@ -178,16 +181,22 @@ class TextIndex(Index):
                 m0, m1 = int(run.m_start), int(run.m_end) + k - 1
                 similarity = min(1.0, run.hits / (run.q_end - run.q_start + 1))
                 covered[q0 : q1 + 1] = np.maximum(covered[q0 : q1 + 1], similarity)
-                segments.append(
-                    Segment(
-                        float(q_starts[q0]),
-                        float(q_ends[q1]),
-                        float(m_starts[m0]),
-                        float(m_ends[m1]),
-                        round(similarity, 4),
-                    )
+                passage = Segment(
+                    float(q_starts[q0]),
+                    float(q_ends[q1]),
+                    float(m_starts[m0]),
+                    float(m_ends[m1]),
+                    round(similarity, 4),
                 )
+                segments.append(self._described(passage, query, int(slot), (q0, q1), (m0, m1)))
             similarity = round(float(covered.mean()), 4)
-            matches.append(Hit(self._key_of(int(slot)), similarity, {"text": segments}))
+            matches.append(Hit(self._key_of(int(slot)), similarity, {self.TRACK: segments}))
         matches.sort(key=lambda match: -match.similarity)
         return matches[:limit]
+
+    def _described(
+        self, passage: Segment, query: dict, slot: int, tokens: tuple, library_tokens: tuple
+    ) -> Segment:
+        """A passage as reported: text passages need nothing more (their text is cut from both texts by
+        their character offsets); a subclass may add what only it knows."""
+        return passage

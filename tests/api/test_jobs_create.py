@@ -81,13 +81,6 @@ def test_it_refuses_bad_fields(make_library, submit, images, fields, status, cod
     assert Job.objects.count() == 0
 
 
-def test_it_refuses_a_media_type_the_portal_cannot_fingerprint_yet(make_library, submit, images):
-    library = make_library("speeches", media_type="text")
-    response = submit(library, "speech", media_type="asr", file=images["balloons.jpg"])
-    assert response.status_code == 400
-    assert response.json()["code"] == "Unsupported.MediaType"
-
-
 def test_it_refuses_a_duplicate_primary_key_unless_forcesave(make_library, submit, images, job_result):
     library = make_library()
     submit(library, "balloons", file=images["balloons.jpg"])

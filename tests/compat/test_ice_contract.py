@@ -134,3 +134,33 @@ def rpc_get(url: str):
     response = Client().get(f"{parts.path}?{parts.query}")
     assert response.status_code == 200, response.content
     return response.json()
+
+
+def test_speech_passages_come_back_as_text_match_segments_in_seconds(
+    rpc, make_library, submit, job_result, place, tmp_path
+):
+    """An `asr` job through ICE: its passages are TextMatchSegments (the cloud keeps speech in text
+    libraries), timed in seconds, with the words heard on each side."""
+    from engine.speech.examples import REVOICED
+    from tests.api.test_asr import FIXTURES, reading_file
+
+    library = make_library("talks", media_type="text")
+    saved = job_result(
+        submit(library, "lecture-1", media_type="asr", file=reading_file(tmp_path / "reading.wav"))
+    )
+    assert saved["status"] == "success", saved
+    place("talks-bucket/revoiced.opus", source=FIXTURES / REVOICED)
+    params = submit_example(library["id"], "oss://talks-bucket/revoiced.opus", input_type="OSS")
+    params["Config"] = json.dumps({"SaveType": "nosave", "MediaType": "asr"})
+    job_id = rpc("ice", "SubmitDNAJob", **params)["JobId"]
+    [job] = rpc("ice", "QueryDNAJobList", JobIds=job_id)["JobList"]
+    assert job["Status"] == "Success", job
+    response = rpc_get(job["DNAResult"])
+    assert_json_shape(response, [VIDEO_MATCH_INFO])
+    [info] = response
+    [segment] = info["TextMatchSegments"]
+    assert (
+        info["PrimaryKey"] == "lecture-1" and info["VideoMatchSegments"] == info["AudioMatchSegments"] == []
+    )
+    assert segment["Start"] < 1.5 and 7.7 < segment["End"] < 10.7  # seconds of the 9.2 s upload
+    assert "for centuries" in segment["QueryText"] and "for centuries" in segment["MasterText"]

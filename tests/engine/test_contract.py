@@ -1,6 +1,7 @@
 """The contract every registered fingerprinter keeps, shown on its own examples (engine/<folder>/
 examples.py, made from the real media in tests/fixtures): a new signal type is tested by adding it."""
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,14 @@ def examples(fingerprinter, tmp_path_factory):
     return made
 
 
+@cache
+def _extracted(fingerprinter: Fingerprinter, media):
+    """Each input fingerprinted once for the whole module (speech recognition takes seconds)."""
+    return fingerprinter.extract(media)
+
+
 def _stored(fingerprinter: Fingerprinter, media) -> object:
-    return registry.storable(fingerprinter.extract(media))
+    return registry.storable(_extracted(fingerprinter, media))
 
 
 def test_it_declares_what_the_registry_reads(fingerprinter):
@@ -48,7 +55,7 @@ def test_its_original_finds_itself(fingerprinter, examples):
     for example in examples:
         index = fingerprinter.new_index()
         index.add("original", _stored(fingerprinter, example.original))
-        [hit] = index.search(fingerprinter.extract(example.original))
+        [hit] = index.search(_extracted(fingerprinter, example.original))
         assert hit.key == "original" and hit.similarity >= 0.9, hit
 
 
@@ -57,7 +64,7 @@ def test_its_edited_copy_is_found_where_it_was_copied_from(fingerprinter, exampl
         index = fingerprinter.new_index()
         index.add("original", _stored(fingerprinter, example.original))
         index.add("unrelated", _stored(fingerprinter, example.unrelated))
-        hits = index.search(fingerprinter.extract(example.copy))
+        hits = index.search(_extracted(fingerprinter, example.copy))
         assert [hit.key for hit in hits] == ["original"], f"{example.edit}: {hits}"
         assert 0 < hits[0].similarity <= 1
         if fingerprinter.track is not None:
@@ -72,7 +79,7 @@ def test_an_unrelated_input_does_not_match(fingerprinter, examples):
     for example in examples:
         index = fingerprinter.new_index()
         index.add("original", _stored(fingerprinter, example.original))
-        assert index.search(fingerprinter.extract(example.unrelated)) == []
+        assert index.search(_extracted(fingerprinter, example.unrelated)) == []
 
 
 def test_a_bad_input_fails_with_its_code(fingerprinter, examples):
@@ -87,7 +94,7 @@ def test_a_removed_item_is_found_no_more(fingerprinter, examples):
     index = fingerprinter.new_index()
     index.add("original", _stored(fingerprinter, example.original))
     index.remove("original")
-    assert len(index) == 0 and index.search(fingerprinter.extract(example.copy)) == []
+    assert len(index) == 0 and index.search(_extracted(fingerprinter, example.copy)) == []
 
 
 def _written(index, folder: Path, name: str):
@@ -108,7 +115,7 @@ def test_its_index_answers_the_same_from_a_segment_file(fingerprinter, examples,
         assert keys == ["original", "unrelated"]
         opened = fingerprinter.index_class.from_arrays(segment.arrays)
         assert len(opened) == 2
-        query = fingerprinter.extract(example.copy)
+        query = _extracted(fingerprinter, example.copy)
         expected = index.search(query)
         found = opened.search(query)
         assert [keys[hit.key] for hit in found] == [hit.key for hit in expected] == ["original"]
@@ -125,7 +132,7 @@ def test_a_segment_set_hides_buried_items_but_not_their_newer_copies(fingerprint
     older, _ = _written(first, tmp_path, "older.seg")
     found = SegmentSet(fingerprinter.index_class)
     found.add_segment("older", 1, older)
-    query = fingerprinter.extract(example.copy)
+    query = _extracted(fingerprinter, example.copy)
     key = b"original".ljust(16)
     assert [hit.key for hit in found.search(query)] == [key]
     found.bury(key, 2)  # deleted at generation 2

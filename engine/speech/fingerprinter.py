@@ -1,0 +1,90 @@
+"""Speech fingerprints: the sound of a file recognised (engine/speech/recognisers.py), its words turned
+into phones and the phones into shingles (engine/speech/phones.py), each phone with its time; searched
+by engine/speech/index.py. A job of media kind `asr` reads an audio or video file's sound, which it
+must have."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.base import (
+    Consumer,
+    Fingerprint,
+    Fingerprinter,
+    MediaError,
+    MediaInput,
+    Need,
+    Source,
+    Track,
+    pack_arrays,
+)
+from engine.decode import extract_stream
+from engine.speech.examples import examples
+from engine.speech.index import SpeechIndex
+from engine.speech.phones import SHINGLE_PHONES, phone_hashes, phones_of
+from engine.speech.recognisers import RATE, Word, configured
+
+# Fewer recognised words than this are not a passage anyone could copy.
+MIN_WORDS = 3
+
+
+class SpeechConsumer(Consumer):
+    def __init__(self, fingerprinter: SpeechFingerprinter) -> None:
+        self.fingerprinter = fingerprinter
+        self.recogniser = configured()
+        self.seconds = 0.0
+
+    def feed(self, seconds: float, chunk: np.ndarray) -> None:
+        self.recogniser.feed(chunk)
+        self.seconds = seconds + len(chunk) / RATE
+
+    def finish(self) -> Fingerprint:
+        return self.fingerprinter.from_words(self.recogniser.finish(), self.seconds)
+
+
+class SpeechFingerprinter(Fingerprinter):
+    name = "speech-phones4"
+    version = 1
+    kinds = {"asr": Need.REQUIRED}
+    source = Source.SOUND
+    sample_rate = RATE
+    index_class = SpeechIndex
+    track = Track("speech", "seconds", "Speech", words=True)
+    examples = staticmethod(examples)
+
+    def extract(self, media: MediaInput, progress=None, *, query: bool = True) -> Fingerprint:
+        return extract_stream(self, media, progress, query=query)
+
+    def consumer(self, *, query: bool) -> Consumer:
+        return SpeechConsumer(self)
+
+    def from_words(self, words: list[Word], duration: float) -> Fingerprint:
+        """The fingerprint of a transcript: every phone of every word, timed by sharing its word's time
+        equally, hashed in runs of SHINGLE_PHONES."""
+        if len(words) < MIN_WORDS:
+            raise MediaError(
+                f"No speech was recognised ({len(words)} words; at least {MIN_WORDS} are needed).",
+                "InvalidFile.NoSpeech",
+            )
+        phones, starts, ends, phone_words = [], [], [], []
+        for number, word in enumerate(words):
+            spoken = phones_of(word.text)
+            step = (word.end - word.start) / max(1, len(spoken))
+            for place, phone in enumerate(spoken):
+                phones.append(phone)
+                starts.append(word.start + place * step)
+                ends.append(word.start + (place + 1) * step)
+                phone_words.append(number)
+        if len(phones) < SHINGLE_PHONES:
+            raise MediaError("Too little speech was recognised to fingerprint.", "InvalidFile.NoSpeech")
+        transcript = " ".join(word.text for word in words)
+        data = pack_arrays(
+            shingles=phone_hashes("".join(phones)),
+            starts=np.array(starts, np.float32),
+            ends=np.array(ends, np.float32),
+            phone_words=np.array(phone_words, np.int32),
+            transcript=np.frombuffer(transcript.encode(), np.uint8),
+            word_times=np.array([(w.start, w.end) for w in words], np.float32),
+        )
+        meta = {"duration": round(duration, 3), "words": len(words)}
+        return Fingerprint(self.name, self.version, data, meta)

@@ -77,12 +77,13 @@ def explain(match: Match) -> Score:
         return Score(
             **asdict(coverage), confidence=float(match.global_similarity), changes=list(match.changes)
         )
-    units = {track.name: track.unit for track in registry.tracks()}
-    segments = [row for name, track in match.segments.items() if name in units for row in track]
+    tracks = {track.name: track for track in registry.tracks()}
+    segments = [row for name, rows in match.segments.items() if name in tracks for row in rows]
+    # Speech read again by another voice has its own pace: a pace, not a speed change of a recording.
+    spoken = all(tracks[name].words for name, rows in match.segments.items() if name in tracks and rows)
+    timed = _speed(segments, "pace" if spoken else "speed") if coverage.unit == "seconds" else []
     return Score(
-        **asdict(coverage),
-        confidence=_weighted_similarity(segments),
-        changes=[*match.changes, *(_speed(segments) if coverage.unit == "seconds" else [])],
+        **asdict(coverage), confidence=_weighted_similarity(segments), changes=[*match.changes, *timed]
     )
 
 
@@ -93,7 +94,7 @@ def _weighted_similarity(segments: list[dict]) -> float:
     return sum(w * s["similarity"] for w, s in zip(weights, segments, strict=True)) / sum(weights)
 
 
-def _speed(segments: list[dict]) -> list[str]:
+def _speed(segments: list[dict], name: str = "speed") -> list[str]:
     """A speed change, when every long enough stretch shows the same one (the upload plays the
     reference `ratio` times as fast)."""
     ratios = [
@@ -107,4 +108,4 @@ def _speed(segments: list[dict]) -> list[str]:
     middle = (low + high) / 2
     if abs(middle - 1.0) <= SPEED_TOLERANCE or high - low > SPEED_TOLERANCE:
         return []
-    return [f"speed ×{middle:.2f}"]
+    return [f"{name} ×{middle:.2f}"]

@@ -120,3 +120,28 @@ def test_the_pages_fit_a_laptop_and_a_phone(browser, match_ids, portal):
     browser.find("table a[href^='/items/']").click()
     browser.wait(lambda: "Fingerprints" in browser.find("main").text, "the item page")
     browser.screenshot("item")
+
+
+def test_a_speech_match_plays_both_recordings_at_the_passage_and_shows_the_words(browser, portal, seeded):
+    """An asr upload (a sentence read again by a synthetic voice) against a reading saved as speech."""
+    from engine.speech.examples import REVOICED
+    from tests.api.test_asr import FIXTURES, reading_file
+    from tests.browser.conftest import submit_api
+
+    library = seeded["libraries"]["text"]
+    reading = reading_file(seeded["folder"] / "lj-reading.wav")
+    submit_api(portal, library, "lj-reading", "asr", "onlysave", reading)
+    job = submit_api(portal, library, "revoiced", "asr", "nosave", FIXTURES / REVOICED)
+    [match] = job["result"]["matches"]
+    browser.sign_in("mod")
+    browser.open(f"/matches/{match['id']}/")
+    bar = browser.find(".timeline[data-side=library] .seg")
+    assert float(bar.get_attribute("data-library-start")) == pytest.approx(11.55, abs=1.5)
+    words = browser.find(".said").text
+    assert "Heard in the upload" in words and "centuries" in words
+    browser.wait(
+        lambda: browser.js(PLAYER_TIMES)[3] >= 1 and browser.js(PLAYER_TIMES)[4] >= 1, "audio metadata"
+    )
+    # The library recording opens at the passage.
+    browser.wait(lambda: abs(browser.js(PLAYER_TIMES)[1] - 11.55) < 1.5, "the library player at the passage")
+    browser.screenshot("review-speech")

@@ -40,3 +40,5 @@ def test_a_speech_match_is_heard_with_its_words_under_each_passage(as_role, db):
     assert 'data-library-start="11.5"' in page  # the bar the players seek to
     assert "Heard in the upload" in page and "it&#x27;s okay pressure" in page
     assert "to the impressions" in page
+    # Another voice reads at its own pace: named as a pace, not as a speed change of a recording.
+    assert "pace ×1.09" in page and "speed ×" not in page and "confidence · speech ·" in page

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
+import json
 import random
 import re
 import subprocess
@@ -36,7 +38,7 @@ import numpy as np
 
 from engine import registry
 from engine.audio.examples import write_wav
-from engine.base import MediaError, MediaInput
+from engine.base import Fingerprint, MediaError, MediaInput
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -166,16 +168,29 @@ def build(seed: int, items: int, work: Path) -> tuple[list[dict], list[dict]]:
             if len(library) == items:
                 break
             voice = rng.choice(VOICES)
-            samples = speak(text, voice, LIBRARY_WPM)
-            path = write_wav(work / f"item{len(library):03d}.wav", samples, RATE)
-            library.append({"id": f"item{len(library):03d}", "path": path, "text": text, "voice": voice})
+            words = text.split()
+            begin = rng.randrange(10, len(words) - 55)
+            # The item is read in three parts (before, the excerpt queries copy, after), so where the
+            # excerpt lies in it is known exactly.
+            parts = [
+                " ".join(words[:begin]),
+                " ".join(words[begin : begin + 45]),
+                " ".join(words[begin + 45 :]),
+            ]
+            readings = [speak(part, voice, LIBRARY_WPM) for part in parts]
+            path = write_wav(work / f"item{len(library):03d}.wav", np.concatenate(readings), RATE)
+            library.append(
+                {
+                    "id": f"item{len(library):03d}",
+                    "path": path,
+                    "excerpt": parts[1],
+                    "voice": voice,
+                    "library_start": len(readings[0]) / RATE,
+                    "library_end": (len(readings[0]) + len(readings[1])) / RATE,
+                }
+            )
     for item in library:
-        words = item["text"].split()
-        begin = rng.randrange(10, len(words) - 55)
-        excerpt = " ".join(words[begin : begin + 45])
-        # Where the excerpt lies in the item: found by reading the words before it in the item's voice.
-        before = len(speak(" ".join(words[:begin]), item["voice"], LIBRARY_WPM)) / RATE
-        during = len(speak(excerpt, item["voice"], LIBRARY_WPM)) / RATE
+        excerpt = item["excerpt"]
         voice = rng.choice([v for v in VOICES if v != item["voice"]])
         pace = rng.uniform(0.85, 1.2)
         spoken = speak(excerpt, voice, int(LIBRARY_WPM * pace))
@@ -195,8 +210,8 @@ def build(seed: int, items: int, work: Path) -> tuple[list[dict], list[dict]]:
                     "path": write_wav(work / f"{name}.wav", samples, RATE),
                     "item": item["id"],
                     "condition": condition,
-                    "library_start": max(0.0, before - 0.3),
-                    "library_end": before + during,
+                    "library_start": item["library_start"],
+                    "library_end": item["library_end"],
                     "pace": round(pace, 2),
                 }
             )
@@ -210,14 +225,37 @@ def build(seed: int, items: int, work: Path) -> tuple[list[dict], list[dict]]:
 
 
 def _fingerprint(job: tuple[str, Path, bool]):
+    """A file's fingerprint, kept beside it (re-running the scoring costs no recognition), with the
+    CPU time it took when it was made."""
     name, path, query = job
     fingerprinter = registry.named(name)
+    content = hashlib.sha256(path.read_bytes()).hexdigest()[:12]  # a rebuilt file is fingerprinted again
+    kept = path.with_name(f"{path.stem}.{content}.{name}-v{fingerprinter.version}{'-q' if query else ''}.npz")
+    if kept.exists():
+        with np.load(kept, allow_pickle=False) as stored:
+            seconds, code = float(stored["seconds"]), str(stored["code"])
+            data = stored["data"].tobytes()
+        made = (
+            Fingerprint(name, fingerprinter.version, data, json.loads(str(stored_meta(kept))))
+            if data
+            else None
+        )
+        return made, code, seconds
     began = time.process_time()
     try:
-        made = fingerprinter.extract(MediaInput(path=path), query=query)
+        made, code = fingerprinter.extract(MediaInput(path=path), query=query), ""
     except MediaError as exc:
-        return None, exc.code, time.process_time() - began
-    return made, "", time.process_time() - began
+        made, code = None, exc.code
+    seconds = time.process_time() - began
+    data = np.frombuffer(made.data, np.uint8) if made else np.zeros(0, np.uint8)
+    meta = json.dumps(made.meta if made else {})
+    np.savez(kept, data=data, seconds=seconds, code=code, meta=meta)
+    return made, code, seconds
+
+
+def stored_meta(kept: Path) -> str:
+    with np.load(kept, allow_pickle=False) as stored:
+        return str(stored["meta"])
 
 
 def evaluate(name: str, library: list[dict], queries: list[dict], workers: int) -> dict:
@@ -230,10 +268,19 @@ def evaluate(name: str, library: list[dict], queries: list[dict], workers: int) 
         if made is not None:
             index.add(item["id"], registry.storable(made))
     track = fingerprinter.track.name
-    results = {}
+    results, shown = {}, {}
     for query, (made, code, _) in zip(queries, asked, strict=True):
         hits = index.search(made) if made is not None else []
         results[query["id"]] = (hits[0] if hits else None, code)
+        shown[query["id"]] = [
+            {
+                "key": hit.key,
+                "similarity": hit.similarity,
+                "segments": [s.as_dict() for s in hit.segments.get(track, [])],
+            }
+            for hit in hits[:3]
+        ]
+    (library[0]["path"].parent / f"results-{name}.json").write_text(json.dumps(shown, indent=1))
     cpu = sum(seconds for _, _, seconds in items + asked)
     audio = sum(len_seconds(q["path"]) for q in queries) + sum(len_seconds(i["path"]) for i in library)
     return {"results": results, "track": track, "rtf": cpu / audio}

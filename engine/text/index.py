@@ -180,7 +180,6 @@ class TextIndex(Index):
                 q0, q1 = int(run.q_start), int(run.q_end) + k - 1
                 m0, m1 = int(run.m_start), int(run.m_end) + k - 1
                 similarity = min(1.0, run.hits / (run.q_end - run.q_start + 1))
-                covered[q0 : q1 + 1] = np.maximum(covered[q0 : q1 + 1], similarity)
                 passage = Segment(
                     float(q_starts[q0]),
                     float(q_ends[q1]),
@@ -188,11 +187,20 @@ class TextIndex(Index):
                     float(m_ends[m1]),
                     round(similarity, 4),
                 )
+                if not self._kept(passage):
+                    continue
+                covered[q0 : q1 + 1] = np.maximum(covered[q0 : q1 + 1], similarity)
                 segments.append(self._described(passage, query, int(slot), (q0, q1), (m0, m1)))
+            if not segments:
+                continue
             similarity = round(float(covered.mean()), 4)
             matches.append(Hit(self._key_of(int(slot)), similarity, {self.TRACK: segments}))
         matches.sort(key=lambda match: -match.similarity)
         return matches[:limit]
+
+    def _kept(self, passage: Segment) -> bool:
+        """Whether a chain is evidence enough to report (every chain of MIN_HITS is, for text)."""
+        return True
 
     def _described(
         self, passage: Segment, query: dict, slot: int, tokens: tuple, library_tokens: tuple

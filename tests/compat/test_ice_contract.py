@@ -164,3 +164,9 @@ def test_speech_passages_come_back_as_text_match_segments_in_seconds(
     )
     assert segment["Start"] < 1.5 and 7.7 < segment["End"] < 10.7  # seconds of the 9.2 s upload
     assert "for centuries" in segment["QueryText"] and "for centuries" in segment["MasterText"]
+    # The same job read through MPS: a TextFpShot whose slice starts and lasts in seconds.
+    listed = rpc("mps", "QueryFpShotJobList", JobIds=job_id, ListStyle="flat")["FpShotJobList"]
+    [shot] = listed[0]["FpShotResult"]["TextFpShots"]
+    [piece] = shot["TextFpShotSlices"]
+    assert shot["PrimaryKey"] == "lecture-1" and float(piece["InputFragment"]["Start"]) == segment["Start"]
+    assert 7.0 < float(piece["InputFragment"]["Duration"]) < 10.7 and "for centuries" in piece["InputText"]

@@ -51,8 +51,12 @@ TOLERANCE = 1.5
 
 def speak(text: str, voice: str, wpm: int) -> np.ndarray:
     """espeak-ng's reading at RATE, float32."""
+    # The text on standard input: a passage starting with "-" is not taken for an option.
     wav = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(wpm), "--stdout", text], capture_output=True, check=True
+        ["espeak-ng", "-v", voice, "-s", str(wpm), "--stdout", "--stdin"],
+        input=text.encode(),
+        capture_output=True,
+        check=True,
     ).stdout
     with wave.open(io.BytesIO(wav)) as clip:
         rate = clip.getframerate()

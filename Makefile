@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
 
-.PHONY: run test browser test-browser screenshots lint format worker migrate superuser token bench bench-image-text bench-image-scale bench-video bench-audio bench-index clean
+.PHONY: run test browser test-browser screenshots lint format worker migrate superuser token bench bench-image-text bench-cjk-text bench-image-scale bench-video bench-audio bench-index clean
 
 $(RUN_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,7 +63,7 @@ superuser: $(RUN_STAMP)
 token: $(RUN_STAMP)
 	@$(PY) manage.py drf_create_token $(USER)
 
-bench: bench-image-text bench-image-scale bench-video bench-audio bench-index
+bench: bench-image-text bench-cjk-text bench-image-scale bench-video bench-audio bench-index
 
 ## Image and text quality on the shared corpus: seed 1234 (the one tuned on) and 99 (held out).
 BENCH_SEEDS ?= 1234 99
@@ -72,6 +72,10 @@ bench-image-text: $(STAMP)
 	  test -f bench/data/corpus-$$seed/ground_truth.json || bash bench/build_corpus.sh bench/data/corpus-$$seed $$seed image,text || exit 1; \
 	  $(PY) -m bench.eval_image_text bench/data/corpus-$$seed --out docs/eval/image-text-seed$$seed.md || exit 1; \
 	done
+
+## Chinese text: fortunes-zh from Debian (fetched by the script), seeds 1 and 2.
+bench-cjk-text: $(STAMP)
+	@for seed in 1 2; do $(PY) -m bench.eval_cjk_text --seed $$seed --out docs/eval/cjk-text-seed$$seed.md || exit 1; done
 
 ## Image index at scale: seed-99 queries planted among synthetic fingerprints, one core (needs the corpus of
 ## bench-image-text; ~10 GB of disk under bench/data/image-scale for 10M items, deleted afterwards).

@@ -16,6 +16,9 @@ GUTENBERG = FIXTURES / "gutenberg"
 # The middle 4,000 characters of each Gutenberg book in the corpus that is not in BOOKS and does not
 # quote Beethoven's letters: texts that must not match the library books.
 UNRELATED_BOOKS = GUTENBERG / "unrelated"
+# Chinese and Japanese texts (tests/fixtures/SOURCES.md): Tang poems for a library, Song lyrics that
+# must not match them, the opening of a Japanese novel.
+CJK = FIXTURES / "cjk"
 
 # Distinct photos (flowers.jpg and learn/gallery/pic3.jpg are the same picture, so only one is used).
 LIBRARY_PHOTOS = ["balloons.jpg", "hummingbird.jpg", "elephant.jpg"]
@@ -94,3 +97,7 @@ def typos(text: str, rate: float, seed: int = 7) -> str:
             j = int(rng.integers(0, len(word) - 2))
             words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
     return " ".join(words)
+
+
+def cjk_text(name: str) -> str:
+    return (CJK / name).read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from tests import audio_clips, clips, media
 from tests.compat import references
 
 SOURCES = (media.FIXTURES / "SOURCES.md").read_text(encoding="utf-8")
-MEDIA_FOLDERS = ["mdn-shared-assets", "gutenberg", "sam2-gallery", "librosa-data", "ljspeech"]
+MEDIA_FOLDERS = ["mdn-shared-assets", "gutenberg", "sam2-gallery", "librosa-data", "ljspeech", "cjk"]
 
 
 def test_every_file_the_tests_read_is_a_fixture():
@@ -17,6 +17,7 @@ def test_every_file_the_tests_read_is_a_fixture():
     paths += [media.GUTENBERG / name for name in media.BOOKS.values()]
     paths += list(clips.SOURCES.values())
     paths += [audio_clips.source(name) for name in [*audio_clips.SONGS, audio_clips.SPEECH]]
+    paths += [media.CJK / name for name in ("tang-poems.txt", "song-lyrics.txt", "soseki.txt")]
     for path in paths:
         assert path.is_file(), path
         assert path.is_relative_to(media.FIXTURES), path

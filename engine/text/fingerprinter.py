@@ -14,7 +14,8 @@ from engine.text.shingles import SHINGLE_WORDS, shingle_hashes, tokenize
 
 class TextFingerprinter(Fingerprinter):
     name = "text-shingle5"
-    version = 1
+    # 2: NFKC-normalised words, CJK read character by character.
+    version = 2
     kinds = {"text": Need.REQUIRED}
     source = Source.TEXT
     index_class = TextIndex

@@ -1,15 +1,20 @@
-"""Words and shingles: case-folded words with their character offsets, and 64-bit hashes of every
+"""Words and shingles: normalised words with their character offsets, and 64-bit hashes of every
 run of SHINGLE_WORDS of them.
 
 Punctuation, white space and HTML markup are ignored, so re-wrapping, case changes and HTML wrapping
-do not change the shingles. Offsets always point into the text as submitted, so matched passages can
-be cut out of both texts.
+do not change the shingles. Each word is NFKC-normalised and case-folded, so full-width forms
+("Ｔｅｘｔ"), ligatures and decomposed accents read as the plain word. Chinese and Japanese are
+written without spaces: each Han, kana or CJK compatibility character is a word of its own, so a
+shingle is a run of characters there (a character n-gram). Korean separates its words by spaces
+and is read by words. Offsets always point into the text as submitted, so matched passages can be
+cut out of both texts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
 import numpy as np
 
@@ -19,7 +24,15 @@ _MARKUP = re.compile(
     r"<(script|style)\b[^<>]{0,500}>.*?</\1\s*>|<[/!?a-zA-Z][^<>]{0,1000}>|&(?:[a-zA-Z]{2,8}|#\d{1,7});",
     re.S | re.I,
 )
-_WORD = re.compile(r"\w+")
+# Combining marks stay in the word they follow (NFD text, "e" + U+0301); kana voicing marks, full
+# and half width, stay with their kana ("ｶﾞ" is "ガ").
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a\uff9e\uff9f"
+# Han (with extensions and compatibility ideographs), hiragana, katakana (half width too).
+_CJK = (
+    "\u3005\u3007\u3021-\u3029\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d\U00020000-\U0003134f"
+)
+_WORD = re.compile(f"[{_CJK}][{_MARKS}]*|(?:[^\\W{_CJK}][{_MARKS}]*)+")
 _MIX = [
     np.uint64(c)
     for c in (
@@ -32,12 +45,19 @@ _MIX = [
 ]
 
 
+def normal_form(word: str) -> str:
+    """How a word is compared: NFKC (width, ligatures, composed accents), then case-folded."""
+    if word.isascii():
+        return word.lower()
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", word).casefold())
+
+
 def tokenize(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Case-folded words with their [start, end) character offsets in `text`."""
+    """Normalised words with their [start, end) character offsets in `text`."""
     masked = _MARKUP.sub(lambda found: " " * len(found.group()), text)
     words, starts, ends = [], [], []
     for found in _WORD.finditer(masked):
-        words.append(found.group().casefold())
+        words.append(normal_form(found.group()))
         starts.append(found.start())
         ends.append(found.end())
     return words, np.array(starts, np.int64), np.array(ends, np.int64)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests import media
 from tests.compat import references
 from tests.compat.shape import assert_json_shape
 
@@ -125,6 +126,33 @@ def test_the_text_match_segments_follow_the_reference(rpc, text_library, place):
     assert segment["QueryText"] == query[int(segment["Start"]) : int(segment["End"])]
     assert (segment["End"] - segment["Start"]) > 0.9 * len(query)
     assert segment["MasterText"][:500] in body and segment["MasterText"][:500] in query
+
+
+def test_chinese_text_matches_in_characters_whatever_its_width_and_spacing(
+    rpc, make_library, submit, job_result, place
+):
+    """The Alibaba reference's own text example is Chinese: a poem copied with ASCII punctuation and
+    a space between its characters is one TextMatchSegment in characters of each text."""
+    library = make_library("poems", media_type="text")
+    poems = media.cjk_text("tang-poems.txt")
+    assert job_result(submit(library, "tang", media_type="text", text=poems))["saved"]
+    start = poems.index("《送别》")
+    passage = poems[start : poems.index("《渭川田家》")].strip()
+    query = " ".join(passage.replace("，", ",").replace("。", "."))
+    place("poems-bucket/query.txt", text=query)
+    params = submit_example(library["id"], "oss://poems-bucket/query.txt", input_type="OSS")
+    params["Config"] = json.dumps({"SaveType": "nosave", "MediaType": "text"})
+    [job] = rpc("ice", "QueryDNAJobList", JobIds=rpc("ice", "SubmitDNAJob", **params)["JobId"])["JobList"]
+    assert job["Status"] == "Success", job
+    [info] = rpc_get(job["DNAResult"])
+    assert info["PrimaryKey"] == "tang"
+    [segment] = info["TextMatchSegments"]
+    assert segment["QueryText"] == query[int(segment["Start"]) : int(segment["End"])]
+    # The reference's segment carries the master's text, not its offsets: it is the poem's own text.
+    master_start = poems.index(segment["MasterText"])
+    assert abs(master_start - start) <= 2
+    assert abs(master_start + len(segment["MasterText"]) - (start + len(passage))) <= 2
+    assert "下马饮君酒" in segment["MasterText"] and "下 马 饮 君 酒" in segment["QueryText"]
 
 
 def rpc_get(url: str):

@@ -3,6 +3,7 @@ one diagonal (a constant offset) are chained into copied passages (engine/align.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping
 
 import numpy as np
@@ -11,10 +12,19 @@ from engine.align import chain_hits
 from engine.base import Fingerprint, Hit, Index, Segment, unpack_arrays
 from engine.text.shingles import SHINGLE_WORDS
 
+_EMPTY = np.zeros(0, np.int64)
+_NO_HITS = (_EMPTY, _EMPTY, _EMPTY)
+
 
 class TextIndex(Index):
     # Shingles found in more places than this are boilerplate (licences, stock phrases): no evidence.
     MAX_POSTINGS = 64
+    # A shingle held by this many library items (and this share of them) is common: a licence every
+    # book carries, a standard disclaimer. Its hits are no evidence of a copy. Counted over the index
+    # as it stands at each lookup, so it follows the library as items are saved and deleted. Five,
+    # not two or three: a passage copied into a few items must still be found in the next copy.
+    COMMON_ITEMS = 5
+    COMMON_SHARE = 0.01
     # A copied passage needs this many shared shingles on one diagonal (>= 8 words in a row).
     MIN_HITS = 4
     MAX_GAP_WORDS = 12
@@ -151,11 +161,40 @@ class TextIndex(Index):
         return np.concatenate(q_parts), np.concatenate(s_parts), np.concatenate(m_parts)
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
+        return self.search_parts([self], fingerprint, limit)[0]
+
+    @classmethod
+    def search_parts(cls, parts: list[Index], fingerprint: Fingerprint, limit: int = 20) -> list[list[Hit]]:
+        """Every part's passages, with common shingles counted over all parts together (a library
+        held in several segments is one library)."""
         query = unpack_arrays(fingerprint)
-        shingles, q_starts, q_ends = query["shingles"], query["starts"], query["ends"]
-        if len(self) == 0 or len(shingles) == 0:
-            return []
-        q_hits, slot_hits, m_hits = self._hits(shingles)
+        shingles = query["shingles"]
+        found = [part._hits(shingles) if len(part) and len(shingles) else _NO_HITS for part in parts]
+        common = cls._common(found, sum(len(part) for part in parts), len(shingles))
+        if common is not None:
+            found = [tuple(a[~common[q]] for a in (q, s, m)) for q, s, m in found]
+        return [part._passages(query, hits, limit) for part, hits in zip(parts, found, strict=True)]
+
+    @classmethod
+    def _common(cls, found: list[tuple], items: int, shingles: int) -> np.ndarray | None:
+        """Which query shingles are held by COMMON_ITEMS or more library items (None: none can be)."""
+        if cls.COMMON_ITEMS is None:
+            return None
+        threshold = max(cls.COMMON_ITEMS, math.ceil(cls.COMMON_SHARE * items))
+        if items < threshold:
+            return None
+        holders = np.zeros(shingles, np.int64)
+        for part_hits, slot_hits, _ in found:
+            if len(part_hits):
+                # distinct (query shingle, item) pairs of this part, counted per query shingle
+                pairs = np.unique((part_hits.astype(np.int64) << 32) | slot_hits.astype(np.int64))
+                holders += np.bincount(pairs >> 32, minlength=shingles)
+        common = holders >= threshold
+        return common if common.any() else None
+
+    def _passages(self, query: dict, hits: tuple, limit: int) -> list[Hit]:
+        q_hits, slot_hits, m_hits = hits
+        q_starts, q_ends = query["starts"], query["ends"]
         k = self.SHINGLE
         words = len(q_starts)
         matches = []

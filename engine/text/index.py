@@ -10,6 +10,7 @@ import numpy as np
 
 from engine.align import chain_hits
 from engine.base import Fingerprint, Hit, Index, Segment, unpack_arrays
+from engine.text.passages import joined, undominated
 from engine.text.shingles import SHINGLE_WORDS
 
 _EMPTY = np.zeros(0, np.int64)
@@ -29,6 +30,12 @@ class TextIndex(Index):
     MIN_HITS = 4
     MAX_GAP_WORDS = 12
     MAX_DRIFT_WORDS = 3
+    # Chains on one diagonal this many words apart are one passage broken by edits (passages.py).
+    JOIN_GAP_WORDS: int | None = 40
+    # A chain with this share of its query words inside a chain this many times longer is an echo of
+    # a phrase the library repeats (passages.py); None keeps every chain.
+    ECHO_SHARE: float | None = 0.8
+    ECHO_RATIO = 2.0
     MERGE_RUNS = 4
     # Tokens a shingle spans (words here; engine/speech/index.py uses phones).
     SHINGLE = SHINGLE_WORDS
@@ -173,7 +180,14 @@ class TextIndex(Index):
         common = cls._common(found, sum(len(part) for part in parts), len(shingles))
         if common is not None:
             found = [tuple(a[~common[q]] for a in (q, s, m)) for q, s, m in found]
-        return [part._passages(query, hits, limit) for part, hits in zip(parts, found, strict=True)]
+        runs = [part._chains(hits) for part, hits in zip(parts, found, strict=True)]
+        if cls.ECHO_SHARE is not None:
+            everywhere = {
+                (i, slot): chains for i, part_runs in enumerate(runs) for slot, chains in part_runs.items()
+            }
+            undominated(everywhere, shingle=cls.SHINGLE, share=cls.ECHO_SHARE, ratio=cls.ECHO_RATIO)
+            runs = [{slot: everywhere[i, slot] for slot in part_runs} for i, part_runs in enumerate(runs)]
+        return [part._passages(query, part_runs, limit) for part, part_runs in zip(parts, runs, strict=True)]
 
     @classmethod
     def _common(cls, found: list[tuple], items: int, shingles: int) -> np.ndarray | None:
@@ -192,30 +206,40 @@ class TextIndex(Index):
         common = holders >= threshold
         return common if common.any() else None
 
-    def _passages(self, query: dict, hits: tuple, limit: int) -> list[Hit]:
+    def _chains(self, hits: tuple) -> dict[int, list]:
+        """Each library item's chains of hits (item slot -> runs in shingle positions)."""
         q_hits, slot_hits, m_hits = hits
-        q_starts, q_ends = query["starts"], query["ends"]
-        k = self.SHINGLE
-        words = len(q_starts)
-        matches = []
+        runs = {}
         for slot in np.unique(slot_hits):
-            offsets = self._word_offsets(int(slot))
             chosen = slot_hits == slot
-            if offsets is None or int(chosen.sum()) < self.MIN_HITS:
+            if int(chosen.sum()) < self.MIN_HITS:
                 continue
-            runs = chain_hits(
+            chains = chain_hits(
                 q_hits[chosen],
                 m_hits[chosen],
                 max_gap=self.MAX_GAP_WORDS,
                 max_drift=self.MAX_DRIFT_WORDS,
                 min_hits=self.MIN_HITS,
             )
-            if not runs:
+            if chains and self.JOIN_GAP_WORDS is not None:
+                chains = joined(chains, max_gap=self.JOIN_GAP_WORDS, max_drift=self.MAX_DRIFT_WORDS)
+            if chains:
+                runs[int(slot)] = chains
+        return runs
+
+    def _passages(self, query: dict, runs: dict[int, list], limit: int) -> list[Hit]:
+        q_starts, q_ends = query["starts"], query["ends"]
+        k = self.SHINGLE
+        words = len(q_starts)
+        matches = []
+        for slot, chains in runs.items():
+            offsets = self._word_offsets(slot)
+            if offsets is None or not chains:
                 continue
             m_starts, m_ends = offsets
             covered = np.zeros(words, np.float64)
             segments = []
-            for run in runs:
+            for run in chains:
                 q0, q1 = int(run.q_start), int(run.q_end) + k - 1
                 m0, m1 = int(run.m_start), int(run.m_end) + k - 1
                 similarity = min(1.0, run.hits / (run.q_end - run.q_start + 1))
@@ -229,11 +253,11 @@ class TextIndex(Index):
                 if not self._kept(passage):
                     continue
                 covered[q0 : q1 + 1] = np.maximum(covered[q0 : q1 + 1], similarity)
-                segments.append(self._described(passage, query, int(slot), (q0, q1), (m0, m1)))
+                segments.append(self._described(passage, query, slot, (q0, q1), (m0, m1)))
             if not segments:
                 continue
             similarity = round(float(covered.mean()), 4)
-            matches.append(Hit(self._key_of(int(slot)), similarity, {self.TRACK: segments}))
+            matches.append(Hit(self._key_of(slot), similarity, {self.TRACK: segments}))
         matches.sort(key=lambda match: -match.similarity)
         return matches[:limit]
 

@@ -143,3 +143,44 @@ def test_chaining_separates_two_diagonals_and_drops_scattered_hits():
     )
     runs = chain_hits(np.array(q), np.array(m), max_gap=5, max_drift=2, min_hits=4)
     assert [(r.q_start, r.q_end, r.m_start, r.m_end) for r in runs] == [(0, 39, 500, 539), (100, 129, 10, 39)]
+
+
+def _swap_letters(word: str) -> str:
+    return word[0] + word[2] + word[1] + word[3:] if len(word) > 3 else word + "x"
+
+
+def test_a_cluster_of_typos_does_not_split_the_passage(index):
+    """Five typos in fifteen words break 17 shingles in a row; the pieces on either side keep the
+    passage's offset and are one passage (engine/text/passages.py: joined)."""
+    passage, start = media.excerpt("dickens-music", 0.45, 2500)
+    words = passage.split(" ")
+    for i in range(150, 165, 3):
+        words[i] = _swap_letters(words[i])
+    segment = _only_segment(index.search(fingerprinter.from_text(" ".join(words))), "dickens-music")
+    assert segment.library_start == pytest.approx(start, abs=15)
+    assert segment.library_end == pytest.approx(start + len(passage), abs=15)
+    assert 0.9 < segment.similarity < 1.0
+
+
+def test_one_word_in_twenty_misspelt_leaves_one_passage(index):
+    passage, start = media.excerpt("passamaquoddy", 0.35, 2500)
+    query = media.typos(passage, 0.05)
+    assert query != passage
+    segment = _only_segment(index.search(fingerprinter.from_text(query)), "passamaquoddy")
+    assert segment.end - segment.start >= 0.95 * len(query)
+
+
+def test_a_phrase_the_library_repeats_elsewhere_is_not_a_second_source(books):
+    """Another item holding one sentence of a copied passage is an echo of that sentence, not where the
+    passage came from; an item holding the whole passage is a second source and is reported."""
+    passage, _ = media.excerpt("beethoven-letters", 0.5, 2000)
+    sentence = " ".join(passage.split(" ")[100:115])
+    unrelated = [p.read_text(encoding="utf-8") for p in sorted(media.UNRELATED_BOOKS.glob("*.txt"))[:3]]
+    idx = fingerprinter.new_index()
+    idx.add("letters", fingerprinter.from_text(books["beethoven-letters"]))
+    idx.add("echo", fingerprinter.from_text(unrelated[0] + "\n\n" + sentence + "\n\n" + unrelated[1]))
+    idx.add("anthology", fingerprinter.from_text(unrelated[2] + "\n\n" + passage))
+    # The sentence alone is in all three.
+    assert {m.key for m in idx.search(fingerprinter.from_text(sentence))} == {"echo", "letters", "anthology"}
+    found = {m.key for m in idx.search(fingerprinter.from_text(passage))}
+    assert found == {"letters", "anthology"}

@@ -23,6 +23,10 @@ STORED_AS = {"asr": "text"}
 # Kinds a job may give as inline text instead of a file (their files are read as text). Speech comes as
 # sound: its words need their times.
 INLINE_TEXT = {"text"}
+# Kinds whose words may come from subtitles (SRT, WebVTT) given with the file.
+SUBTITLED = {"asr"}
+# Subtitle files: never items of a folder import, but the subtitles of the file with the same stem.
+SUBTITLE_ENDINGS = (".srt", ".vtt")
 # File name endings -> the kind a file most likely holds (bulk imports of folders; a manifest or
 # --media-type says otherwise when it must).
 EXTENSIONS = {
@@ -68,6 +72,10 @@ def can_fingerprint(kind: str) -> bool:
 
 def accepts_inline_text(kind: str) -> bool:
     return str(kind) in INLINE_TEXT
+
+
+def accepts_subtitles(kind: str) -> bool:
+    return str(kind) in SUBTITLED
 
 
 def choices() -> list[tuple[str, str]]:

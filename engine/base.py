@@ -46,6 +46,8 @@ class MediaInput:
 
     path: Path | None = None
     text: str | None = None
+    # Subtitles (SRT or WebVTT) given with a recording: speech is read from them, not recognised.
+    subtitles: str | None = None
 
 
 @dataclass
@@ -243,9 +245,10 @@ class Fingerprinter(ABC):
         """Fingerprint one whole input as a query. Pictures and sound fingerprinters do it through one
         decode of the file (engine/decode.py: extract_stream)."""
 
-    def consumer(self, *, query: bool) -> Consumer:
+    def consumer(self, *, query: bool, media: MediaInput | None = None) -> Consumer:
         """A consumer for one decode's stream (pictures and sound fingerprinters only). `query`
-        fingerprints may carry more than a library stores (see for_storage)."""
+        fingerprints may carry more than a library stores (see for_storage); `media` is what is
+        decoded, for a consumer that reads something beside the stream (speech: subtitles)."""
         raise NotImplementedError(f"{self.name} reads {self.source}, not a decoded stream")
 
     def new_index(self) -> Index:

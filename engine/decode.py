@@ -70,7 +70,7 @@ def extract_stream(
 ) -> Fingerprint:
     """One fingerprinter's fingerprint of a file's picture or sound stream (which it needs)."""
     assert media.path is not None, f"{fingerprinter.name} fingerprints are made from files"
-    consumer = fingerprinter.consumer(query=query)
+    consumer = fingerprinter.consumer(query=query, media=media)
     decode_streams(
         media.path, [Want(fingerprinter.source, consumer, Need.REQUIRED, fingerprinter.sample_rate)], progress
     )

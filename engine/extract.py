@@ -36,7 +36,7 @@ def fingerprint_input(
     wants = []
     for fingerprinter, need in chosen:
         if fingerprinter.source in STREAMS:
-            consumers[fingerprinter.name] = consumer = fingerprinter.consumer(query=query)
+            consumers[fingerprinter.name] = consumer = fingerprinter.consumer(query=query, media=media)
             wants.append(Want(fingerprinter.source, consumer, need, fingerprinter.sample_rate))
         else:
             made[fingerprinter.name] = fingerprinter.extract(media, progress)

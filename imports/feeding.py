@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApiError, Codes
+from core.kinds import accepts_subtitles
 from core.rows import update_each
 from imports.models import FINISHED, BatchStatus, ImportBatch, ImportItem, ItemStatus
 from jobs import services as job_services
@@ -90,6 +91,8 @@ def _spec(batch: ImportBatch, item: ImportItem) -> dict:
         "save_type": batch.save_type,
         "path": item.path,
         "url": item.url,
+        # A sidecar found beside a file is for speech only (a video's .srt is not its fingerprint).
+        "subtitles_path": item.subtitles if accepts_subtitles(item.media_type) else "",
         "user_data": item.user_data,
         "request_id": f"import-{batch.id.hex[:8]}-{item.row}",
         "batch_id": batch.id,

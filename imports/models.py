@@ -84,6 +84,7 @@ class ImportItem(models.Model):
     row = models.PositiveIntegerField()  # 1-based, in the source's order
     primary_key = models.CharField(max_length=128, blank=True)
     path = models.CharField(max_length=1024, blank=True)  # relative to the import root
+    subtitles = models.CharField(max_length=1024, blank=True)  # SRT/WebVTT, relative to the import root
     url = models.CharField(max_length=2048, blank=True)
     media_type = models.CharField(max_length=8, blank=True)
     user_data = models.CharField(max_length=128, blank=True)

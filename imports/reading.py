@@ -133,6 +133,7 @@ def _item(batch: ImportBatch, row: sources.Row) -> ImportItem:
         primary_key=row.primary_key,
         path=row.path,
         url=row.url,
+        subtitles=row.subtitles,
         media_type=batch.media_type or row.media_type or batch.library.media_type,
         user_data=row.user_data,
         title=row.title,

@@ -9,7 +9,18 @@ from collections.abc import Iterator
 
 from imports.models import ImportBatch, ItemStatus
 
-FIELDS = ["primary_key", "path", "url", "media_type", "user_data", "title", "metadata", "code", "message"]
+FIELDS = [
+    "primary_key",
+    "path",
+    "url",
+    "media_type",
+    "user_data",
+    "title",
+    "metadata",
+    "subtitles",
+    "code",
+    "message",
+]
 
 
 class _Line:

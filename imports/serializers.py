@@ -65,6 +65,7 @@ class ItemSerializer(serializers.ModelSerializer):
             "primary_key",
             "path",
             "url",
+            "subtitles",
             "media_type",
             "user_data",
             "title",

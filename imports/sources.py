@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from core.kinds import MediaKind, kind_of_file
+from core.kinds import SUBTITLE_ENDINGS, MediaKind, kind_of_file
 
-FIELDS = ("primary_key", "path", "url", "media_type", "user_data", "title", "metadata")
+FIELDS = ("primary_key", "path", "url", "media_type", "user_data", "title", "metadata", "subtitles")
 MAX_KEY = 128
 MAX_PATH = 1024
 MAX_URL = 2048
@@ -39,6 +39,8 @@ class Row:
     user_data: str = ""
     title: str = ""
     metadata: dict = field(default_factory=dict)
+    # An SRT or WebVTT file under the import root for a speech item (kinds.SUBTITLED).
+    subtitles: str = ""
     # (code, message) when the row cannot be imported as given.
     problem: tuple[str, str] | None = None
 
@@ -55,7 +57,7 @@ def _text(value) -> str:
 def checked(row: Row) -> Row:
     """The row with its first problem noted (the fields are cut to their columns' sizes so the row can
     still be stored and reported)."""
-    for name in ("primary_key", "path", "url", "media_type", "user_data", "title"):
+    for name in ("primary_key", "path", "url", "media_type", "user_data", "title", "subtitles"):
         value = getattr(row, name)
         if "\x00" in value or any("\udc80" <= c <= "\udcff" for c in value):
             row.refuse(f"InvalidParameter.{_camel(name)}", f"{name} holds a NUL or a byte that is not UTF-8.")
@@ -71,6 +73,8 @@ def checked(row: Row) -> Row:
         row.refuse("MissingParameter.Input", "Give exactly one of path (under the import root) or url.")
     if len(row.path) > MAX_PATH:
         row.refuse("InvalidParameter.Path", f"path: at most {MAX_PATH} characters.")
+    if len(row.subtitles) > MAX_PATH:
+        row.refuse("InvalidParameter.Subtitles", f"subtitles: at most {MAX_PATH} characters.")
     if len(row.url) > MAX_URL:
         row.refuse("InvalidParameter.Url", f"url: at most {MAX_URL} characters.")
     if row.media_type and row.media_type not in MediaKind.values:
@@ -83,6 +87,7 @@ def checked(row: Row) -> Row:
         row.refuse("InvalidParameter.Metadata", f"metadata: at most {MAX_METADATA_BYTES} bytes of JSON.")
         row.metadata = {}
     row.primary_key, row.path, row.url = row.primary_key[:MAX_KEY], row.path[:MAX_PATH], row.url[:MAX_URL]
+    row.subtitles = row.subtitles[:MAX_PATH]
     row.user_data, row.title = (
         row.user_data.encode()[:MAX_USER_DATA_BYTES].decode("utf-8", "ignore"),
         row.title[:MAX_TITLE],
@@ -115,11 +120,16 @@ def _from_mapping(number: int, values: dict) -> Row:
 def folder_rows(folder: Path, import_root: Path) -> Iterator[Row]:
     """One row per file under `folder` (which lies under the import root), in sorted order, hidden
     files and folders left out, symbolic links not followed. Primary key: the path relative to the
-    folder without its ending; the kind: from the ending."""
+    folder without its ending; the kind: from the ending. Subtitle files are not rows: each is the
+    subtitles of the file beside it with the same name but for the ending (talk.srt of talk.mp4)."""
     number = 0
     for current, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(f for f in files if not f.startswith(".")):
+        # talk.srt before talk.vtt when both are there
+        sidecars = {
+            _stem(f): f for f in sorted(files, reverse=True) if _is_subtitles(f) and not f.startswith(".")
+        }
+        for name in sorted(f for f in files if not f.startswith(".") and not _is_subtitles(f)):
             number += 1
             full = Path(current) / name
             relative = PurePosixPath(full.relative_to(folder).as_posix())
@@ -129,6 +139,9 @@ def folder_rows(folder: Path, import_root: Path) -> Iterator[Row]:
                 path=full.relative_to(import_root).as_posix(),
                 media_type=kind_of_file(name) or "",
             )
+            sidecar = sidecars.get(_stem(name))
+            if sidecar is not None and not (Path(current) / sidecar).is_symlink():
+                row.subtitles = (Path(current) / sidecar).relative_to(import_root).as_posix()
             if not row.media_type:
                 row.refuse("Unsupported.MediaType", f"No media kind is known for a file named {name!r}.")
             if full.is_symlink():
@@ -140,8 +153,16 @@ def count_folder(folder: Path) -> int:
     total = 0
     for _, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        total += sum(1 for f in files if not f.startswith("."))
+        total += sum(1 for f in files if not f.startswith(".") and not _is_subtitles(f))
     return total
+
+
+def _is_subtitles(name: str) -> bool:
+    return name.lower().endswith(SUBTITLE_ENDINGS)
+
+
+def _stem(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else name
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str | None]]:

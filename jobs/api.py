@@ -53,6 +53,7 @@ class JobViewSet(viewsets.ViewSet):
             object_key=object_key,
             source_media=find_media(reference, scope=scope) if kind == "media" else None,
             text=data.get("text"),
+            subtitles=data.get("subtitles"),
             user_data=data["user_data"],
             priority=data["priority"],
             pipeline=data["pipeline"],

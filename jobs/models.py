@@ -77,6 +77,8 @@ class Job(models.Model):
     input_url = models.URLField(max_length=2048, blank=True)
     input_path = models.CharField(max_length=1024, blank=True)
     input_text = models.TextField(blank=True)
+    # SRT or WebVTT given with an asr job's recording: its words are read from them, not recognised.
+    input_subtitles = models.TextField(blank=True)
     input_name = models.CharField(max_length=255, blank=True)
     input_media = models.ForeignKey(
         "libraries.Media", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -88,7 +88,10 @@ def _materialise(job: Job, workdir: Path) -> tuple[MediaInput, Path | None]:
     path = _local_file(job, workdir)
     if accepts_inline_text(job.media_type):
         return MediaInput(text=read_text(path)), None
-    return MediaInput(path=path), path
+    subtitles = job.input_subtitles
+    if not subtitles and job.input_type == InputType.MEDIA and job.input_media is not None:
+        subtitles = job.input_media.subtitles
+    return MediaInput(path=path, subtitles=subtitles or None), path
 
 
 def _local_file(job: Job, workdir: Path) -> Path:

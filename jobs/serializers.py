@@ -7,7 +7,9 @@ from rest_framework import serializers
 
 from core.kinds import MediaKind
 from engine import registry
-from engine.base import Track
+from engine.base import MediaError, Track
+from engine.speech.subtitles import MAX_SUBTITLE_BYTES
+from engine.text.reading import decode_text
 from jobs.models import CallbackFormat, Job, JobStatus, Match, SaveType
 
 
@@ -38,6 +40,35 @@ class JSONObjectField(serializers.Field):
         return value
 
 
+@extend_schema_field({"type": "string", "description": "SRT or WebVTT: a file (multipart) or its text"})
+class SubtitlesField(serializers.Field):
+    """SRT or WebVTT given with a speech job's file: an uploaded file (multipart) or its text (JSON)."""
+
+    default_error_messages = {
+        "too_large": f"Subtitles larger than {MAX_SUBTITLE_BYTES // (1024 * 1024)} MB are not subtitles.",
+        "invalid": "Give the subtitles as a file (multipart) or as the file's text.",
+    }
+
+    def to_internal_value(self, data):
+        if hasattr(data, "read"):
+            if data.size > MAX_SUBTITLE_BYTES:
+                self.fail("too_large")
+            try:
+                data = decode_text(data.read())
+            except MediaError as exc:
+                raise serializers.ValidationError(f"The subtitle file is not text: {exc}") from exc
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if len(data.encode("utf-8", "surrogatepass")) > MAX_SUBTITLE_BYTES:
+            self.fail("too_large")
+        if "\x00" in data:
+            raise serializers.ValidationError("Subtitles may not hold NUL characters.")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class JobCreateSerializer(serializers.Serializer):
     library = serializers.CharField(max_length=64)
     primary_key = serializers.CharField(max_length=128)
@@ -46,6 +77,7 @@ class JobCreateSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
     input = JSONObjectField(InputSerializer(), required=False)
     text = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
+    subtitles = SubtitlesField(required=False)
     user_data = serializers.CharField(required=False, allow_blank=True, default="", max_length=1024)
     priority = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2)
     pipeline = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)

@@ -18,6 +18,9 @@ from rest_framework import status
 
 from core import kinds
 from core.errors import ApiError, Codes
+from engine.base import MediaError
+from engine.speech.subtitles import MAX_SUBTITLE_BYTES, parse_cues
+from engine.text.reading import decode_text
 from jobs import objects
 from jobs.callbacks import schedule_callback
 from jobs.events import job_finished
@@ -135,6 +138,8 @@ def _checked_job(
     source_media: Media | None = None,
     object_bucket: str = "",
     object_key: str = "",
+    subtitles: str | None = None,
+    subtitles_path: str = "",
     user=None,
     **delivery,
 ) -> Job:
@@ -142,6 +147,10 @@ def _checked_job(
     and the user's quota, which the callers check)."""
     job = _new_job(library=library, primary_key=primary_key, media_type=media_type, user=user, **delivery)
     job.save_type = save_type
+    if subtitles_path:
+        subtitles = _read_subtitles(subtitles_path)
+    if subtitles is not None:
+        _set_subtitles(job, subtitles)
     sources = [upload is not None, bool(url), bool(path), text is not None, source_media is not None]
     if sum(sources) + bool(object_key) != 1:
         raise ApiError(
@@ -267,6 +276,34 @@ def _set_path_input(job: Job, path: str) -> None:
         raise _input_error(exc) from exc
     job.input_type, job.input_path = InputType.PATH, path
     job.input_name = Path(path).name[:255]
+
+
+def _read_subtitles(path: str) -> str:
+    """A subtitle file under the import root (a bulk import's sidecar or manifest column)."""
+    try:
+        found = resolve_import_path(path, settings.IMPORT_ROOT)
+        if found.stat().st_size > MAX_SUBTITLE_BYTES:
+            raise ApiError(
+                "InvalidParameter.Subtitles", f"The subtitle file {path!r} is too large to be one."
+            )
+        return decode_text(found.read_bytes())
+    except InputError as exc:
+        raise ApiError("InvalidParameter.Subtitles", f"subtitles: {exc.message}") from exc
+    except MediaError as exc:
+        raise ApiError(
+            "InvalidParameter.Subtitles", f"The subtitle file {path!r} is not text: {exc}"
+        ) from exc
+
+
+def _set_subtitles(job: Job, subtitles: str) -> None:
+    """Subtitles given with a speech job's file: checked now, so a broken file is refused at once."""
+    if not kinds.accepts_subtitles(job.media_type):
+        raise ApiError("InvalidParameter.Subtitles", "Subtitles are given with speech (asr) jobs only.")
+    try:
+        parse_cues(subtitles)
+    except MediaError as exc:
+        raise ApiError("InvalidParameter.Subtitles", f"The subtitles are not SRT or WebVTT: {exc}") from exc
+    job.input_subtitles = subtitles
 
 
 def _set_text_input(job: Job, text: str) -> None:

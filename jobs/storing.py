@@ -141,6 +141,7 @@ def _store_one(
             meta=extraction.meta,
             path=_content_path(one),
             text=one.media_input.text,
+            subtitles=one.media_input.subtitles or "",
             original_name=job.input_name,
             job=job,
             replace=job.save_type == SaveType.FORCESAVE,
@@ -203,6 +204,7 @@ def _to_save(one: Prepared, found: list[Match], library: Library, existing: Medi
         text=one.media_input.text,
         original_name=job.input_name,
         job=job,
+        subtitles=one.media_input.subtitles or "",
     )
 
 

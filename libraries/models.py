@@ -58,6 +58,8 @@ class Media(models.Model):
     media_type = models.CharField(max_length=8, choices=kinds.choices)
     file = models.FileField(upload_to=media_upload_path, blank=True, max_length=255)
     text = models.TextField(blank=True)
+    # The subtitles a speech item was saved with (refingerprinting reads them again).
+    subtitles = models.TextField(blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     size_bytes = models.BigIntegerField(default=0)
     sha256 = models.CharField(max_length=64)

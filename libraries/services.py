@@ -138,6 +138,7 @@ def save_media(
     meta: dict | None = None,
     path: Path | None = None,
     text: str | None = None,
+    subtitles: str = "",
     original_name: str = "",
     job=None,
     replace: bool = False,
@@ -157,7 +158,9 @@ def save_media(
     """
     if not already_stored:
         fingerprints = [registry.storable(fp) for fp in fingerprints]
-    item = NewItem(primary_key, media_type, fingerprints, meta or {}, path, text, original_name, job)
+    item = NewItem(
+        primary_key, media_type, fingerprints, meta or {}, path, text, original_name, job, subtitles
+    )
     media = new_media(library, item)
     segments: list[str] = []
     try:
@@ -194,6 +197,7 @@ class NewItem:
     text: str | None = None
     original_name: str = ""
     job: object = None
+    subtitles: str = ""
 
 
 def new_media(library: Library, item: NewItem) -> Media:
@@ -205,6 +209,7 @@ def new_media(library: Library, item: NewItem) -> Media:
         media_type=item.media_type,
         original_name=item.original_name[:255],
         saved_by_job=item.job,
+        subtitles=item.subtitles,
         **{field: item.meta.get(field) for field in MEDIA_FACTS},
     )
     if item.text is not None:
@@ -355,7 +360,8 @@ def _extract_stored(item: Media) -> list[Fingerprint]:
         for chunk in iter(lambda: stored.read(1 << 20), b""):
             local.write(chunk)
         local.flush()
-        return fingerprint_input(item.media_type, MediaInput(path=Path(local.name)), query=False).fingerprints
+        media = MediaInput(path=Path(local.name), subtitles=item.subtitles or None)
+        return fingerprint_input(item.media_type, media, query=False).fingerprints
 
 
 def exclude_range(

@@ -101,6 +101,7 @@ def _item_record(item: Media, number: int, out: Path, with_media: bool) -> dict:
         "sha256": item.sha256,
         **{fact: getattr(item, fact) for fact in MEDIA_FACTS},
         "text": item.text if not item.file else None,
+        "subtitles": item.subtitles or None,
         "file": media_file,
         "fingerprints": fingerprints,
     }
@@ -219,7 +220,10 @@ def _remake(record: dict, media_path: Path | None) -> list[Fingerprint]:
         raise TransferError(
             "its fingerprints are of another version and the export holds no media to remake them"
         )
-    media = MediaInput(path=media_path) if media_path is not None else MediaInput(text=text)
+    subtitles = record.get("subtitles") if isinstance(record.get("subtitles"), str) else None
+    media = (
+        MediaInput(path=media_path, subtitles=subtitles) if media_path is not None else MediaInput(text=text)
+    )
     return fingerprint_input(str(record.get("media_type")), media, query=False).fingerprints
 
 
@@ -235,6 +239,7 @@ def _save(library: Library, record: dict, fingerprints: list[Fingerprint], media
             meta={fact: record.get(fact) for fact in MEDIA_FACTS},
             path=media_path,
             text=record.get("text") if media_path is None else None,
+            subtitles=record.get("subtitles") if isinstance(record.get("subtitles"), str) else "",
             original_name=str(record.get("original_name", "")),
             known_content=(int(record.get("size_bytes") or 0), str(record.get("sha256", ""))),
         )

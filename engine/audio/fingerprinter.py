@@ -52,7 +52,7 @@ class AudioFingerprinter(Fingerprinter):
         """`query=False` skips the variants a search needs (for items that are only stored)."""
         return extract_stream(self, media, progress, query=query)
 
-    def consumer(self, *, query: bool) -> Consumer:
+    def consumer(self, *, query: bool, media: MediaInput | None = None) -> Consumer:
         return AudioConsumer(self, query=query)
 
     def extract_samples(self, samples: np.ndarray) -> Fingerprint:

@@ -23,23 +23,32 @@ from engine.speech.examples import examples
 from engine.speech.index import SpeechIndex
 from engine.speech.phones import SHINGLE_PHONES, phone_hashes, phones_of
 from engine.speech.recognisers import RATE, Word, configured
+from engine.speech.subtitles import embedded_subtitles, read_subtitles
 
 # Fewer recognised words than this are not a passage anyone could copy.
 MIN_WORDS = 3
 
 
 class SpeechConsumer(Consumer):
-    def __init__(self, fingerprinter: SpeechFingerprinter) -> None:
+    """Recognises the sound it is fed; or, given the words (from subtitles), only follows the sound
+    to know how long it lasts."""
+
+    def __init__(self, fingerprinter: SpeechFingerprinter, words: list[Word] | None = None) -> None:
         self.fingerprinter = fingerprinter
-        self.recogniser = configured()
+        self.words = words
+        self.recogniser = configured() if words is None else None
         self.seconds = 0.0
 
     def feed(self, seconds: float, chunk: np.ndarray) -> None:
-        self.recogniser.feed(chunk)
+        if self.recogniser is not None:
+            self.recogniser.feed(chunk)
         self.seconds = seconds + len(chunk) / RATE
 
     def finish(self) -> Fingerprint:
-        return self.fingerprinter.from_words(self.recogniser.finish(), self.seconds)
+        words = self.words if self.recogniser is None else self.recogniser.finish()
+        fingerprint = self.fingerprinter.from_words(words, self.seconds)
+        fingerprint.meta["words_from"] = "recognition" if self.recogniser is not None else "subtitles"
+        return fingerprint
 
 
 class SpeechFingerprinter(Fingerprinter):
@@ -55,7 +64,15 @@ class SpeechFingerprinter(Fingerprinter):
     def extract(self, media: MediaInput, progress=None, *, query: bool = True) -> Fingerprint:
         return extract_stream(self, media, progress, query=query)
 
-    def consumer(self, *, query: bool) -> Consumer:
+    def consumer(self, *, query: bool, media: MediaInput | None = None) -> Consumer:
+        """Subtitles win: given with the media, or a text subtitle track in its container, they are
+        read instead of recognising the sound."""
+        if media is not None and media.subtitles:
+            return SpeechConsumer(self, read_subtitles(media.subtitles))
+        if media is not None and media.path is not None:
+            words = embedded_subtitles(media.path)
+            if words:
+                return SpeechConsumer(self, words)
         return SpeechConsumer(self)
 
     def from_words(self, words: list[Word], duration: float) -> Fingerprint:

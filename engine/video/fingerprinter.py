@@ -95,5 +95,5 @@ class VideoFingerprinter(Fingerprinter):
     def extract(self, media: MediaInput, progress=None) -> Fingerprint:
         return extract_stream(self, media, progress)
 
-    def consumer(self, *, query: bool) -> Consumer:
+    def consumer(self, *, query: bool, media: MediaInput | None = None) -> Consumer:
         return VideoConsumer(self)

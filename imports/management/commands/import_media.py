@@ -25,6 +25,7 @@ REPORT_FIELDS = [
     "user_data",
     "title",
     "metadata",
+    "subtitles",
     "code",
     "message",
 ]

@@ -251,6 +251,11 @@ class Fingerprinter(ABC):
         decoded, for a consumer that reads something beside the stream (speech: subtitles)."""
         raise NotImplementedError(f"{self.name} reads {self.source}, not a decoded stream")
 
+    def words(self, fingerprint: Fingerprint) -> list[tuple[str, float, float]] | None:
+        """The words a fingerprint was made of, each with its start and end (speech), or None for
+        fingerprints without words."""
+        return None
+
     def new_index(self) -> Index:
         return self.index_class()
 

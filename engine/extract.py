@@ -21,6 +21,8 @@ class Extraction:
     fingerprints: list[Fingerprint]
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # The words heard, with their times (speech): (word, start, end).
+    words: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 def fingerprint_input(
@@ -53,4 +55,5 @@ def fingerprint_input(
             if wanted == need:
                 for key, value in made[fingerprinter.name].meta.items():
                     meta.setdefault(key, value)
-    return Extraction([made[f.name] for f, _ in chosen], meta, notes)
+    words = next((said for f, _ in chosen if (said := f.words(made[f.name]))), [])
+    return Extraction([made[f.name] for f, _ in chosen], meta, notes, words)

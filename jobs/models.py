@@ -111,6 +111,8 @@ class Job(models.Model):
     input_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     # Facts about the query learnt while decoding (duration, width, characters...).
     input_meta = models.JSONField(default=dict, blank=True)
+    # Speech: the words heard in the input with their times (jobs/transcripts.py), for the review page.
+    transcript = models.JSONField(default=dict, blank=True)
     # What could not be used of the input (damaged packets skipped, a sound track that does not decode).
     notes = models.JSONField(default=list, blank=True)
 

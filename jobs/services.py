@@ -563,6 +563,7 @@ def finish_job(
     input_meta: dict,
     notes: list[str] = (),
     input_sha256: str = "",
+    transcript: dict | None = None,
     announce: bool = True,
 ) -> bool:
     """Record a job's success. `announce=False` leaves announce_finished to the caller (for jobs that
@@ -575,6 +576,7 @@ def finish_job(
         input_meta=input_meta,
         notes=list(notes),
         input_sha256=input_sha256,
+        transcript=transcript or {},
         finished_at=timezone.now(),
     )
     if done and announce:

@@ -23,6 +23,7 @@ from jobs.coverage import coverage_of
 from jobs.failures import failures_handled
 from jobs.models import Job, JobStatus, Match, SaveType
 from jobs.searching import GroupIndex
+from jobs.transcripts import packed
 from libraries.indexing import writer
 from libraries.models import Library, Media
 from libraries.services import NewItem, delete_media, key_taken, new_media, save_media, save_media_together
@@ -157,6 +158,7 @@ def _store_one(
         input_meta=extraction.meta,
         notes=extraction.notes,
         input_sha256=one.input_sha256,
+        transcript=packed(extraction.words),
         announce=False,
     )
     return saved
@@ -217,6 +219,7 @@ def _finish_together(ending: list[tuple[Prepared, Media | None]]) -> None:
         job.saved, job.saved_media = media is not None, media
         job.input_meta, job.notes = one.extraction.meta, list(one.extraction.notes)
         job.input_sha256 = one.input_sha256
+        job.transcript = packed(one.extraction.words)
         jobs.append(job)
     fields = [
         "status",
@@ -227,6 +230,7 @@ def _finish_together(ending: list[tuple[Prepared, Media | None]]) -> None:
         "input_meta",
         "notes",
         "input_sha256",
+        "transcript",
     ]
     update_each(jobs, fields)
 

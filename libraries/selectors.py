@@ -8,6 +8,8 @@ from django.db.models import Count, QuerySet
 from rest_framework import status
 
 from core.errors import ApiError, Codes
+from engine import registry
+from engine.base import Fingerprint
 from libraries.access import Scope
 from libraries.models import Library, Media
 
@@ -73,3 +75,15 @@ def find_media(media_id, *, scope: Scope, http_status: int = status.HTTP_400_BAD
         return items.get(id=uuid.UUID(str(media_id)))
     except (ValueError, Media.DoesNotExist) as exc:
         raise ApiError(Codes.MEDIA_NOT_FOUND, f"Item {media_id!r} does not exist.", http_status) from exc
+
+
+def item_words(item: Media) -> list[tuple[str, float, float]]:
+    """The words an item's stored fingerprints were made of, with their times (speech items), or []."""
+    for stored in item.fingerprints.all():
+        fingerprinter = registry.named(stored.fingerprinter)
+        if fingerprinter is not None and stored.version == fingerprinter.version:
+            fingerprint = Fingerprint(stored.fingerprinter, stored.version, bytes(stored.data))
+            said = fingerprinter.words(fingerprint)
+            if said:
+                return said
+    return []

@@ -16,11 +16,13 @@ from core.errors import ApiError
 from core.kinds import library_kind
 from core.pages import paginate, query_without_page
 from core.roles import Role, has_role, role_required
+from engine import registry
 from jobs.models import REASONS_FOR, Job, Match, ReviewEvent, ReviewStatus
 from jobs.selectors import job_source, query_text
 from jobs.timeline import bars, highlight
+from jobs.transcripts import unpacked, with_passages
 from libraries.access import request_scope
-from libraries.selectors import get_library, libraries
+from libraries.selectors import get_library, item_words, libraries
 from review import calibration, claims, decisions, exclusions, policies, saved_views, throughput
 from review.forms import AuditFilterForm, BulkForm, DecisionForm, PolicyForm, ViewForm
 from review.models import Escalation, PolicyChange
@@ -166,6 +168,7 @@ def match_review(request, match_id):
             match.segments, job.input_meta.get("duration"), item.duration if item else None
         )
         context.update({"bars": placed, "query_length": q_len, "library_length": l_len})
+        context.update(_transcripts(match, job, item))
     elif kind == "text":
         context.update(_passages(match, job, item))
     return render(request, "review/match.html", context)
@@ -175,6 +178,23 @@ def shown_as(media_kind: str) -> str:
     """How the page shows a match: speech is heard (players and timelines, with the words under each
     passage); other kinds as the library kind that holds them."""
     return "audio" if media_kind == "asr" else library_kind(media_kind)
+
+
+def _transcripts(match, job: Job, item) -> dict:
+    """Speech: both whole transcripts, the words of each passage marked in its colour."""
+    timed_words = [t.name for t in registry.tracks() if t.words and t.unit == "seconds"]
+    passages = [s for track in timed_words for s in match.track(track)]
+    if not passages:
+        return {}
+    numbered = list(enumerate(sorted(passages, key=lambda s: s["start"]), start=1))
+    query = with_passages(
+        unpacked(job.transcript), [(n, s["start"], s["end"], s["similarity"]) for n, s in numbered]
+    )
+    library = with_passages(
+        item_words(item) if item else [],
+        [(n, s["library_start"], s["library_end"], s["similarity"]) for n, s in numbered],
+    )
+    return {"transcripts": {"query": highlight(*query), "library": highlight(*library)}}
 
 
 def _recorded(request) -> ReviewEvent | None:

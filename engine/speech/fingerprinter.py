@@ -17,6 +17,7 @@ from engine.base import (
     Source,
     Track,
     pack_arrays,
+    unpack_arrays,
 )
 from engine.decode import extract_stream
 from engine.speech.examples import examples
@@ -105,3 +106,11 @@ class SpeechFingerprinter(Fingerprinter):
         )
         meta = {"duration": round(duration, 3), "words": len(words)}
         return Fingerprint(self.name, self.version, data, meta)
+
+    def words(self, fingerprint: Fingerprint) -> list[tuple[str, float, float]]:
+        arrays = unpack_arrays(fingerprint)
+        said = arrays["transcript"].tobytes().decode("utf-8", "replace").split(" ")
+        return [
+            (word, float(start), float(end))
+            for word, (start, end) in zip(said, arrays["word_times"], strict=True)
+        ]

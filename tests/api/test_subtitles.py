@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.audio.examples import write_wav
+from jobs.models import Job
 from libraries.models import Media
 from libraries.services import refingerprint_items
 from tests.api.test_asr import FIXTURES, reading_file
@@ -64,6 +65,10 @@ def test_subtitles_given_with_the_recording_are_read_instead_of_its_sound(
     )
     passage = _the_third_sentence(job)
     assert job["input_meta"]["words_from"] == "subtitles"
+    # The whole transcript is kept with the job for the review page (not shown by the API).
+    kept = Job.objects.get(id=job["id"]).transcript
+    assert kept["words"].startswith("for although the chinese") and len(kept["times"]) == 2 * 24
+    assert "transcript" not in job
     # The words are the subtitles' own (the recogniser never hears "netherlands" in the reading).
     assert "woodcutters of the netherlands" in passage["query_text"]
     assert passage["start"] == pytest.approx(1.0, abs=1.5) and passage["end"] == pytest.approx(9.5, abs=1.5)

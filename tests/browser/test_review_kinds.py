@@ -139,6 +139,11 @@ def test_a_speech_match_plays_both_recordings_at_the_passage_and_shows_the_words
     assert float(bar.get_attribute("data-library-start")) == pytest.approx(11.55, abs=1.5)
     words = browser.find(".said").text
     assert "Heard in the upload" in words and "centuries" in words
+    # Both whole transcripts, the passage's words marked: the library side's first two sentences not.
+    library_words = browser.find("#library-transcript")
+    marked = library_words.find_element("css selector", "mark[data-seg='1']").text
+    assert "centuries" in marked and library_words.text.index(marked) > 40
+    assert "centuries" in browser.find("#query-transcript mark[data-seg='1']").text
     browser.wait(
         lambda: browser.js(PLAYER_TIMES)[3] >= 1 and browser.js(PLAYER_TIMES)[4] >= 1, "audio metadata"
     )

@@ -49,6 +49,7 @@ class Codes:
     INPUT_NOT_FOUND = "InvalidInput.NotFound"
     DOWNLOAD_FAILED = "Download.Failed"
     JOB_LOST = "Job.WorkerLost"
+    JOB_TIMEOUT = "Job.Timeout"
     JOB_STORAGE_FULL = "Storage.Full"
 
 

@@ -17,7 +17,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-Progress = Callable[[float], None]
+# Told how far a decode has come: seconds of media done, and (where the container says) how many in all.
+# It may raise (a MediaError) to stop the decode: a job past its time limit.
+Progress = Callable[[float, float | None], None]
 
 
 class EngineError(Exception):

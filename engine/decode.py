@@ -135,6 +135,7 @@ def _streams_found(container, sources: set[Source]) -> bool:
 def _demux(container, readers: list[_Reader], progress: Progress | None) -> str:
     """Feed every packet to its stream's reader; the reason reading stopped early, if it did."""
     by_stream = {reader.stream.index: reader for reader in readers}
+    total = container.duration / 1e6 if container.duration else None
     reported = 0.0
     stopped = ""
     if readers:
@@ -147,7 +148,7 @@ def _demux(container, readers: list[_Reader], progress: Progress | None) -> str:
                     break
                 if progress is not None and reader.clock - reported >= PROGRESS_EVERY_SECONDS:
                     reported = reader.clock
-                    progress(reported)
+                    progress(reported, total)
         except av.error.FFmpegError as exc:
             # The container itself is damaged from here on: FFmpeg's tools stop reading there too, and
             # keep what decoded before.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.core.files import File
 
 from core.errors import ApiError, Codes
 from core.kinds import accepts_inline_text
-from engine.base import MediaInput
+from engine.base import MediaError, MediaInput
 from engine.extract import fingerprint_input
 from engine.text.reading import read_text
 from jobs import objects, searching, services
@@ -63,7 +64,7 @@ def _prepare(job: Job, workdir: Path, *, alone: bool) -> Prepared | None:
         job.media_type,
         media_input,
         query=save_type.searches,
-        progress=(lambda seconds: services.heartbeat(job, 10)) if alone else None,
+        progress=_reporter(job) if alone else None,
     )
     if not save_type.searches:
         if alone and not services.heartbeat(job, 80):
@@ -77,6 +78,32 @@ def _prepare(job: Job, workdir: Path, *, alone: bool) -> Prepared | None:
         return None
     content = sha256_of(media_input.path, media_input.text)  # the same upload again: jobs/pairs.py
     return Prepared(job, media_input, source_path, extraction, found, searched_at, content)
+
+
+# Of the job timeout, the share fingerprinting may use: the rest is for searching and storing.
+FINGERPRINT_SHARE_OF_TIMEOUT = 0.9
+
+
+def _reporter(job: Job):
+    """The progress of a lone job's decode: 10% to 70% as the media is read (where its length is
+    known), and a clear failure, not a killed worker, once it has used its share of the job timeout
+    (a recording hours long recognised on a slow machine)."""
+    limit = settings.JOB_TIMEOUT_SECONDS * FINGERPRINT_SHARE_OF_TIMEOUT
+    deadline = time.monotonic() + limit
+
+    def report(seconds: float, total: float | None = None) -> None:
+        if time.monotonic() > deadline:
+            read = f"{seconds:.0f} s" + (f" of {total:.0f} s" if total else "")
+            raise MediaError(
+                f"Fingerprinting stopped after {limit:.0f} s, 90% of the job timeout "
+                f"(DNAPORTAL_JOB_TIMEOUT), having read {read} of the media: split the file, or raise "
+                "the timeout.",
+                Codes.JOB_TIMEOUT,
+            )
+        share = min(1.0, seconds / total) if total else 0.0
+        services.heartbeat(job, 10 + int(60 * share))
+
+    return report
 
 
 def _materialise(job: Job, workdir: Path) -> tuple[MediaInput, Path | None]:

@@ -154,11 +154,13 @@ class Coder:
         return result
 
 
-def analyse(blocks, *, query: bool, progress: Callable[[float], None] | None = None) -> dict[str, np.ndarray]:
+def analyse(
+    blocks, *, query: bool, progress: Callable[[float, float | None], None] | None = None
+) -> dict[str, np.ndarray]:
     """Codes of a stream of sample blocks (see Coder)."""
     coder = Coder(query=query)
     for block in blocks:
         coder.feed(block)
         if progress is not None:
-            progress(coder.seconds)
+            progress(coder.seconds, None)
     return coder.arrays()

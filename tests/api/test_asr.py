@@ -84,3 +84,32 @@ def test_inputs_without_speech_fail_with_a_code(make_library, submit, job_result
     job = job_result(submit(library, "k", media_type="asr", save_type="save", file=path))
     assert job["status"] == "fail", job
     assert job["code"] == code, job
+
+
+def test_recognition_reports_its_progress_and_stops_at_the_job_timeout(
+    make_library, submit, job_result, reading, settings, monkeypatch
+):
+    """Progress moves from 10% to 70% as the sound is heard; a job that has used 90% of the job timeout
+    fails with Job.Timeout saying how far it got (not a worker killed by the queue and retried)."""
+    import engine.decode
+    from jobs import services
+
+    # Sound is handed on in blocks of 30 s, and progress told every 30 s: every 2 s here.
+    monkeypatch.setattr(engine.decode, "AUDIO_BLOCK_SECONDS", 2.0)
+    monkeypatch.setattr(engine.decode, "PROGRESS_EVERY_SECONDS", 2.0)
+    reported = []
+    heartbeat = services.heartbeat
+    monkeypatch.setattr(
+        services, "heartbeat", lambda job, progress: reported.append(progress) or heartbeat(job, progress)
+    )
+    library = make_library("talks", media_type="text")
+    job = job_result(submit(library, "lecture-1", media_type="asr", save_type="onlysave", file=reading[0]))
+    assert job["status"] == "success", job
+    while_heard = [p for p in reported if p <= 70]
+    assert len(while_heard) >= 8 and while_heard == sorted(while_heard), reported
+    assert while_heard[0] <= 20 and while_heard[-1] >= 60
+
+    settings.JOB_TIMEOUT_SECONDS = 0
+    job = job_result(submit(library, "lecture-2", media_type="asr", save_type="onlysave", file=reading[0]))
+    assert job["status"] == "fail" and job["code"] == "Job.Timeout", job
+    assert "having read 2 s of 21 s" in job["message"] and "DNAPORTAL_JOB_TIMEOUT" in job["message"]

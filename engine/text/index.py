@@ -26,8 +26,10 @@ class TextIndex(Index):
     # not two or three: a passage copied into a few items must still be found in the next copy.
     COMMON_ITEMS = 5
     COMMON_SHARE = 0.01
-    # A copied passage needs this many shared shingles on one diagonal (>= 8 words in a row).
-    MIN_HITS = 4
+    # A copied passage needs this many shared shingles on one diagonal (>= 10 words in a row). Chains
+    # of 4 (8 words) matched stock phrases ("in keeping with the spirit of the age"): 12 of 200
+    # unrelated 10-page queries in bench/scale_text.py; chains of 6, none.
+    MIN_HITS = 6
     MAX_GAP_WORDS = 12
     MAX_DRIFT_WORDS = 3
     # Chains on one diagonal this many words apart are one passage broken by edits (passages.py).

@@ -157,8 +157,9 @@ def noisy(samples: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.nd
     return samples + noise * np.sqrt(power / np.mean(noise**2))
 
 
-def build(seed: int, items: int, work: Path) -> tuple[list[dict], list[dict]]:
-    """Library items and queries (files under `work`) with what each query copies."""
+def build(seed: int, items: int, work: Path, negatives: int | None = None) -> tuple[list[dict], list[dict]]:
+    """Library items and queries (files under `work`) with what each query copies; as many unrelated
+    readings as items unless told (drawn last, so more of them change nothing else)."""
     rng = random.Random(seed)
     noise_rng = np.random.default_rng(seed)
     books = sorted((CORPUS / "media").glob("GITenberg__*/*.txt"))
@@ -219,7 +220,7 @@ def build(seed: int, items: int, work: Path) -> tuple[list[dict], list[dict]]:
                     "pace": round(pace, 2),
                 }
             )
-    for number in range(len(library)):
+    for number in range(len(library) if negatives is None else negatives):
         book, sentences = rng.choice(other_books)
         text = passages_of(sentences, rng, 1, 45)[0]
         name = f"neg{number:03d}"
@@ -324,10 +325,10 @@ def score(library: list[dict], queries: list[dict], run: dict) -> dict[str, str]
     return rows
 
 
-def passages(seed: int, items: int, workers: int) -> None:
+def passages(seed: int, items: int, workers: int, negatives: int | None = None) -> None:
     work = REPO / "bench" / "data" / "speech" / f"seed{seed}"
     work.mkdir(parents=True, exist_ok=True)
-    library, queries = build(seed, items, work)
+    library, queries = build(seed, items, work, negatives)
     print(f"seed {seed}: {len(library)} library items, {len(queries)} queries")
     print("| engine | " + " | ".join((*CONDITIONS, "unrelated")) + " | CPU / audio |")
     print("|---|" + "---|" * (len(CONDITIONS) + 2))
@@ -347,11 +348,12 @@ def main() -> None:
     found.add_argument("--seed", type=int, default=1)
     found.add_argument("--items", type=int, default=20)
     found.add_argument("--workers", type=int, default=2)
+    found.add_argument("--negatives", type=int, help="unrelated readings (default: as many as items)")
     args = parser.parse_args()
     if args.what == "recognition":
         recognition(args.corpus)
     else:
-        passages(args.seed, args.items, args.workers)
+        passages(args.seed, args.items, args.workers, args.negatives)
 
 
 if __name__ == "__main__":

@@ -121,13 +121,13 @@ def build(real: list[tuple[str, str]], characters: int, folder: Path, limit: int
     rng = np.random.default_rng(1)
     copy = 0
     while library.characters < characters:
-        arrays, characters = made[copy % len(made)]
+        arrays, length = made[copy % len(made)]
         mask = np.uint64(rng.integers(1, 1 << 63))
         data = pack_arrays(shingles=arrays["shingles"] ^ mask, starts=arrays["starts"], ends=arrays["ends"])
         library.add(
             f"d{copy}",
             Fingerprint(library.fingerprinter.name, library.fingerprinter.version, data),
-            characters,
+            length,
         )
         copy += 1
     library.flush()

@@ -5,19 +5,28 @@ from jobs.models import Job, JobStatus, Match
 from libraries.models import Library, Media
 
 
-def test_a_speech_match_is_heard_with_its_words_under_each_passage(as_role, db):
+def _lecture(duration: float) -> tuple[Library, Media]:
     library = Library.objects.create(name="talks", media_type="text")
     item = Media.objects.create(
-        library=library, primary_key="lecture-1", media_type="asr", sha256="0" * 64, duration=21.2
+        library=library, primary_key="lecture-1", media_type="asr", sha256="0" * 64, duration=duration
     )
-    job = Job.objects.create(
+    return library, item
+
+
+def _upload(library: Library, **fields) -> Job:
+    return Job.objects.create(
         library=library,
         primary_key="upload-7",
         media_type="asr",
         input_type="upload",
         status=JobStatus.SUCCESS,
-        input_meta={"duration": 9.2, "words": 30},
+        **fields,
     )
+
+
+def test_a_speech_match_is_heard_with_its_words_under_each_passage(as_role, db):
+    library, item = _lecture(21.2)
+    job = _upload(library, input_meta={"duration": 9.2, "words": 30})
     passage = {
         "start": 0.0,
         "end": 8.8,
@@ -52,10 +61,7 @@ def test_both_whole_transcripts_are_shown_with_the_passages_words_marked(as_role
     from jobs.transcripts import packed
     from libraries.models import StoredFingerprint
 
-    library = Library.objects.create(name="talks", media_type="text")
-    item = Media.objects.create(
-        library=library, primary_key="lecture-1", media_type="asr", sha256="0" * 64, duration=12.0
-    )
+    library, item = _lecture(12.0)
     lecture = read_subtitles(
         "1\n00:00:00,000 --> 00:00:05,000\nGood morning and welcome to the lecture\n\n"
         "2\n00:00:06,000 --> 00:00:12,000\nprinting in the only sense with which we are concerned\n"
@@ -68,29 +74,11 @@ def test_both_whole_transcripts_are_shown_with_the_passages_words_marked(as_role
         version=fingerprint.version,
         data=fingerprint.data,
     )
-    heard = [
-        ("so", 0.0, 0.5),
-        ("printing", 0.6, 1.2),
-        ("in", 1.2, 1.4),
-        ("the", 1.4, 1.6),
-        ("only", 1.6, 2.0),
-    ]
-    heard += [
-        ("sense", 2.0, 2.4),
-        ("with", 2.4, 2.6),
-        ("which", 2.6, 2.9),
-        ("we", 2.9, 3.1),
-        ("are", 3.1, 3.3),
-    ]
-    heard += [("concerned", 3.3, 4.0), ("thank", 5.0, 5.4), ("you", 5.4, 5.8)]
-    job = Job.objects.create(
-        library=library,
-        primary_key="upload-7",
-        media_type="asr",
-        input_type="upload",
-        status=JobStatus.SUCCESS,
-        input_meta={"duration": 6.0},
-        transcript=packed(heard),
+    said = "so printing in the only sense with which we are concerned thank you".split()
+    starts = [0.0, 0.6, 1.2, 1.4, 1.6, 2.0, 2.4, 2.6, 2.9, 3.1, 3.3, 5.0, 5.4]
+    ends = [*starts[1:11], 4.0, 5.4, 5.8]
+    job = _upload(
+        library, input_meta={"duration": 6.0}, transcript=packed(list(zip(said, starts, ends, strict=True)))
     )
     passage = {"start": 0.6, "end": 4.0, "library_start": 6.0, "library_end": 12.0, "similarity": 0.8}
     match = Match.objects.create(

@@ -17,19 +17,6 @@ from imports.models import ImportBatch, ItemStatus
 from imports.sources import SourceError
 from libraries.selectors import library_named
 
-REPORT_FIELDS = [
-    "primary_key",
-    "path",
-    "url",
-    "media_type",
-    "user_data",
-    "title",
-    "metadata",
-    "subtitles",
-    "code",
-    "message",
-]
-
 
 class Command(BaseCommand):
     help = (

@@ -31,7 +31,7 @@ from engine.video.frames import (
     QUERY_VARIANTS,
     RICH_DETAIL,
 )
-from engine.video.keys import COLUMN_BITS, KEY_BITS, Grown, SeedKeys, SeedTable, robust_order
+from engine.video.keys import COLUMN_BITS, KEY_BITS, Grown, QueryProbes, SeedKeys, SeedTable, robust_order
 from engine.video.verify import MAX_BITS, TOLERANCE_S, Query, Stretch, distinct, verify
 
 # The layout (see the module docstring), in firm sampled frames (5 a second) and stored frames.
@@ -270,10 +270,14 @@ class VideoIndex(Index):
         query = as_query(unpack_arrays(fingerprint))
         if query is None:
             return [[] for _ in parts]
+        # The query's hashes are put in key order once, and looked up the same way in every part keyed
+        # alike (parts of one size): per part, only its own records are read.
+        lookups = QueryProbes(np.concatenate(query.code_sets), MAX_BITS)
         ranked = []
         for number, part in enumerate(parts):
             if len(part):
-                ranked += [(votes, support, number, window) for votes, support, window in part._ranked(query)]
+                found = part._ranked(query, lookups)
+                ranked += [(votes, support, number, window) for votes, support, window in found]
         ranked.sort(key=lambda ranked_window: -ranked_window[0])
         # Next to a well-supported window, ones with a few scattered seeds are chance (their number
         # grows with the library); verifying them would make query time grow with it too.
@@ -322,9 +326,9 @@ class VideoIndex(Index):
         edits = list(dict.fromkeys(segment.edit for segment in segments if segment.edit))
         return Hit(self._items[slot].key, round(float(covered.mean()), 4), {"video": segments}, changes=edits)
 
-    def _ranked(self, query: Query) -> list[tuple[int, int, _Window]]:
+    def _ranked(self, query: Query, lookups: QueryProbes) -> list[tuple[int, int, _Window]]:
         """The stretches seeds put the query in, with their votes and support (seeded query frames)."""
-        frames, codes, slots, distances, starts, columns = self._seeds(query)
+        frames, codes, slots, distances, starts, columns = self._seeds(query, lookups)
         if len(slots) == 0:
             return []
         times = query.times
@@ -352,13 +356,13 @@ class VideoIndex(Index):
             ranked.append((votes, support, window))
         return ranked
 
-    def _seeds(self, query: Query) -> tuple[np.ndarray, ...]:
+    def _seeds(self, query: Query, lookups: QueryProbes | None = None) -> tuple[np.ndarray, ...]:
         """Seeds in live videos: (query frame, query hash, slot, distance, library time the seed puts the
         query's start at, which description of its library frame the seed is)."""
-        bits = self._key_bits()
+        lookups = lookups or QueryProbes(np.concatenate(query.code_sets), MAX_BITS)
         q_frames = np.concatenate([np.arange(len(codes)) for codes in query.code_sets])
-        q_codes = robust_order(np.concatenate(query.code_sets))
-        owners, rows, distances = self._keys.seeds(q_codes, bits, MAX_BITS, self.MAX_ROWS_PER_KEY)
+        q_codes = lookups.ordered
+        owners, rows, distances = self._keys.seeds(lookups.under(self._key_bits()), self.MAX_ROWS_PER_KEY)
         stored, columns = rows >> COLUMN_BITS, rows & (2**COLUMN_BITS - 1)
         slots = np.searchsorted(self._bases, stored, side="right") - 1
         alive = self._alive[slots]

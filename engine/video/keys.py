@@ -15,6 +15,8 @@ Both find exactly the same seeds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from engine.sorted_runs import SortedRuns
@@ -73,15 +75,47 @@ class Grown:
         return self._data[: self.size]
 
 
-def _probes(ordered: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each query hash's key and the keys one flipped bit away, in key order (numpy's binary search
-    narrows each search from the last one, so sorted probes touch far less memory than random ones),
-    with the query hash each probe belongs to."""
+@dataclass(frozen=True)
+class Probes:
+    """A query's lookups under keys of `bits` bits: each query hash's key and the keys one flipped bit
+    away, in key order (sorted probes read the directory and the records in order), with the query
+    hash each belongs to, that hash's 32 bits after the key (`heads`), and how many more bits than the
+    flipped one a filed hash may differ by (`reach`). Made once per query and key length: every
+    segment of a library keyed alike shares them."""
+
+    ordered: np.ndarray
+    bits: int
+    max_bits: int
+    keys: np.ndarray
+    owners: np.ndarray
+    heads: np.ndarray
+    reach: np.ndarray
+
+
+def probes(ordered: np.ndarray, bits: int, max_bits: int) -> Probes:
+    """The probes of these query hashes (in robust bit order) under `bits`-bit keys."""
     shift = np.uint64(64 - bits)
     flips = np.concatenate([[0], np.left_shift(1, np.arange(bits))]).astype(np.uint64)
-    probes = ((ordered >> shift)[:, None] ^ flips[None, :]).reshape(-1)
-    order = np.argsort(probes, kind="stable")
-    return probes[order], np.repeat(np.arange(len(ordered)), len(flips))[order]
+    keys = ((ordered >> shift)[:, None] ^ flips[None, :]).reshape(-1)
+    order = np.argsort(keys, kind="stable")
+    owners = np.repeat(np.arange(len(ordered)), len(flips))[order]
+    reach = np.where(order % len(flips) == 0, max_bits, max_bits - 1)
+    heads = ((ordered >> np.uint64(64 - bits - 32)) & np.uint64(2**32 - 1)).astype(np.uint32)
+    return Probes(ordered, bits, max_bits, keys[order], owners, heads[owners], reach.astype(np.int8))
+
+
+class QueryProbes:
+    """A query's hashes in robust bit order and their probes per key length, made on first use."""
+
+    def __init__(self, codes: np.ndarray, max_bits: int) -> None:
+        self.ordered = robust_order(codes)
+        self.max_bits = max_bits
+        self._made: dict[int, Probes] = {}
+
+    def under(self, bits: int) -> Probes:
+        if bits not in self._made:
+            self._made[bits] = probes(self.ordered, bits, self.max_bits)
+        return self._made[bits]
 
 
 def _spans(first: np.ndarray, last: np.ndarray, max_rows_per_key: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,25 +146,21 @@ class SeedKeys(SortedRuns):
     def __init__(self) -> None:
         super().__init__(key_dtype=np.uint64)
 
-    def seeds(
-        self, ordered: np.ndarray, bits: int, max_bits: int, max_rows_per_key: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows within `max_bits` of each query hash (`ordered`: hashes in robust bit order), found
-        under the hash's leading `bits` bits and every key one flipped bit away: (index into
-        `ordered`, row, distance) per seed. Keys shared by more than `max_rows_per_key` rows (a
-        common dark or flat picture) are not used."""
-        shift = np.uint64(64 - bits)
-        probes, probe_owner = _probes(ordered, bits)
-        low = probes << shift
+    def seeds(self, lookups: Probes, max_rows_per_key: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows within `lookups.max_bits` of each query hash, found under the hash's key and every key
+        one flipped bit away: (index into the query hashes, row, distance) per seed. Keys shared by
+        more than `max_rows_per_key` rows (a common dark or flat picture) are not used."""
+        shift = np.uint64(64 - lookups.bits)
+        low = lookups.keys << shift
         high = low | ((np.uint64(1) << shift) - np.uint64(1))
         owners, found, distances = [], [], []
         for keys, rows in self.runs:
             first = np.searchsorted(keys, low, side="left")
             last = np.searchsorted(keys, high, side="right")
             at, probe = _spans(first, last, max_rows_per_key)
-            owner = probe_owner[probe]
-            distance = np.bitwise_count(keys[at] ^ ordered[owner])
-            close = distance <= max_bits
+            owner = lookups.owners[probe]
+            distance = np.bitwise_count(keys[at] ^ lookups.ordered[owner])
+            close = distance <= lookups.max_bits
             owners.append(owner[close])
             found.append(rows[at][close].astype(np.int64))
             distances.append(distance[close])
@@ -175,26 +205,36 @@ class SeedTable:
     def nbytes(self) -> int:
         return self.starts.nbytes + self.heads.nbytes + self.tails.nbytes
 
-    def seeds(
-        self, ordered: np.ndarray, bits: int, max_bits: int, max_rows_per_key: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def seeds(self, lookups: Probes, max_rows_per_key: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """As SeedKeys.seeds (the key length is the one the table was packed for)."""
-        if bits != self.bits:
-            raise ValueError(f"this seed table is keyed by {self.bits} bits, not {bits}")
-        probes, probe_owner = _probes(ordered, bits)
-        at, probe = _spans(self.starts[probes], self.starts[probes + np.uint64(1)], max_rows_per_key)
-        owner = probe_owner[probe]
-        low_bits = np.uint64(64 - bits - 32)
-        # Key and head: a lower bound of the distance, which leaves about a tenth of the candidates.
-        known = (probes[probe] << np.uint64(32)) | self.heads[at].astype(np.uint64)
-        near = np.bitwise_count(known ^ (ordered[owner] >> low_bits)) <= max_bits
-        at, owner, known = at[near], owner[near], known[near]
+        if lookups.bits != self.bits:
+            raise ValueError(f"this seed table is keyed by {self.bits} bits, not {lookups.bits}")
+        keys = lookups.keys
+        # Positions in 32 bits where they fit (half the memory traffic of the largest arrays here).
+        position = np.int32 if self.size < 2**31 else np.int64
+        first = self.starts[keys].astype(position)
+        counts = self.starts[keys + np.uint64(1)].astype(position) - first
+        counts[counts > max_rows_per_key] = 0
+        ends = np.cumsum(counts, dtype=np.int64)
+        total = int(ends[-1]) if len(ends) else 0
+        at = np.repeat(first - (ends - counts).astype(position), counts) + np.arange(total, dtype=position)
+        # A record's key differs from its query hash's by the probe's flipped bit or none, so the
+        # head alone bounds the distance: that leaves about a tenth of the candidates, and the rest
+        # of the work (which probe each is, its tail) is done on those.
+        near = np.bitwise_count(self.heads[at] ^ np.repeat(lookups.heads, counts)) <= np.repeat(
+            lookups.reach, counts
+        )
+        taken = np.flatnonzero(near)
+        at, probe = at[taken], np.searchsorted(ends, taken, side="right")
+        owner = lookups.owners[probe]
+        known = (keys[probe] << np.uint64(32)) | self.heads[at].astype(np.uint64)
+        low_bits = np.uint64(64 - self.bits - 32)
         width = self.tails.shape[1]
         padded = np.zeros((len(at), 8), np.uint8)
         padded[:, 8 - width :] = self.tails[at]
         tail = padded.view(">u8")[:, 0].astype(np.uint64)
         rows = tail & np.uint64(2**self.row_bits - 1)
         hashes = (known << low_bits) | (tail >> np.uint64(self.row_bits))
-        distance = np.bitwise_count(hashes ^ ordered[owner])
-        close = distance <= max_bits
+        distance = np.bitwise_count(hashes ^ lookups.ordered[owner])
+        close = distance <= lookups.max_bits
         return _in_order([owner[close]], [rows[close].astype(np.int64)], [distance[close]])

@@ -8,7 +8,8 @@ from bench.scale_video import _bits, as_fingerprint, synthetic_video
 from engine.base import unpack_arrays
 from engine.video.frames import SAMPLE_FPS
 from engine.video.index import VideoIndex, as_query
-from engine.video.keys import robust_key
+from engine.video.keys import QueryProbes, robust_key
+from engine.video.verify import MAX_BITS
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +111,23 @@ def test_a_segment_finds_exactly_the_seeds_the_growing_index_finds(videos):
     assert len(grown[0]) > 100
     for found, found_in_segment in zip(grown, packed, strict=True):
         np.testing.assert_array_equal(found, found_in_segment)
+
+
+def test_parts_of_different_sizes_searched_together_each_find_the_seeds_they_find_alone(videos):
+    """A query's probes are made once per key length and shared by the parts keyed alike: a small
+    and a large part (different key lengths) searched together find what each finds alone."""
+    small, large, rng = VideoIndex(), VideoIndex(), np.random.default_rng(7)
+    small.add("s0", as_fingerprint(videos[0]))
+    for n, video in enumerate(videos[1:]):
+        large.add(f"l{n}", as_fingerprint(video))
+    parts = [VideoIndex.from_arrays(index.export()[1]) for index in (small, large)]
+    assert parts[0]._key_bits() < parts[1]._key_bits()
+    query = as_query(unpack_arrays(excerpt(videos[20], 40, 20, 6, rng)))
+    shared = QueryProbes(np.concatenate(query.code_sets), MAX_BITS)
+    for part in parts:
+        together, alone = part._seeds(query, shared), part._seeds(query)
+        for found, found_alone in zip(together, alone, strict=True):
+            np.testing.assert_array_equal(found, found_alone)
+    assert len(parts[1]._seeds(query, shared)[0]) > 100
+    [[], [match]] = VideoIndex.search_parts(parts, excerpt(videos[20], 40, 20, 6, rng))
+    assert match.key == 19

@@ -340,14 +340,18 @@ class VideoIndex(Index):
         slots, starts, distances, codes = slots[order], starts[order], distances[order], codes[order]
         columns, frames = columns[order], frames[order]
         opens = np.concatenate([[True], (np.diff(slots) != 0) | (np.diff(starts) > TOLERANCE_S + 0.1 * span)])
-        bounds = np.append(np.nonzero(opens)[0], len(slots))
+        begins = np.nonzero(opens)[0]
+        ends = np.append(begins[1:], len(slots))
+        # Evidence: one near-identical frame, or frames of at least two visibly different pictures.
+        # At 1,000 hours an unrelated shot within 12 bits of a query shot is common, and it seeds
+        # every frame of the shot; that is still one coincidence, not several. (Most windows of a
+        # large library are one chance seed: they are passed over here, before any loop.)
+        strong = np.minimum.reduceat(distances, begins) <= self.STRONG_SEED_BITS
+        several = ends - begins >= 2
+        kept = strong | several
         ranked = []
-        for begin, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            # Evidence: one near-identical frame, or frames of at least two visibly different
-            # pictures. At 1,000 hours an unrelated shot within 12 bits of a query shot is common,
-            # and it seeds every frame of the shot; that is still one coincidence, not several.
-            best = int(distances[begin:end].min())
-            if best > self.STRONG_SEED_BITS and distinct(codes[begin:end], self.DISTINCT_SEED_BITS, 2) < 2:
+        for begin, end, sure in zip(begins[kept].tolist(), ends[kept].tolist(), strong[kept], strict=True):
+            if not sure and distinct(codes[begin:end], self.DISTINCT_SEED_BITS, 2) < 2:
                 continue
             votes = int((MAX_BITS + 1 - distances[begin:end]).sum())
             seeded = set(np.unique(columns[begin:end]).tolist())

@@ -60,7 +60,8 @@ def cached_extract(fingerprinter: VideoFingerprinter, path: Path, cache: Path | 
     return fingerprint
 
 
-def evaluate(bench: Path, truth: dict, cache: Path | None = None) -> dict:
+def library_index(bench: Path, truth: dict, cache: Path | None = None) -> tuple:
+    """(index of the benchmark's library videos, their hours)."""
     fingerprinter = VideoFingerprinter()
     index = fingerprinter.new_index()
     library_seconds = 0.0
@@ -70,6 +71,16 @@ def evaluate(bench: Path, truth: dict, cache: Path | None = None) -> dict:
         fingerprint = cached_extract(fingerprinter, bench / item["path"], cache)
         library_seconds += fingerprint.meta["duration"]
         index.add(item["id"], fingerprint)
+    return index, library_seconds / 3600
+
+
+def evaluate(bench: Path, truth: dict, cache: Path | None = None, index=None) -> dict:
+    """Scores of the benchmark's queries searched in `index` (an object with search(fingerprint)),
+    by default an index of the benchmark's own library."""
+    fingerprinter = VideoFingerprinter()
+    library_hours = None
+    if index is None:
+        index, library_hours = library_index(bench, truth, cache)
     pairs_all = []
     recall_by_op: dict[str, list[bool]] = defaultdict(list)
     false_alarms = negatives = rejected = truths = errors = 0
@@ -105,7 +116,7 @@ def evaluate(bench: Path, truth: dict, cache: Path | None = None) -> dict:
     scores = segment_scores(pairs_all)
     return {
         "library_items": len(index),
-        "library_hours": library_seconds / 3600,
+        "library_hours": library_hours,
         "queries": sum(1 for q in truth["queries"] if q["modality"] == "video"),
         "negatives": negatives,
         "truth_pairs": truths,

@@ -1,6 +1,7 @@
 """Query latency and index size of the video index against growing libraries of synthetic fingerprints.
 
 Usage: python -m bench.scale_video [HOURS ...] [--segment-hours 1000] [--data DIR] [--jobs 2] [--build-only]
+                                  [--real BENCH_DIR [--cache DIR]]
 (default: 10 100 1000 10000 hours; build with --build-only on all cores first, then measure under
 `taskset -c 0` for one core's query times)
 
@@ -16,11 +17,18 @@ library. The copied video is saved last, in a small segment of its own, as a new
 Reports the first query's time and the median of 5, the bytes per library hour of the segment files
 (everything they hold) and of what every search touches (hot: VideoIndex.hot_bytes), and whether the
 copy was found at the right place.
+
+Real queries (--real, a benchmark in the corpus format such as bench/build_video_bench.py's): its
+library videos are saved in a segment of their own beside the synthetic hours, and its queries (real
+edited copies and negatives) are searched in the whole library; their segment F1, false alarms and
+search times are reported beside those of the same queries in the benchmark's library alone. Whatever
+the synthetic hours add can only be chance matches (they hold no copy of a real video).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +37,7 @@ from statistics import median
 
 import numpy as np
 
+from bench.eval_video import evaluate, library_index
 from engine import segments
 from engine.base import Fingerprint, pack_arrays
 from engine.segment_set import SegmentSet
@@ -115,7 +124,43 @@ def _query(rng: np.random.Generator, folder: Path, tag: str) -> tuple[Fingerprin
     return as_fingerprint(query), path
 
 
-def measure(hours: float, folder: Path, segment_hours: float, jobs: int) -> str:
+class _Named:
+    """A segment set answering with item keys as str (the benchmark's ids), as eval_video expects."""
+
+    def __init__(self, library: SegmentSet) -> None:
+        self.library = library
+
+    def __len__(self) -> int:
+        return len(self.library)
+
+    def search(self, fingerprint: Fingerprint) -> list:
+        hits = self.library.search(fingerprint)
+        for hit in hits:
+            hit.key = hit.key.rstrip().decode()
+        return hits
+
+
+def real_segment(bench: Path, folder: Path, cache: Path | None) -> Path:
+    """The real benchmark's library videos as one segment (their ids as keys, at most 16 bytes)."""
+    truth = json.loads((bench / "ground_truth.json").read_text())
+    index, _ = library_index(bench, truth, cache)
+    if any(len(item["id"].encode()) > 16 for item in truth["library"]):
+        raise SystemExit("library ids longer than 16 bytes would be cut in the segment's key table")
+    return _write(index, folder / f"{LAYOUT}-real-{bench.name}.seg")
+
+
+def real_row(label: str, bench: Path, library: SegmentSet, cache: Path | None) -> str:
+    truth = json.loads((bench / "ground_truth.json").read_text())
+    result = evaluate(bench, truth, cache, index=_Named(library))
+    return (
+        f"| {label} | {result['queries']} | {result['segment'].f1:.3f} | {result['false_alarm_rate']:.3f} "
+        f"({result['negatives']} negatives) | {result['search_ms_median']:.0f} ms |"
+    )
+
+
+def measure(
+    hours: float, folder: Path, segment_hours: float, jobs: int, real: Path | None = None
+) -> tuple[str, SegmentSet]:
     plan = _plan(hours, segment_hours)
     started = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
@@ -123,7 +168,7 @@ def measure(hours: float, folder: Path, segment_hours: float, jobs: int) -> str:
     built_s = time.perf_counter() - started
     query, target = _query(np.random.default_rng(2), folder, f"{hours:g}")
     library = SegmentSet(VideoIndex)
-    for number, path in enumerate([*paths, target]):
+    for number, path in enumerate([*paths, target] + ([real] if real else [])):
         library.add_segment(str(number), number, segments.open_segment(path))
     file_bytes = sum(path.stat().st_size for path in paths)
     times, found = [], False
@@ -133,12 +178,13 @@ def measure(hours: float, folder: Path, segment_hours: float, jobs: int) -> str:
         times.append(time.perf_counter() - started)
         found = bool(hits) and hits[0].key.rstrip() == b"target"
         found = found and abs(hits[0].segments["video"][0].library_start - 200) < 1
-    hot = library.hot_bytes() - library.parts[str(len(paths))].index.hot_bytes()
-    return (
+    hot = sum(library.parts[str(n)].index.hot_bytes() for n in range(len(paths)))
+    row = (
         f"| {hours:g} | {len(paths)} | {1000 * times[0]:.0f} ms | {1000 * median(times[1:]):.0f} ms "
         f"| {file_bytes / 1e6 / hours:.2f} MB | {hot / 1e6 / hours:.2f} MB | {file_bytes / 1e9:.2f} GB "
         f"| {found} | {built_s:.0f} s |"
     )
+    return row, library
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,6 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=Path("bench/data/video-scale"))
     parser.add_argument("--jobs", type=int, default=2, help="processes building segments")
     parser.add_argument("--build-only", action="store_true", help="build the segment files, measure nothing")
+    parser.add_argument("--real", type=Path, help="a video benchmark (corpus format) to ask too")
+    parser.add_argument("--cache", type=Path, help="keep the real videos' fingerprints here (eval_video's)")
     args = parser.parse_args(argv)
     args.data.mkdir(parents=True, exist_ok=True)
     if args.build_only:
@@ -162,8 +210,21 @@ def main(argv: list[str] | None = None) -> None:
         "| hot per library hour | files | copy found at 200 s | build (new segments) |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
+    real = real_segment(args.real, args.data, args.cache) if args.real else None
+    real_rows = []
     for hours in args.hours:
-        print(measure(hours, args.data, args.segment_hours, args.jobs), flush=True)
+        row, library = measure(hours, args.data, args.segment_hours, args.jobs, real)
+        print(row, flush=True)
+        if real:
+            real_rows.append(real_row(f"{hours:g} h + the benchmark's", args.real, library, args.cache))
+    if real:
+        alone = SegmentSet(VideoIndex)
+        alone.add_segment("real", 0, segments.open_segment(real))
+        print(f"\nReal queries ({args.real.name}):\n")
+        print("| library | queries | segment F1 | false alarms | search median |")
+        print("|---|---|---|---|---|")
+        print(real_row("the benchmark's alone", args.real, alone, args.cache))
+        print("\n".join(real_rows))
 
 
 if __name__ == "__main__":

@@ -79,9 +79,9 @@ class Grown:
 class Probes:
     """A query's lookups under keys of `bits` bits: each query hash's key and the keys one flipped bit
     away, in key order (sorted probes read the directory and the records in order), with the query
-    hash each belongs to, that hash's 32 bits after the key (`heads`), and how many more bits than the
-    flipped one a filed hash may differ by (`reach`). Made once per query and key length: every
-    segment of a library keyed alike shares them."""
+    hash each belongs to and that hash's 32 bits after the key (`heads`); a filed hash within
+    `max_bits` is a seed. Made once per query and key length: every segment of a library keyed alike
+    shares them."""
 
     ordered: np.ndarray
     bits: int
@@ -89,7 +89,6 @@ class Probes:
     keys: np.ndarray
     owners: np.ndarray
     heads: np.ndarray
-    reach: np.ndarray
 
 
 def probes(ordered: np.ndarray, bits: int, max_bits: int) -> Probes:
@@ -99,9 +98,8 @@ def probes(ordered: np.ndarray, bits: int, max_bits: int) -> Probes:
     keys = ((ordered >> shift)[:, None] ^ flips[None, :]).reshape(-1)
     order = np.argsort(keys, kind="stable")
     owners = np.repeat(np.arange(len(ordered)), len(flips))[order]
-    reach = np.where(order % len(flips) == 0, max_bits, max_bits - 1)
     heads = ((ordered >> np.uint64(64 - bits - 32)) & np.uint64(2**32 - 1)).astype(np.uint32)
-    return Probes(ordered, bits, max_bits, keys[order], owners, heads[owners], reach.astype(np.int8))
+    return Probes(ordered, bits, max_bits, keys[order], owners, heads[owners])
 
 
 class QueryProbes:
@@ -218,12 +216,10 @@ class SeedTable:
         ends = np.cumsum(counts, dtype=np.int64)
         total = int(ends[-1]) if len(ends) else 0
         at = np.repeat(first - (ends - counts).astype(position), counts) + np.arange(total, dtype=position)
-        # A record's key differs from its query hash's by the probe's flipped bit or none, so the
-        # head alone bounds the distance: that leaves about a tenth of the candidates, and the rest
-        # of the work (which probe each is, its tail) is done on those.
-        near = np.bitwise_count(self.heads[at] ^ np.repeat(lookups.heads, counts)) <= np.repeat(
-            lookups.reach, counts
-        )
+        # A record's key is its query hash's but for the probe's flipped bit, so its head alone
+        # bounds the distance: that leaves about a twentieth of the candidates, and the rest of the
+        # work (which probe each is, its tail, the exact distance) is done on those.
+        near = np.bitwise_count(self.heads[at] ^ np.repeat(lookups.heads, counts)) <= lookups.max_bits
         taken = np.flatnonzero(near)
         at, probe = at[taken], np.searchsorted(ends, taken, side="right")
         owner = lookups.owners[probe]

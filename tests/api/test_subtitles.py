@@ -35,6 +35,13 @@ def silence(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def speech_library(make_library):
+    """A text library with nothing in it, for subtitles refused or failed before anything is matched
+    (recognising the reading for `talks` costs seconds a test)."""
+    return make_library("talks", media_type="text")
+
+
+@pytest.fixture
 def talks(make_library, submit, job_result, tmp_path):
     library = make_library("talks", media_type="text")
     saved = job_result(submit(library, "lecture-1", media_type="asr", file=reading_file(tmp_path / "r.wav")))
@@ -102,8 +109,10 @@ def test_a_saved_item_keeps_its_subtitles_for_refingerprinting(talks, submit, jo
         ("1\n00:00:05,000 --> 00:00:02,000\nbackwards\n", "ends before it starts"),
     ],
 )
-def test_broken_subtitles_are_refused_with_a_code(talks, submit, silence, subtitles, says):
-    response = submit(talks, "q", media_type="asr", save_type="nosave", file=silence, subtitles=subtitles)
+def test_broken_subtitles_are_refused_with_a_code(speech_library, submit, silence, subtitles, says):
+    response = submit(
+        speech_library, "q", media_type="asr", save_type="nosave", file=silence, subtitles=subtitles
+    )
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["code"] == "InvalidParameter.Subtitles" and says in body["message"], body
@@ -115,14 +124,16 @@ def _named(data: bytes, name: str) -> io.BytesIO:
     return handle
 
 
-def test_subtitle_files_that_are_empty_binary_or_too_large_are_refused(talks, submit, silence):
+def test_subtitle_files_that_are_empty_binary_or_too_large_are_refused(speech_library, submit, silence):
     refused = (
         (_named(b"", "empty.srt"), "empty"),
         (_named(b"\x00\x01\x02 not text" * 10, "talk.srt"), "NUL"),
         (_named(b"x" * (2 * 1024 * 1024 + 1), "huge.srt"), "larger than"),
     )
     for given, says in refused:
-        response = submit(talks, "q", media_type="asr", save_type="nosave", file=silence, subtitles=given)
+        response = submit(
+            speech_library, "q", media_type="asr", save_type="nosave", file=silence, subtitles=given
+        )
         assert response.status_code == 400, response.content
         assert response.json()["code"] == "InvalidParameter.Subtitles" and says in response.json()["message"]
 
@@ -146,7 +157,9 @@ def test_subtitles_are_for_speech_jobs_only(make_library, submit):
     assert response.json()["code"] == "InvalidParameter.Subtitles"
 
 
-def test_cues_without_a_word_fail_the_job_as_holding_no_speech(talks, submit, job_result, silence):
+def test_cues_without_a_word_fail_the_job_as_holding_no_speech(speech_library, submit, job_result, silence):
     music = "1\n00:00:01,000 --> 00:00:09,000\n♪ ♪\n"
-    job = job_result(submit(talks, "q", media_type="asr", save_type="nosave", file=silence, subtitles=music))
+    job = job_result(
+        submit(speech_library, "q", media_type="asr", save_type="nosave", file=silence, subtitles=music)
+    )
     assert job["status"] == "fail" and job["code"] == "InvalidFile.NoSpeech", job

@@ -32,7 +32,7 @@ from engine.video.frames import (
     RICH_DETAIL,
 )
 from engine.video.keys import COLUMN_BITS, KEY_BITS, Grown, QueryProbes, SeedKeys, SeedTable, robust_order
-from engine.video.verify import MAX_BITS, TOLERANCE_S, Query, Stretch, distinct, verify
+from engine.video.verify import MAX_BITS, TOLERANCE_S, Query, Stretch, closest_needed, distinct, verify
 
 # The layout (see the module docstring), in firm sampled frames (5 a second) and stored frames.
 # Every frame, as before issue #15: the sparser layout tried (2, 3, 2, 2: 1.86 MB per library hour)
@@ -282,6 +282,7 @@ class VideoIndex(Index):
         # Next to a well-supported window, ones with a few scattered seeds are chance (their number
         # grows with the library); verifying them would make query time grow with it too.
         floor = cls.MIN_SUPPORT_SHARE * max((support for _, support, _, _ in ranked), default=0)
+        closest = closest_needed(sum(part._times.size for part in parts))
         candidates: list[dict[int, list]] = [{} for _ in parts]
         for _, support, number, window in ranked[: cls.MAX_WINDOWS]:
             part = parts[number]
@@ -291,7 +292,9 @@ class VideoIndex(Index):
                 else None
             )
             if stretch is not None:
-                candidates[number].setdefault(window.slot, []).extend(verify(query, stretch, window.seeded))
+                candidates[number].setdefault(window.slot, []).extend(
+                    verify(query, stretch, window.seeded, closest)
+                )
         answers = []
         for part, found_in_part in zip(parts, candidates, strict=True):
             hits = [part._hit(slot, found, len(query.times)) for slot, found in found_in_part.items()]

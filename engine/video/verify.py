@@ -8,6 +8,7 @@ the line puts it at; the stretches where frames agree are the copied segments.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,10 @@ LOOSE_BITS = 16
 GUESSED_MIN_SEGMENT_S = 5.0
 # A segment of one unchanging, textured picture (a static camera) must match this closely.
 STILL_MAX_BITS = 6
+# A segment's closest frame must be so close that a pair of unrelated frames that close is expected
+# less than this often among all the library's frames (see closest_needed): in a library of 10,000
+# hours, unrelated pictures within 12 bits of a query's are common, and a few of them line up.
+CHANCE_PER_QUERY = 1e-3
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,24 @@ class Stretch:
         return np.concatenate(codes), np.concatenate(times), np.concatenate(owned)
 
 
-def verify(query: Query, library: Stretch, seeded: set[int]) -> list[tuple[int, np.ndarray, Segment]]:
-    """Copied segments of the query in this stretch: (agreeing frames, query frames covered, segment)."""
+def closest_needed(library_frames: int) -> int:
+    """The most bits a segment's closest frame may differ by in a library of this many stored frames:
+    the largest distance d at which a random 64-bit hash lies within d bits of a given one with a
+    chance of at most CHANCE_PER_QUERY / library_frames (MAX_BITS in a small library; 6 at 10,000
+    hours). Real pictures' hashes are not random, which makes chance pairs more common, not less."""
+    within = 0
+    for bits in range(MAX_BITS + 1):
+        within += math.comb(64, bits)
+        if within / 2**64 * max(1, library_frames) > CHANCE_PER_QUERY:
+            return max(bits - 1, STILL_MAX_BITS)
+    return MAX_BITS
+
+
+def verify(
+    query: Query, library: Stretch, seeded: set[int], closest: int = MAX_BITS
+) -> list[tuple[int, np.ndarray, Segment]]:
+    """Copied segments of the query in this stretch: (agreeing frames, query frames covered, segment).
+    A segment's closest frame must be within `closest` bits (closest_needed of the library's size)."""
     qi, library_times, columns = _hits(query, library, seeded)
     if len(qi) < MIN_HITS:
         return []
@@ -103,7 +124,7 @@ def verify(query: Query, library: Stretch, seeded: set[int]) -> list[tuple[int, 
         if parts.argmax() >= FIRST_GRID_COLUMN:
             column = parts.argmax() - FIRST_GRID_COLUMN
             windows.append((library.grid[:, column : column + 1], library.grid_times.astype(np.float64)))
-        found += _segments_along(query, windows, (run.scale, run.last_offset))
+        found += _segments_along(query, windows, (run.scale, run.last_offset), closest)
     return found
 
 
@@ -126,7 +147,7 @@ def _hits(query: Query, library: Stretch, seeded: set[int]) -> tuple[np.ndarray,
     return np.concatenate(q_index), np.concatenate(times).astype(np.float64), np.concatenate(columns)
 
 
-def _segments_along(query: Query, windows: list, line: tuple[float, float]) -> list:
+def _segments_along(query: Query, windows: list, line: tuple[float, float], closest: int) -> list:
     """The hits found the line; along it, every query frame is now compared with the library frames
     (windows: (hashes, times) parts of the library) at the time the line puts it (a static shot's
     right frame is rarely among its closest hits, but it agrees here), and the stretches where frames
@@ -138,6 +159,7 @@ def _segments_along(query: Query, windows: list, line: tuple[float, float]) -> l
         sure = _closest(query.code_sets[: query.certain], times, windows, line) <= MAX_BITS
     else:
         sure = agree
+    pictures = _library_pictures(windows[0], times, line)
     scale, offset = line
     found = []
     # Stretches follow the line as long as frames stay loosely alike (overlays and heavy edits push
@@ -145,7 +167,9 @@ def _segments_along(query: Query, windows: list, line: tuple[float, float]) -> l
     # that truly agree.
     for span in stretches(times, distance <= LOOSE_BITS, MAX_GAP_S):
         stretch = span[agree[span]]
-        if not _is_evidence(query, stretch, distance):
+        if distance[stretch].min(initial=64) > closest or not _is_evidence(
+            query, stretch, distance, pictures
+        ):
             continue
         # Up to three boxes per run of frames are guessed to be insets, most of them wrongly: a
         # segment seen only inside a guessed box must be longer to count.
@@ -200,18 +224,35 @@ def _edit_seen(query: Query, frames: np.ndarray, windows: list, line: tuple[floa
     return EDITS[name] if share >= 0.5 else ""
 
 
-def _is_evidence(query: Query, stretch: np.ndarray, distance: np.ndarray) -> bool:
+def _is_evidence(query: Query, stretch: np.ndarray, distance: np.ndarray, pictures: np.ndarray) -> bool:
     """Whether agreeing frames prove a copy: enough of them, long enough, and of at least two visibly
-    different pictures unless they are one still, textured view matched closely. Distinctness is
-    judged on well-lit, structured frames only: in the dark end of a fade, compression noise alone
-    makes hashes differ."""
+    different pictures on both sides unless they are one still, textured view matched closely.
+    Distinctness is judged on well-lit, structured frames only: in the dark end of a fade,
+    compression noise alone makes hashes differ. Both sides, because a query picture drifting
+    within MAX_BITS of one unchanging library shot is one coincidence, however far it drifts: in a
+    library of thousands of hours such a shot is to be expected somewhere."""
     times = query.times
     if len(stretch) < MIN_HITS or times[stretch[-1]] + query.step - times[stretch[0]] < MIN_SEGMENT_S:
         return False
     confident = stretch[query.confident[stretch]]
-    if distinct(query.code_sets[0][confident], DISTINCT_BITS) >= MIN_DISTINCT_FRAMES:
+    if (
+        distinct(query.code_sets[0][confident], DISTINCT_BITS) >= MIN_DISTINCT_FRAMES
+        and distinct(pictures[confident], DISTINCT_BITS) >= MIN_DISTINCT_FRAMES
+    ):
         return True
     return still_view(distance[stretch], query.detailed[stretch])
+
+
+def _library_pictures(whole: tuple[np.ndarray, np.ndarray], times: np.ndarray, line) -> np.ndarray:
+    """The whole-picture hash of the library frame the line puts each query frame at (whole: the
+    library's (frames, fixed parts) hashes and their times)."""
+    codes, at = whole
+    scale, offset = line
+    predicted = scale * times + offset
+    after = np.clip(np.searchsorted(at, predicted), 0, len(at) - 1)
+    before = np.maximum(after - 1, 0)
+    nearest = np.where(np.abs(at[before] - predicted) < np.abs(at[after] - predicted), before, after)
+    return codes[nearest, 0]
 
 
 def still_view(distances: np.ndarray, detailed: np.ndarray) -> bool:

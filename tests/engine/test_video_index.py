@@ -9,7 +9,7 @@ from engine.base import unpack_arrays
 from engine.video.frames import SAMPLE_FPS
 from engine.video.index import VideoIndex, as_query
 from engine.video.keys import QueryProbes, robust_key
-from engine.video.verify import MAX_BITS
+from engine.video.verify import MAX_BITS, STILL_MAX_BITS, closest_needed
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,53 @@ def test_parts_of_different_sizes_searched_together_each_find_the_seeds_they_fin
     assert len(parts[1]._seeds(query, shared)[0]) > 100
     [[], [match]] = VideoIndex.search_parts(parts, excerpt(videos[20], 40, 20, 6, rng))
     assert match.key == 19
+
+
+def _flips(rng, count: int) -> np.uint64:
+    """A mask of exactly `count` distinct bits."""
+    return np.uint64(sum(1 << int(bit) for bit in rng.choice(64, count, replace=False)))
+
+
+def test_a_query_drifting_around_one_unchanging_library_shot_is_not_a_copy():
+    """Query frames that differ from each other but each lie within reach of one still library picture
+    are one coincidence (in 10,000 hours such a picture is to be expected somewhere), while a copy of
+    moving footage, as noisy, is found."""
+    rng = np.random.default_rng(11)
+    frames = 300
+    still = rng.integers(0, 2**64, size=32, dtype=np.uint64)
+    codes = rng.integers(0, 2**64, size=(frames, 32), dtype=np.uint64)  # the second half moves
+    codes[:150] = still
+    video = {
+        "times": (np.arange(frames) / SAMPLE_FPS).astype(np.float32),
+        "codes": codes,
+        "codes_mirrored": rng.integers(0, 2**64, size=frames, dtype=np.uint64),
+        "information": np.full(frames, 60, np.uint8),
+    }
+    index = VideoIndex()
+    index.add("library", as_fingerprint(video))
+
+    def query(source: np.ndarray, bits: int) -> dict:
+        drifted = source.copy()
+        for row in drifted:
+            row ^= np.array([_flips(rng, bits) for _ in row], np.uint64)
+        return as_fingerprint(
+            {
+                "times": (np.arange(len(source)) / SAMPLE_FPS).astype(np.float32),
+                "codes": drifted,
+                "codes_mirrored": rng.integers(0, 2**64, size=len(source), dtype=np.uint64),
+                "information": np.full(len(source), 60, np.uint8),
+            }
+        )
+
+    drifting = query(codes[:100], 10)  # every frame 10 bits off the still picture, 20 apart
+    assert index.search(drifting) == []
+    [copy] = index.search(query(codes[150:250], 6))
+    assert copy.segments["video"][0].library_start == pytest.approx(30, abs=0.5)
+
+
+def test_the_bigger_the_library_the_closer_a_segment_s_best_frame_must_be():
+    hours = [0.2, 1, 10, 100, 1_000, 10_000]
+    needed = [closest_needed(int(h * 3600 * SAMPLE_FPS)) for h in hours]
+    assert needed[0] == MAX_BITS  # the benchmarks' small libraries: as before
+    assert needed == sorted(needed, reverse=True)
+    assert needed[-1] == STILL_MAX_BITS  # 10,000 hours: as close as a still view must match

@@ -86,8 +86,9 @@ class Stretch:
 def closest_needed(library_frames: int) -> int:
     """The most bits a segment's closest frame may differ by in a library of this many stored frames:
     the largest distance d at which a random 64-bit hash lies within d bits of a given one with a
-    chance of at most CHANCE_PER_QUERY / library_frames (MAX_BITS in a small library; 6 at 10,000
-    hours). Real pictures' hashes are not random, which makes chance pairs more common, not less."""
+    chance of at most CHANCE_PER_QUERY / library_frames (MAX_BITS up to about a quarter of an hour of
+    library, 8 at 100 hours, 6 from about 1,500 hours on). Real pictures' hashes are not random, which
+    makes chance pairs more common, not less."""
     within = 0
     for bits in range(MAX_BITS + 1):
         within += math.comb(64, bits)

@@ -6,10 +6,12 @@ file is always removed, so a failed write leaves nothing and gives its space bac
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import uuid
 from pathlib import Path
 
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 
 
@@ -50,3 +52,37 @@ def _publish(part: Path, target: Path) -> None:
             raise
     os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     os.replace(part, target)
+
+
+class DigestingFile(File):
+    """A local file handed to a storage's save, hashed as the storage reads it: the checksum of what
+    was stored without reading the file a second time (measured in a bulk import of short
+    recordings: the second read and hash cost a worker about 1% of its time). `sha256()` is None
+    when the storage did not read it once from start to end (it seeked, or stopped short): the
+    caller then hashes the file itself."""
+
+    DEFAULT_CHUNK_SIZE = 1 << 20
+
+    def __init__(self, handle, size: int) -> None:
+        super().__init__(handle)
+        self._expected = size
+        self._restart()
+
+    def _restart(self) -> None:
+        self._digest, self._hashed, self._whole = hashlib.sha256(), 0, True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.file.read(size)
+        self._digest.update(data)
+        self._hashed += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if (offset, whence) == (0, os.SEEK_SET):
+            self._restart()
+        else:
+            self._whole = False
+        return self.file.seek(offset, whence)
+
+    def sha256(self) -> str | None:
+        return self._digest.hexdigest() if self._whole and self._hashed == self._expected else None

@@ -8,12 +8,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from rest_framework import status
 
 from core.errors import ApiError, Codes
+from core.storage import DigestingFile
 from engine import registry
 from engine.base import EngineError, Fingerprint, MediaInput
 from engine.extract import fingerprint_input
@@ -265,9 +265,10 @@ def _attach_content(
         media.size_bytes, media.sha256 = known or (0, "")
         return
     media.size_bytes = path.stat().st_size
-    media.sha256 = sha256_of(path)
     with open(path, "rb") as handle:
-        media.file.save(original_name or path.name, File(handle), save=False)
+        content = DigestingFile(handle, media.size_bytes)
+        media.file.save(original_name or path.name, content, save=False)
+    media.sha256 = content.sha256() or sha256_of(path)
 
 
 def _stored(media: Media, fingerprint: Fingerprint) -> StoredFingerprint:

@@ -20,6 +20,7 @@ from engine.base import (
     Need,
     Source,
     Track,
+    array_names,
     pack_arrays,
     unpack_arrays,
 )
@@ -68,8 +69,8 @@ class AudioFingerprinter(Fingerprinter):
 
     def for_storage(self, fingerprint: Fingerprint) -> Fingerprint:
         """A library item keeps only its plain codes: the variants serve queries."""
-        arrays = unpack_arrays(fingerprint)
-        if "weak" not in arrays:
+        if "weak" not in array_names(fingerprint):  # stored as made (a save job's): not parsed again
             return fingerprint
+        arrays = unpack_arrays(fingerprint)
         stored = pack_arrays(codes=arrays["codes"][:, :1], level=arrays["level"], duration=arrays["duration"])
         return Fingerprint(fingerprint.fingerprinter, fingerprint.version, stored, fingerprint.meta)

@@ -4,6 +4,12 @@ a time.
 
 Usage: python -m bench.import_speed FOLDER KIND [--workers 1 2] [--api 100]
 
+`--workers 2 2 2` imports three times with two workers, one core timed between each: on a machine
+whose speed drifts (this one's: up to 30% within minutes), the median of several is the figure.
+`--side-by-side` also times, right after each import with N > 1 workers, N plain fingerprinting
+processes at once over the same files: what the machine's N cores give together with nothing of the
+portal around them, so that the portal's own cost is told apart from the cores' slowing each other.
+
 FOLDER holds the files (e.g. bench/data/photos-1000 from bench/build_photo_library.py); KIND is their
 media kind. In one run:
 1. one core's speed: every file fingerprinted in this process, one after another, as a save job
@@ -25,9 +31,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,6 +67,26 @@ def one_core(files: list[Path], kind: str) -> float:
         fingerprint_input(kind, MediaInput(path=path), query=False)
     wall = time.perf_counter() - started
     print(f"one core: {wall:.1f} s wall, {time.process_time() - cpu:.1f} s CPU", flush=True)
+    return wall
+
+
+def _fingerprint_share(files: list[Path], kind: str) -> tuple[float, float]:
+    for path in files:
+        path.read_bytes()
+    started = time.time()
+    for path in files:
+        fingerprint_input(kind, MediaInput(path=path), query=False)
+    return started, time.time()
+
+
+def side_by_side(files: list[Path], kind: str, processes: int) -> float:
+    """Seconds for `processes` plain fingerprinting processes at once, each taking every n-th file:
+    what this machine's cores give when they fingerprint together, with nothing of the portal around
+    them (on this machine two such processes each run up to a tenth slower than one alone)."""
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        spans = pool.starmap(_fingerprint_share, [(files[n::processes], kind) for n in range(processes)])
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    print(f"{processes} processes side by side: {wall:.1f} s wall", flush=True)
     return wall
 
 
@@ -213,42 +241,65 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("kind")
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--api", type=int, default=100, help="files sent one API call at a time (0: skip)")
+    parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="after each import with N > 1 workers, time N plain fingerprinting processes at once",
+    )
     args = parser.parse_args(argv)
     files = _files(args.folder, args.kind)
-    # The machine's speed drifts by up to 18% over minutes: one core is timed before each import and
+    # The machine's speed drifts (up to 30% within minutes): one core is timed before each import and
     # after the last, and each import is compared with the mean of the timings just before and after it.
     cores = [one_core(files, args.kind)]
     runs = []
     for workers in args.workers:
-        runs.append((workers, *imported(args.folder, args.kind, workers)))
+        seconds, summary, cpu = imported(args.folder, args.kind, workers)
+        plain = side_by_side(files, args.kind, workers) if args.side_by_side and workers > 1 else None
+        runs.append((workers, seconds, summary, cpu, plain))
         cores.append(one_core(files, args.kind))
     api = through_api(args.folder, args.kind, args.api) if args.api else None
+    _report(args, files, cores, runs, api)
+
+
+def _report(args, files: list[Path], cores: list[float], runs: list[tuple], api: float | None) -> None:
     base = sum(cores) / len(cores)
     timings = ", ".join(f"{seconds:.1f}" for seconds in cores)
     print(
         f"{len(files)} {args.kind} files; one core fingerprints them in {timings} s (before each import "
         f"and after the last): {len(files) / base:.2f} files/s on the mean"
     )
-    print("| way in | worker processes | seconds | files/s | x one core | per worker | worker CPU / file |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| way in | worker processes | seconds | files/s | x one core | per worker | worker CPU / file "
+        "| x N plain processes side by side |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     print(
         f"| fingerprinting in one process (mean) | 1 | {base:.1f} | {len(files) / base:.2f} | 1.00 | 1.00 "
-        f"| {base / len(files) * 1000:.0f} ms |"
+        f"| {base / len(files) * 1000:.0f} ms | |"
     )
-    for number, (workers, seconds, _, cpu) in enumerate(runs):
+    for number, (workers, seconds, _, cpu, plain) in enumerate(runs):
         around = (cores[number] + cores[number + 1]) / 2  # one core, just before and just after
         ratio = around / seconds
+        beside = f"{plain / seconds:.2f} ({plain:.1f} s)" if plain else ""
         print(
             f"| import_media | {workers} | {seconds:.1f} | {len(files) / seconds:.2f} | {ratio:.2f} "
-            f"| {ratio / workers:.2f} | {cpu / len(files) * 1000:.0f} ms |"
+            f"| {ratio / workers:.2f} | {cpu / len(files) * 1000:.0f} ms | {beside} |"
         )
     if api is not None:
         share = (base / len(files)) / api
         print(
             f"| REST API, one call at a time (first {args.api}) | 1 | {api * args.api:.1f} "
-            f"| {1 / api:.2f} | {share:.2f} | {share:.2f} | |"
+            f"| {1 / api:.2f} | {share:.2f} | {share:.2f} | | |"
         )
-    for workers, _, summary, _ in runs:
+    for workers in sorted(set(args.workers)):
+        ratios = [
+            (cores[number] + cores[number + 1]) / 2 / run[1] / workers
+            for number, run in enumerate(runs)
+            if run[0] == workers
+        ]
+        listed = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(f"N = {workers}: per worker {listed}; median {statistics.median(ratios):.2f}")
+    for workers, _, summary, _, _ in runs:
         print(f"N = {workers}: {summary}")
 
 

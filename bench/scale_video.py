@@ -55,7 +55,7 @@ _LAYOUT = (
     video_index.FIXED_SEED_EVERY,
     video_index.GRID_SEED_EVERY,
 )
-LAYOUT = "layout-" + "-".join(str(n) for n in _LAYOUT)
+LAYOUT = "layout-" + "-".join("".join(map(str, np.ravel(n))) for n in _LAYOUT)
 
 
 def _bits(rng: np.random.Generator, shape: tuple, count: int) -> np.ndarray:

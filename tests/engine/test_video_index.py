@@ -6,9 +6,9 @@ import pytest
 
 from bench.scale_video import _bits, as_fingerprint, synthetic_video
 from engine.base import unpack_arrays
-from engine.video.frames import SAMPLE_FPS
-from engine.video.index import VideoIndex, as_query
-from engine.video.keys import QueryProbes, robust_key
+from engine.video.frames import FIRST_GRID_COLUMN, SAMPLE_FPS
+from engine.video.index import FIXED_SEED_EVERY, GRID_SEED_EVERY, VideoIndex, as_query
+from engine.video.keys import COLUMN_BITS, QueryProbes, robust_key
 from engine.video.verify import MAX_BITS, STILL_MAX_BITS, closest_needed
 
 
@@ -131,6 +131,39 @@ def test_parts_of_different_sizes_searched_together_each_find_the_seeds_they_fin
     assert len(parts[1]._seeds(query, shared)[0]) > 100
     [[], [match]] = VideoIndex.search_parts(parts, excerpt(videos[20], 40, 20, 6, rng))
     assert match.key == 19
+
+
+def test_a_library_hour_keeps_under_2_mb_of_what_every_search_touches(videos):
+    """Issue #15's memory goal: the seed records, times and item table of a segment (its hot part)
+    take under 2 MB per library hour; the old layout (every fixed part of every frame, the grid of
+    every 5th) took 2.2 MB."""
+    index = VideoIndex()
+    for n, video in enumerate(videos):
+        index.add(f"v{n}", as_fingerprint(video))
+    opened = VideoIndex.from_arrays(index.export()[1])
+    hours = sum(len(video["times"]) for video in videos) / SAMPLE_FPS / 3600
+    assert opened.hot_bytes() / hours < 2e6
+    columns = np.concatenate([rows for _, rows in index._keys.runs]) & (2**COLUMN_BITS - 1)
+    per_video = [np.count_nonzero(columns == column) / len(videos) for column in range(FIRST_GRID_COLUMN + 1)]
+    frames = len(videos[0]["times"])
+    assert per_video == [-(-frames // every) for every in (*FIXED_SEED_EVERY, GRID_SEED_EVERY)]
+
+
+@pytest.mark.parametrize("column", [3, FIRST_GRID_COLUMN + 5])
+def test_a_copy_showing_only_a_part_seeded_on_few_frames_is_found_where_it_is(videos, column):
+    """A copy that is one 90% corner (seeded every 2nd frame) or one place of the 70% crop grid
+    (every 8th) of the original: its whole picture hashes like that part, and it is found and placed."""
+    index, rng = VideoIndex(), np.random.default_rng(8)
+    for n, video in enumerate(videos):
+        index.add(f"v{n}", as_fingerprint(video))
+    part = dict(videos[17])
+    part["codes"] = videos[17]["codes"].copy()
+    part["codes"][:, 0] = videos[17]["codes"][:, column]
+    [match] = index.search(excerpt(part, 120, 15, 4, rng))
+    assert match.key == "v17"
+    segment = match.segments["video"][0]
+    assert segment.library_start == pytest.approx(120, abs=0.5)
+    assert segment.end - segment.start == pytest.approx(15, abs=1.0)
 
 
 def _flips(rng, count: int) -> np.uint64:

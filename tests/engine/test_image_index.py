@@ -130,3 +130,27 @@ def test_a_segment_of_the_layout_before_signs_is_refused_so_that_it_is_rebuilt(l
     del arrays["word_signs"]
     with pytest.raises(SegmentError, match="word_signs"):
         ImageIndex.from_arrays(arrays)
+
+
+def _part_copy(name: str, shared: int) -> Fingerprint:
+    """A query holding `shared` keypoints of library photo `name` (moved by one similarity transform:
+    half the size, shifted) among the keypoints of an unrelated photo, whose hashes it also has."""
+    original = unpack_arrays(fingerprinter.from_array(media.photo(name)))
+    query = dict(unpack_arrays(fingerprinter.from_array(media.photo(media.UNRELATED_PHOTOS[0]))))
+    taken = np.linspace(0, ImageIndex.INDEXED_KEYPOINTS - 1, shared).astype(int)
+    for suffix in ("", "_mirrored"):
+        points, descriptors = query["points" + suffix].copy(), query["descriptors" + suffix].copy()
+        points[: len(taken)] = original["points"][taken].astype(np.float32) * 0.5 + 0.2
+        descriptors[: len(taken)] = original["descriptors"][taken]
+        query["points" + suffix], query["descriptors" + suffix] = points, descriptors
+    return Fingerprint(fingerprinter.name, fingerprinter.version, pack_arrays(**query))
+
+
+def test_a_copy_verified_by_twelve_pairs_of_600_keypoints_is_found_and_five_pairs_are_not(library):
+    """MIN_INLIERS alone decides: 12-14 agreeing pairs of two 600-keypoint pictures (2-2.3% of them,
+    which a 2.5% share rule lost) are a copy; unrelated photos agree on at most 5."""
+    name = media.LIBRARY_PHOTOS[0]
+    assert len(library._items[name]["points"]) == 600
+    [hit] = library.search(_part_copy(name, 13))
+    assert hit.key == name and hit.similarity == pytest.approx(13 / 600, abs=1 / 600)
+    assert library.search(_part_copy(name, 5)) == []

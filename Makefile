@@ -27,8 +27,11 @@ migrate: $(RUN_STAMP)
 run: $(RUN_STAMP)
 	$(PY) manage.py runportal --port $(PORT)
 
+## Tests run in TEST_WORKERS processes (each test isolated: its own data directory, database, queue
+## name and ports); TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## Debian's chromium + chromedriver for the browser tests (installed once; skipped with a reason if impossible).
 browser:

@@ -4,7 +4,6 @@ it if the save type says so, and record the result, all or nothing."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from jobs.failures import failures_handled
 from jobs.inputs import InputError, download, resolve_import_path
 from jobs.models import InputType, Job, SaveType
 from jobs.storing import Prepared, store
+from jobs.workdirs import make_workdir
 from libraries.indexing.manifest import current_generation
 from libraries.services import sha256_of
 
@@ -33,7 +33,7 @@ def run_jobs(jobs: list[Job]) -> None:
     """Run claimed jobs of one library: one job, or a worker's group of a bulk import's jobs
     (jobs/tasks.py). Each is fingerprinted and searched on its own, a failure being that job's alone;
     then all are stored in one transaction and what they saved is indexed as one segment."""
-    workdir = Path(tempfile.mkdtemp(prefix=f"dnajob-{jobs[0].id.hex}-"))
+    workdir = make_workdir(jobs[0].id.hex)
     try:
         ready: list[Prepared | None] = []
         for job in jobs:

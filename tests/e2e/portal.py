@@ -41,6 +41,8 @@ class Portal:
         self.data = root / "data"
         self.import_root = root / "import"
         self.import_root.mkdir(parents=True, exist_ok=True)
+        self.tmp = root / "tmp"  # the processes' temp folder (jobs/workdirs.py)
+        self.tmp.mkdir(exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DNAPORTAL_", "DJANGO_"))}
@@ -58,6 +60,7 @@ class Portal:
                 "DJANGO_SUPERUSER_PASSWORD": "e2e-admin-pw",
                 "DJANGO_SUPERUSER_EMAIL": "admin@example.com",
                 "PYTHONUNBUFFERED": "1",
+                "TMPDIR": str(self.tmp),
             }
         )
         env.update(extra_env or {})

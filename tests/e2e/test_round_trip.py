@@ -108,6 +108,8 @@ def test_a_killed_worker_leaves_its_job_to_be_retried(tmp_path, backend_env, ima
         while not hits and time.time() < deadline:  # the worker is inside the download
             time.sleep(0.1)
         portal.kill(worker)
+        left = list(portal.tmp.glob("dnajob-*"))
+        assert left, "the killed worker had no job folder"
         time.sleep(4)  # longer than the 3 s lease
         status, job = portal.request("GET", f"/api/v1/jobs/{stuck}/")
         assert job["status"] == "analysing" and job["attempts"] == 1
@@ -121,5 +123,8 @@ def test_a_killed_worker_leaves_its_job_to_be_retried(tmp_path, backend_env, ima
         assert job["attempts"] == 2
         assert job["saved"] is True
         assert portal.wait_for_job(other)["status"] == "success"
+        # The new cluster's processes removed the killed one's job folder as they started.
+        assert not any(folder.exists() for folder in left), left
+        assert "left by killed workers" in (tmp_path / "worker.log").read_text()
     finally:
         portal.stop()

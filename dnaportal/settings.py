@@ -163,6 +163,9 @@ MEDIA_URL = "media/"
 # Index segments live in the file storage with the media (docs/operations.md); a worker machine whose
 # storage is remote keeps its copies here.
 INDEX_CACHE_DIR = Path(os.environ.get("DNAPORTAL_INDEX_CACHE", "") or DATA_DIR / "index-cache")
+# The memory one index merge (or one segment of a rebuild) may take: it bounds the segment files they
+# write (libraries/indexing/merge.py). 16 GB: video segments up to 6.5 GB (1,000 hours), images 4.8 GB.
+INDEX_BUILD_MEMORY_MB = max(1, env_int("DNAPORTAL_INDEX_BUILD_MEMORY_MB", 16384))
 STORAGES = {
     # Files written whole or not at all (a full disk leaves no partial file): core/storage.py.
     "default": {"BACKEND": "core.storage.AtomicFileSystemStorage"},

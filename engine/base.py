@@ -113,6 +113,11 @@ class Hit:
 class Index(ABC):
     """A library's searchable fingerprints, for one fingerprinter. Items are added incrementally."""
 
+    # Memory an index built from its items holds while it writes its segment, per byte of the file:
+    # what bounds a merge (libraries/indexing/merge.py). Measured for images (20,000 pictures: a 417 MB
+    # file, 1.34 GB more resident) and video (2.5); kinds not measured assume the larger.
+    BUILD_MEMORY_PER_FILE_BYTE = 3.3
+
     @abstractmethod
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None: ...
 

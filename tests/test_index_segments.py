@@ -78,7 +78,7 @@ def test_a_current_index_costs_one_query_per_search_however_big_the_library(
 def test_two_merges_of_the_same_segments_make_one(library, run_commit_hooks):
     for n in range(8):
         _save(library, f"k{n}", n)  # hooks not run: no merge yet
-    inputs = merge.plan(list(IndexSegment.objects.filter(library=library)))
+    inputs = merge.plan(list(IndexSegment.objects.filter(library=library)), merge.max_segment_bytes(TEXT))
     first = merge.merge(library.id, TEXT, inputs)
     second = merge.merge(library.id, TEXT, inputs)  # a second worker, a moment late
     assert first is not None and second is None
@@ -130,3 +130,47 @@ def test_index_check_finds_a_damaged_file_and_fix_rebuilds_it(library, run_commi
     assert _search(library, 1) == [item.id]
     with pytest.raises(CommandError, match="No library named"):
         call_command("index", "check", "nope")
+
+
+def _segments(*megabytes, items=1):
+    return [
+        IndexSegment(name=f"s{n}", generation=n, items=items, size_bytes=int(mb * 2**20))
+        for n, mb in enumerate(megabytes)
+    ]
+
+
+def test_a_merge_writes_no_segment_bigger_than_the_bound():
+    # A level of eight: merged whole when it fits, else its oldest that fit (at least two).
+    assert [s.name for s in merge.plan(_segments(*[100] * 8), max_bytes=2**30)] == [f"s{n}" for n in range(8)]
+    assert [s.name for s in merge.plan(_segments(*[300] * 8), max_bytes=2**30)] == ["s0", "s1", "s2"]
+    assert [s.name for s in merge.plan(_segments(*[512] * 8), max_bytes=2**30)] == ["s0", "s1"]
+    # Segments of half the bound or more are merged no more: these eight stay as they are.
+    assert merge.plan(_segments(*[513] * 8), max_bytes=2**30) == []
+    # ... and do not count in their level: seven small ones beside them are not a full level.
+    assert merge.plan(_segments(*[600] * 4, *[10] * 7), max_bytes=2**30) == []
+    assert len(merge.plan(_segments(*[600] * 4, *[10] * 8), max_bytes=2**30)) == 8
+
+
+def test_the_bound_is_the_build_memory_over_what_the_kind_needs_per_file_byte(settings):
+    settings.INDEX_BUILD_MEMORY_MB = 16384
+    from engine.image.fingerprinter import ImageFingerprinter
+    from engine.video.fingerprinter import VideoFingerprinter
+
+    video, image = VideoFingerprinter(), ImageFingerprinter()
+    assert merge.max_segment_bytes(video) == int(16 * 2**30 / 2.5)  # 1,000 hours of video fit
+    assert merge.max_segment_bytes(video) > 1000 * 6.21e6
+    assert merge.max_segment_bytes(image) == int(16 * 2**30 / 3.3)
+    settings.INDEX_BUILD_MEMORY_MB = 1000
+    assert len(merge.plan(_segments(*[100] * 8), merge.max_segment_bytes(image))) == 3
+
+
+def test_a_rebuild_writes_segments_bounded_in_items_and_in_bytes():
+    from engine.base import Fingerprint
+    from libraries.indexing.rebuild import batches
+
+    items = [
+        (n, Fingerprint("f", 1, bytes(size))) for n, size in enumerate([40, 40, 30, 100, 10, 10, 10, 10])
+    ]
+    runs = [[key for key, _ in run] for run in batches(iter(items), max_items=3, max_bytes=100)]
+    # 40+40 (+30 would pass 100), 30 alone (100 is too much beside it), 100 alone, then 3 items at most
+    assert runs == [[0, 1], [2], [3], [4, 5, 6], [7]]

@@ -97,6 +97,10 @@ class _Window:
 class VideoIndex(Index):
     """Frame hashes of all library videos; see the module docstring for how a query is answered."""
 
+    # 50 synthetic hours: 734 MB peak resident for a 309 MB file, the interpreter included
+    # (`bench/scale_video.py 50 --segment-hours 50 --build-only`, 2026-12-03).
+    BUILD_MEMORY_PER_FILE_BYTE = 2.5
+
     # Seed lookup: the key keeps about log2(library seeds) - KEY_SLACK bits (a few rows per key).
     KEY_SLACK = 3
     MIN_KEY_BITS = 10

@@ -3,19 +3,27 @@ segments however many saves there were (a log-structured index).
 
 Segments are grouped by size level (items, in powers of FANOUT); when one level holds FANOUT
 segments, the oldest FANOUT of it become one segment a level up. A library of n items is then at
-most (FANOUT - 1) x log_FANOUT(n) segments. A merge reads its items' fingerprint rows, writes the new
-file, and in one transaction enters it and retires its inputs, only if no other merge took them
-first: a merge killed at any point leaves the manifest as it was (at worst a file nobody uses,
-removed by `manage.py index check --fix`).
+most (FANOUT - 1) x log_FANOUT(n) segments, as long as segments stay under the largest file a merge
+may write (max_segment_bytes): a merge holds its items in memory (2.5-3.3x the file it writes), so
+without a bound the eight 1,000-hour segments of a 10,000-hour video library would be merged into
+one in ~100 GB of memory, tried again after every save once it failed. A segment of half the bound
+or more is merged no more; where the oldest FANOUT of a level would be more, the
+oldest of them that fit are merged (at least two: each is under half).
+
+A merge reads its items' fingerprint rows, writes the new file, and in one transaction enters it and
+retires its inputs, only if no other merge took them first: a merge killed at any point leaves the
+manifest as it was (at worst a file nobody uses, removed by `manage.py index check --fix`).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,20 +52,30 @@ def _level(segment: IndexSegment) -> int:
     return int(math.log(max(1, segment.items), FANOUT))
 
 
-def plan(segments: list[IndexSegment]) -> list[IndexSegment]:
-    """The segments to merge next (oldest first), or none."""
+def max_segment_bytes(fingerprinter: Fingerprinter) -> int:
+    """The largest segment file a merge or a rebuild of this fingerprinter's index may write: what
+    its build may hold in memory (settings.INDEX_BUILD_MEMORY_MB) over what it holds per file byte."""
+    memory = settings.INDEX_BUILD_MEMORY_MB * 1024 * 1024
+    return int(memory / fingerprinter.index_class.BUILD_MEMORY_PER_FILE_BYTE)
+
+
+def plan(segments: list[IndexSegment], max_bytes: int) -> list[IndexSegment]:
+    """The segments to merge next (oldest first), their files together at most max_bytes, or none."""
     levels: dict[int, list[IndexSegment]] = {}
     for segment in sorted(segments, key=lambda s: (s.generation, s.id)):
-        levels.setdefault(_level(segment), []).append(segment)
+        if segment.size_bytes * 2 <= max_bytes:
+            levels.setdefault(_level(segment), []).append(segment)
     for level in sorted(levels):
         if len(levels[level]) >= FANOUT:
-            return levels[level][:FANOUT]
+            oldest = levels[level][:FANOUT]
+            totals = itertools.accumulate(segment.size_bytes for segment in oldest)
+            return [segment for segment, total in zip(oldest, totals, strict=True) if total <= max_bytes]
     return []
 
 
 def request(library_id: uuid.UUID, fingerprinter: Fingerprinter) -> None:
     """Queue a merge for the library if one is due (called after a save commits)."""
-    if not plan(list(active_segments(library_id, fingerprinter))):
+    if not plan(list(active_segments(library_id, fingerprinter)), max_segment_bytes(fingerprinter)):
         return
     from django_q.tasks import async_task
 
@@ -77,7 +95,7 @@ def merge_task(library_id: str, fingerprinter_name: str, version: int) -> int:
         return 0  # queued before an upgrade: the current version's segments are another index
     library = uuid.UUID(library_id)
     merges = 0
-    while inputs := plan(list(active_segments(library, fingerprinter))):
+    while inputs := plan(list(active_segments(library, fingerprinter)), max_segment_bytes(fingerprinter)):
         if merge(library, fingerprinter, inputs) is None:
             break
         merges += 1

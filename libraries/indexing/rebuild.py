@@ -7,16 +7,16 @@ found once: results are merged by item).
 
 from __future__ import annotations
 
-import itertools
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
-from engine.base import Fingerprinter
+from engine.base import Fingerprint, Fingerprinter
 from engine.segments import SegmentError, check_file, open_segment
 from libraries.indexing import files
 from libraries.indexing.manifest import (
@@ -26,12 +26,14 @@ from libraries.indexing.manifest import (
     next_generation,
     register,
 )
+from libraries.indexing.merge import max_segment_bytes
 from libraries.indexing.rows import all_fingerprints
 from libraries.models import IndexSegment, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
-# Items per segment written by a rebuild (bounded memory while building).
+# Items per segment written by a rebuild (bounded memory while building); fewer where their
+# fingerprints add up to more than the largest segment a merge may write (long videos).
 ITEMS_PER_SEGMENT = 50_000
 
 
@@ -47,7 +49,7 @@ def rebuild(library_id: uuid.UUID, fingerprinter: Fingerprinter, *, reason: str)
     written = []
     items = all_fingerprints(library_id, fingerprinter)
     try:
-        while batch := list(itertools.islice(items, ITEMS_PER_SEGMENT)):
+        for batch in batches(items, ITEMS_PER_SEGMENT, max_segment_bytes(fingerprinter)):
             written.append(build_segment(library_id, fingerprinter, batch))
         with transaction.atomic():
             next_generation(library_id)
@@ -59,6 +61,23 @@ def rebuild(library_id: uuid.UUID, fingerprinter: Fingerprinter, *, reason: str)
             files.delete(library_id, new.name)
         raise
     return made
+
+
+def batches(
+    items: Iterator[tuple[uuid.UUID, Fingerprint]], max_items: int, max_bytes: int
+) -> Iterator[list[tuple[uuid.UUID, Fingerprint]]]:
+    """The items in runs of at most max_items whose fingerprints add up to at most max_bytes (a
+    bigger fingerprint alone makes a run of its own)."""
+    batch: list[tuple[uuid.UUID, Fingerprint]] = []
+    size = 0
+    for item in items:
+        if batch and (len(batch) == max_items or size + len(item[1].data) > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += len(item[1].data)
+    if batch:
+        yield batch
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Keep the queue sweeper (jobs/sweeper.py) scheduled: it gives back jobs whose worker died and wakes
 jobs whose broker task was lost. And let each new worker process announce the pipeline its cluster
-serves (jobs/pipelines.py) and remove the job folders killed workers left (jobs/workdirs.py).
+serves (jobs/pipelines.py), remove the job folders killed workers left (jobs/workdirs.py) and sweep
+the queue once.
 
 django-q2's schedules run at most once a minute and its scheduler looks every 30 s, so the sweeper has
 two schedules half a minute apart: it runs about every SWEEP_SECONDS (30 s).
@@ -45,8 +46,10 @@ def connect() -> None:
     from django_q.signals import post_spawn
 
     from jobs.pipelines import announce_on_spawn
+    from jobs.sweeper import sweep_on_spawn
     from jobs.workdirs import remove_abandoned_on_spawn
 
     post_migrate.connect(ensure_sweeper_schedules, dispatch_uid="dna-sweeper-schedules")
     post_spawn.connect(announce_on_spawn, dispatch_uid="dna-announce-pipeline")
     post_spawn.connect(remove_abandoned_on_spawn, dispatch_uid="dna-remove-abandoned-workdirs")
+    post_spawn.connect(sweep_on_spawn, dispatch_uid="dna-sweep-on-spawn")

@@ -9,6 +9,10 @@ SWEEP_SECONDS it
 2. counts, per pipeline, the jobs a worker could take now and the wake-ups waiting in the broker, and
    sends the missing ones.
 
+Each new worker process also sweeps once as it starts, so a cluster started after its broker lost
+its tasks (a Redis restarted empty with the rest) runs the waiting jobs at once, not at the first
+scheduled sweep half a minute later.
+
 A wake-up too many costs one query (the worker finds nothing and returns). Tasks a cluster has
 already taken from the broker but not yet run are not counted (they get company); other tasks in the
 same list (callbacks, index merges) are counted as wake-ups, so they delay a lost job's wake-up until
@@ -78,3 +82,18 @@ def _waiting_tasks(pipeline: str) -> int:
     from django_q.brokers import get_broker
 
     return int(get_broker(pipeline or None).queue_size() or 0)
+
+
+def sweep_on_spawn(sender, **kwargs) -> None:
+    """django-q2's post_spawn, in each new worker process of a cluster."""
+    if settings.Q_CLUSTER.get("sync"):
+        return  # tasks run inline (tests): django-q2 signals a spawn for each, and no cluster starts
+    try:
+        done = sweep()
+    except Exception as exc:  # the database or the broker is away: the scheduled sweeps will do it
+        log.warning("queue sweep at worker start skipped: %s", exc)
+        return
+    if done.requeued or done.woken:
+        log.info(
+            "queue sweep at worker start: %d job(s) requeued, wake-ups sent %s", done.requeued, done.woken
+        )

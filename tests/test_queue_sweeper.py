@@ -96,3 +96,14 @@ def token(api, user):
     from rest_framework.authtoken.models import Token
 
     return Token.objects.get(user=user).key
+
+
+def test_a_worker_starts_even_when_its_start_sweep_cannot_reach_the_database(monkeypatch, caplog, settings):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # as in a real cluster's worker
+
+    def away():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(sweeper, "sweep", away)
+    sweeper.sweep_on_spawn(sender="django_q", proc_name="Worker-1")  # returns: the worker goes on
+    assert "queue sweep at worker start skipped: connection refused" in caplog.text

@@ -42,6 +42,8 @@ HOT = ("hashes", "hash_chunks", "hash_items", "word_keys", "word_starts", "word_
 # Largest change of scale a copy may have (points are normalised by the picture's longer side).
 MAX_SCALE = 8.0
 COLD = ("keypoint_starts", "keypoint_counts", "points", "descriptors")
+# Indexes of up to this many items count votes on 32-bit postings (item << 8 | weight).
+NARROW_POSTINGS_MAX_ITEMS = 1 << 24
 
 
 def hamming(rows: np.ndarray, code: np.ndarray) -> np.ndarray:
@@ -256,18 +258,20 @@ class ImageIndex(Index):
         starts, ends = self._lists(arrays, q_desc)
         within = np.flatnonzero(np.cumsum(ends - starts) <= self.POSTING_BUDGET)
         lengths = ends[within] - starts[within]
-        voters = arrays["word_items"][ranges(starts[within], ends[within])].astype(np.uint64)
+        # Each posting carries its code's weight (idf in quarter units) in its low byte, so that one
+        # plain sort groups the postings by item (an argsort is 3x slower on this path), in 32 bits
+        # while item numbers fit in 24 (sorting 300,000 of them: 8 ms against 14 ms in 64 bits).
+        packed = np.uint32 if len(arrays["hashes"]) <= NARROW_POSTINGS_MAX_ITEMS else np.uint64
+        voters = arrays["word_items"][ranges(starts[within], ends[within])].astype(packed)
         if len(voters) == 0:
             return none
-        # Each posting carries its code's weight (idf in quarter units) in its low byte, so that one
-        # plain sort groups the postings by item (an argsort is 3x slower on this path).
         idf = np.log((len(arrays["hashes"]) + 1) / lengths)
-        weights = np.clip(np.rint(idf * 4), 1, 255).astype(np.uint64)
-        postings = np.sort((voters << np.uint64(8)) | np.repeat(weights, lengths))
-        voters = postings >> np.uint64(8)
+        weights = np.clip(np.rint(idf * 4), 1, 255).astype(packed)
+        postings = np.sort((voters << packed(8)) | np.repeat(weights, lengths))
+        voters = postings >> packed(8)
         firsts = np.concatenate(([0], np.flatnonzero(np.diff(voters)) + 1))
         votes = np.diff(np.append(firsts, len(voters)))
-        scores = np.add.reduceat((postings & np.uint64(255)).astype(np.int64), firsts) / 4
+        scores = np.add.reduceat((postings & packed(255)).astype(np.int64), firsts) / 4
         best = np.argpartition(-scores, min(self.VERIFY_CANDIDATES, len(scores)) - 1)[
             : self.VERIFY_CANDIDATES
         ]

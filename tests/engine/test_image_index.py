@@ -58,6 +58,13 @@ def test_it_searches_memory_mapped_arrays_in_place(library, queries, tmp_path):
     assert _answers(opened, queries, keys) == _answers(library, queries)
 
 
+def test_votes_counted_on_32_bit_postings_give_the_64_bit_answers(library, queries, monkeypatch):
+    narrow = _answers(library, queries)
+    assert any(hits for hits in narrow.values())
+    monkeypatch.setattr("engine.image.index.NARROW_POSTINGS_MAX_ITEMS", 0)  # as past 16.7 M items
+    assert _answers(library, queries) == narrow
+
+
 def test_it_refuses_changes_when_opened_from_arrays(library):
     opened = ImageIndex.from_arrays(library.export()[1])
     fingerprint = fingerprinter.from_array(media.photo("rhino.jpg"))

@@ -33,10 +33,14 @@ def remove_abandoned(root: Path | None = None) -> list[Path]:
         pid = folder.name[len(PREFIX) :].split("-", 1)[0]
         if not pid.isdigit() or folder.is_symlink() or not folder.is_dir() or _alive(int(pid)):
             continue
-        if folder.stat().st_uid != os.getuid():  # another user's folder, whatever its name says
+        try:
+            if folder.stat().st_uid != os.getuid():  # another user's folder, whatever its name says
+                continue
+        except FileNotFoundError:  # another worker starting at the same moment removed it
             continue
         shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
+        if not folder.exists():  # one this process may not delete is not reported as removed
+            removed.append(folder)
     if removed:
         log.warning(
             "removed %d job folder(s) left by killed workers in %s: %s",

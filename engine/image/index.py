@@ -22,6 +22,7 @@ memory-mapped segment files. A mutable index keeps its items and builds those ar
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -146,6 +147,14 @@ class ImageIndex(Index):
     # An item must share this many words with the query to be verified; at most this many are.
     MIN_VOTES = 3
     VERIFY_CANDIDATES = 8
+    # A segment this small has its hashes compared with the query's whole (128 KB at most): its 16
+    # chunk lookups would cost more, as much as in a segment of millions (a library holds up to
+    # ~40 small segments: libraries/indexing/merge.py).
+    HASH_SCAN_MAX_ITEMS = 4096
+    # A segment this small finds a code's postings by two binary searches of its postings' whole codes
+    # (made once, 4 bytes a posting: ~360 KB for 512 pictures), not word then sign: a few calls
+    # instead of ~50, which cost the same in a segment of millions.
+    CODE_TABLE_MAX_ITEMS = 512
 
     def __init__(self) -> None:
         self._items: dict[Hashable, dict[str, np.ndarray]] = {}
@@ -153,6 +162,8 @@ class ImageIndex(Index):
         self._keys: list[Hashable] | None = None
         self._read_only = False
         self._given: Mapping[str, np.ndarray] | None = None
+        # Each posting's whole code, sorted, for a small segment (_spans).
+        self._codes: np.ndarray | None = None
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> ImageIndex:
@@ -203,27 +214,41 @@ class ImageIndex(Index):
     def _current(self) -> Mapping[str, np.ndarray]:
         if self._arrays is None:
             self._keys, self._arrays = self.export()
+            self._codes = None
         return self._arrays
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
-        if len(self) == 0:
-            return []
-        arrays = self._current()
+        return self.search_parts([self], fingerprint, limit)[0]
+
+    @classmethod
+    def search_parts(cls, parts: list[Index], fingerprint: Fingerprint, limit: int = 20) -> list[list[Hit]]:
+        """One query against a library held in several parts (segments), answered as one index of all
+        their items would: the query's codes are made once, the posting budget and the rarity of a
+        code are the library's, and only the library's VERIFY_CANDIDATES best are verified (searched
+        part by part, each part verified its own, ~35 ms a part whatever its size)."""
+        live = _live(parts)
+        found: list[dict[int, Hit]] = [{} for _ in parts]
+        if not live:
+            return [[] for _ in parts]
         query = unpack_arrays(fingerprint)
-        found: dict[int, Hit] = {}
-        for code, mirrored in ((query["hash"], False), (query["hash_mirrored"], True)):
-            for item, bits in self._global_matches(arrays, code):
-                if item not in found or bits < found[item].distance:
-                    changes = ["mirrored"] if mirrored else []
-                    found[item] = Hit(item, 1.0 - bits / 128.0, distance=float(bits), changes=changes)
-        for item, inliers, query_points, changes in self._local_matches(arrays, query):
-            library_points = int(arrays["keypoint_counts"][item])
+        for number, part, arrays in live:
+            for code, mirrored in ((query["hash"], False), (query["hash_mirrored"], True)):
+                for item, bits in part._global_matches(arrays, code):
+                    if item not in found[number] or bits < found[number][item].distance:
+                        changes = ["mirrored"] if mirrored else []
+                        hit = Hit(item, 1.0 - bits / 128.0, distance=float(bits), changes=changes)
+                        found[number][item] = hit
+        for number, item, inliers, query_points, changes in cls._local_matches(parts, query):
+            library_points = int(parts[number]._current()["keypoint_counts"][item])
             # Share of keypoints that agree: about the share of the picture copied. Only the global
             # hash may say 1.0 (the same picture); local evidence stops just below.
             similarity = min(0.99, inliers / max(1, min(query_points, library_points)))
-            current = found.get(item)
+            current = found[number].get(item)
             if current is None or similarity > current.similarity:
-                found[item] = Hit(item, similarity, distance=float(-inliers), changes=changes)
+                found[number][item] = Hit(item, similarity, distance=float(-inliers), changes=changes)
+        return [part._answer(hits, limit) for part, hits in zip(parts, found, strict=True)]
+
+    def _answer(self, found: dict[int, Hit], limit: int) -> list[Hit]:
         matches = sorted(found.values(), key=lambda match: -match.similarity)[:limit]
         for match in matches:
             match.similarity = round(float(match.similarity), 4)
@@ -231,7 +256,12 @@ class ImageIndex(Index):
         return matches
 
     def _global_matches(self, arrays, code: np.ndarray) -> list[tuple[int, int]]:
-        """Items within GLOBAL_MAX_BITS of the code, among those sharing a chunk up to one bit."""
+        """Items within GLOBAL_MAX_BITS of the code, among those sharing a chunk up to one bit (in
+        a segment of up to HASH_SCAN_MAX_ITEMS, all of them)."""
+        if len(arrays["hashes"]) <= self.HASH_SCAN_MAX_ITEMS:
+            distance = hamming(arrays["hashes"], code)
+            close = np.flatnonzero(distance <= self.GLOBAL_MAX_BITS)
+            return list(zip(close.tolist(), distance[close].tolist(), strict=True))
         probes = chunks(code[None, :])[0][:, None] ^ _PROBES[None, :]
         table, items = arrays["hash_chunks"], arrays["hash_items"]
         found = []
@@ -248,100 +278,179 @@ class ImageIndex(Index):
         candidates, first = np.unique(candidates[close].astype(np.int64), return_index=True)
         return list(zip(candidates.tolist(), distance[close][first].tolist(), strict=True))
 
-    def candidates(self, arrays, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The items sharing the most (word, sign) codes with these query descriptors, each code
-        weighted by its rarity (idf: log(items / items filed under it)), and their scores, best first:
-        at most VERIFY_CANDIDATES, each sharing at least MIN_VOTES codes."""
-        none = np.zeros(0, np.int64), np.zeros(0)
-        if len(q_desc) == 0 or len(arrays["word_keys"]) == 0:
-            return none
-        starts, ends = self._lists(arrays, q_desc)
-        within = np.flatnonzero(np.cumsum(ends - starts) <= self.POSTING_BUDGET)
-        lengths = ends[within] - starts[within]
+    @classmethod
+    def candidates(cls, parts: list[ImageIndex], q_desc: np.ndarray) -> list[tuple[int, int, float]]:
+        """(part number, item, score) of the items sharing the most (word, sign) codes with these
+        query descriptors, each code weighted by its rarity in the whole library (idf: log(items /
+        items filed under it)), best first: at most VERIFY_CANDIDATES, each sharing at least
+        MIN_VOTES codes."""
+        live = _live(parts)
+        if len(q_desc) == 0 or not live:
+            return []
+        starts, ends = cls._lists(live, q_desc)
+        lengths = ends - starts
+        totals = lengths.sum(axis=0)
+        within = np.flatnonzero(np.cumsum(totals) <= cls.POSTING_BUDGET)
+        sizes = [len(arrays["hashes"]) for _, _, arrays in live]
+        firsts_of_parts = np.cumsum(sizes) - sizes
         # Each posting carries its code's weight (idf in quarter units) in its low byte, so that one
         # plain sort groups the postings by item (an argsort is 3x slower on this path), in 32 bits
         # while item numbers fit in 24 (sorting 300,000 of them: 8 ms against 14 ms in 64 bits).
-        packed = np.uint32 if len(arrays["hashes"]) <= NARROW_POSTINGS_MAX_ITEMS else np.uint64
-        voters = arrays["word_items"][ranges(starts[within], ends[within])].astype(packed)
-        if len(voters) == 0:
-            return none
-        idf = np.log((len(arrays["hashes"]) + 1) / lengths)
-        weights = np.clip(np.rint(idf * 4), 1, 255).astype(packed)
-        postings = np.sort((voters << packed(8)) | np.repeat(weights, lengths))
+        packed = np.uint32 if sum(sizes) <= NARROW_POSTINGS_MAX_ITEMS else np.uint64
+        weights = np.clip(np.rint(np.log((sum(sizes) + 1) / np.maximum(totals[within], 1)) * 4), 1, 255)
+        voters = [
+            (
+                arrays["word_items"][ranges(starts[row, within], ends[row, within])].astype(packed)
+                + packed(first)
+            )
+            << packed(8)
+            | np.repeat(weights.astype(packed), lengths[row, within])
+            for row, ((_, _, arrays), first) in enumerate(zip(live, firsts_of_parts.tolist(), strict=True))
+        ]
+        postings = np.sort(np.concatenate(voters))
+        if len(postings) == 0:
+            return []
         voters = postings >> packed(8)
         firsts = np.concatenate(([0], np.flatnonzero(np.diff(voters)) + 1))
         votes = np.diff(np.append(firsts, len(voters)))
         scores = np.add.reduceat((postings & packed(255)).astype(np.int64), firsts) / 4
-        best = np.argpartition(-scores, min(self.VERIFY_CANDIDATES, len(scores)) - 1)[
-            : self.VERIFY_CANDIDATES
-        ]
+        best = np.argpartition(-scores, min(cls.VERIFY_CANDIDATES, len(scores)) - 1)[: cls.VERIFY_CANDIDATES]
         best = best[np.lexsort((voters[firsts[best]], -scores[best]))]
-        best = best[votes[best] >= self.MIN_VOTES]
-        return voters[firsts[best]].astype(np.int64), scores[best]
+        best = best[votes[best] >= cls.MIN_VOTES]
+        chosen = voters[firsts[best]].astype(np.int64)
+        rows = np.searchsorted(firsts_of_parts, chosen, "right") - 1
+        return [
+            (live[row][0], item - int(firsts_of_parts[row]), score)
+            for row, item, score in zip(rows.tolist(), chosen.tolist(), scores[best].tolist(), strict=True)
+        ]
 
-    def _lists(self, arrays, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where the postings of the query's codes start and end, in the order they are read. A code
-        is a word and a sign; postings of a word are sorted by sign, so a code's postings are one
-        range. Read in tiers, each rarest code first: each keypoint's own word with its own sign; the
-        other combinations of its halves' QUERY_NEAREST nearest cells with its sign; then both with
-        the signs one bit away (up to SIGN_RADIUS bits). An exact sign is shared by 84% of a copy's
-        keypoints and 33% of unrelated ones in the same word, so a big index spends its budget on the
-        first tiers (at 3M synthetic items: 0.896 of the held-out copies found, against 0.873 with the
-        one-bit signs of the own words read second and 0.843 with all signs of a word read together;
-        measured with the bench's first synthetic signs, too selective: see docs/evaluation.md);
-        a small index reads them all."""
+    @classmethod
+    def _lists(cls, live, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the postings of the query's codes start and end in each part ((parts, codes) arrays,
+        codes in the order they are read). A code is a word and a sign; postings of a word are sorted
+        by sign, so a code's postings are one range of a part. Read in tiers, each rarest code first
+        (over all parts): each keypoint's own word with its own sign; the other combinations of its
+        halves' QUERY_NEAREST nearest cells with its sign; then both with the signs one bit away (up
+        to SIGN_RADIUS bits). An exact sign is shared by 84% of a copy's keypoints and 33% of
+        unrelated ones in the same word, so a big index spends its budget on the first tiers (at 3M
+        synthetic items: 0.896 of the held-out copies found, against 0.873 with the one-bit signs of
+        the own words read second and 0.843 with all signs of a word read together; measured with
+        the bench's first synthetic signs, too selective: see docs/evaluation.md); a small index
+        reads them all."""
         own_signs = signs(q_desc).astype(np.int64)
         groups = [(words(q_desc)[:, 0].astype(np.int64) << 8) | own_signs]
         spans, seen, read = [], np.zeros(0, np.int64), 0
-        for bits in range(self.SIGN_RADIUS + 1):
+        for bits in range(cls.SIGN_RADIUS + 1):
             for group in range(2):
                 if group == len(groups):
-                    nearby = words(q_desc, self.QUERY_NEAREST).astype(np.int64)
+                    nearby = words(q_desc, cls.QUERY_NEAREST).astype(np.int64)
                     groups.append((nearby << 8) | own_signs[:, None])
-                codes = np.setdiff1d((groups[group][..., None] ^ _SIGN_PROBES[bits]).ravel(), seen)
-                starts, ends = self._spans(arrays, codes)
-                spans.append((starts, ends))
-                read += int((ends - starts).sum())
-                if read >= self.POSTING_BUDGET:  # the next tiers would not be read: not looked up
-                    return np.concatenate([s for s, _ in spans]), np.concatenate([e for _, e in spans])
-                seen = np.union1d(seen, codes)
-        return np.concatenate([s for s, _ in spans]), np.concatenate([e for _, e in spans])
+                tier = _Tier(np.setdiff1d((groups[group][..., None] ^ _SIGN_PROBES[bits]).ravel(), seen))
+                starts = np.zeros((len(live), len(tier.codes)), np.int64)
+                ends = np.zeros_like(starts)
+                for row, (_, part, arrays) in enumerate(live):
+                    part._spans(arrays, tier, starts[row], ends[row])
+                totals = (ends - starts).sum(axis=0)
+                rarest = np.argsort(totals, kind="stable")
+                rarest = rarest[totals[rarest] > 0]
+                spans.append((starts[:, rarest], ends[:, rarest]))
+                read += int(totals.sum())
+                if read >= cls.POSTING_BUDGET:  # the next tiers would not be read: not looked up
+                    return np.hstack([s for s, _ in spans]), np.hstack([e for _, e in spans])
+                seen = np.union1d(seen, tier.codes)
+        return np.hstack([s for s, _ in spans]), np.hstack([e for _, e in spans])
 
-    def _spans(self, arrays, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The non-empty ranges of postings filed under these codes (word << 8 | sign), shortest
-        first: the word is found in the word table, then the sign in the word's postings."""
-        keys, word_starts = arrays["word_keys"], arrays["word_starts"]
-        wanted, which = np.unique(codes >> 8, return_inverse=True)
-        # (In the table's own type: a search for int64 values first copies the whole uint32 table.)
-        at = np.minimum(np.searchsorted(keys, wanted.astype(keys.dtype)), len(keys) - 1)
-        present = (keys[at] == wanted)[which]
-        at, sign = at[which][present], codes[present] & 255
-        starts = lower_bounds(arrays["word_signs"], word_starts[at], word_starts[at + 1], sign)
-        ends = lower_bounds(arrays["word_signs"], starts, word_starts[at + 1], sign + 1)
-        rarest = np.argsort(ends - starts, kind="stable")
-        rarest = rarest[ends[rarest] > starts[rarest]]
-        return starts[rarest], ends[rarest]
-
-    def _local_matches(self, arrays, query: dict[str, np.ndarray]) -> list[tuple[int, int, int, list[str]]]:
-        """(item, inliers, query keypoints, changes seen) of the verified candidates: the
-        VERIFY_CANDIDATES best scored of both orientations of the query together."""
+    @classmethod
+    def _local_matches(
+        cls, parts: list[ImageIndex], query: dict[str, np.ndarray]
+    ) -> list[tuple[int, int, int, int, list[str]]]:
+        """(part number, item, inliers, query keypoints, changes seen) of the verified candidates: the
+        VERIFY_CANDIDATES best scored of both orientations of the query together, over all parts."""
         ranked = []
         for suffix in ("", "_mirrored"):
-            q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
-            if len(q_desc) >= self.MIN_INLIERS:
-                items, scores = self.candidates(arrays, q_desc)
-                ranked += [(-s, i, suffix) for i, s in zip(items.tolist(), scores.tolist(), strict=True)]
+            if len(query["descriptors" + suffix]) >= cls.MIN_INLIERS:
+                found = cls.candidates(parts, query["descriptors" + suffix])
+                ranked += [(-score, number, item, suffix) for number, item, score in found]
         results = []
-        for _, item, suffix in sorted(ranked)[: self.VERIFY_CANDIDATES]:
+        for _, number, item, suffix in sorted(ranked)[: cls.VERIFY_CANDIDATES]:
+            arrays = parts[number]._current()
             start = int(arrays["keypoint_starts"][item])
             stop = start + int(arrays["keypoint_counts"][item])
             q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
             inliers, transform = verify(
                 q_points, q_desc, arrays["points"][start:stop], arrays["descriptors"][start:stop]
             )
-            if inliers >= self.MIN_INLIERS:
-                results.append((item, inliers, len(q_desc), edits_seen(transform, mirrored=bool(suffix))))
+            if inliers >= cls.MIN_INLIERS:
+                changes = edits_seen(transform, mirrored=bool(suffix))
+                results.append((number, item, inliers, len(q_desc), changes))
         return results
+
+    def _spans(self, arrays, tier: _Tier, starts: np.ndarray, ends: np.ndarray) -> None:
+        """Where the postings filed under each of the tier's codes (word << 8 | sign) start and end in
+        this part, written into starts and ends (left 0 where there are none)."""
+        if len(arrays["hashes"]) <= self.CODE_TABLE_MAX_ITEMS:
+            if self._codes is None:
+                lengths = np.diff(arrays["word_starts"])
+                words_of = np.repeat(arrays["word_keys"], lengths).astype(np.uint32)
+                self._codes = (words_of << np.uint32(8)) | arrays["word_signs"]
+            _spans_in_table(self._codes, tier.narrow, starts, ends)
+        else:
+            _spans_by_word(arrays, tier, starts, ends)
+
+
+def _live(parts: list[ImageIndex]) -> list[tuple[int, ImageIndex, Mapping[str, np.ndarray]]]:
+    """(part number, part, its arrays) of the parts holding items."""
+    return [(number, part, part._current()) for number, part in enumerate(parts) if len(part)]
+
+
+class _Tier:
+    """The codes of one tier of a query's lookups (sorted), in the forms the parts look them up by."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.codes = codes
+
+    @cached_property
+    def narrow(self) -> np.ndarray:
+        # Words are under 2**24: a code fits 32 bits.
+        return self.codes.astype(np.uint32)
+
+    @cached_property
+    def words(self) -> tuple[np.ndarray, np.ndarray]:
+        """The codes' distinct words, and each code's among them."""
+        return np.unique(self.codes >> 8, return_inverse=True)
+
+
+def _spans_in_table(table: np.ndarray, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+    """_spans in a sorted table of whole codes (codes sorted, of the table's type). Where the table
+    is the shorter, each of its codes is looked up among the query's instead: the work is the
+    shorter times log the longer."""
+    if len(codes) <= len(table):
+        starts[:] = np.searchsorted(table, codes)
+        ends[:] = np.searchsorted(table, codes + np.uint32(1))
+        return
+    at = np.minimum(np.searchsorted(codes, table), len(codes) - 1)
+    filed = np.flatnonzero(codes[at] == table)  # postings under one of the codes, in code order
+    if len(filed):
+        first = np.concatenate(([True], np.diff(at[filed]) > 0))
+        last = np.append(first[1:], True)
+        starts[at[filed[first]]] = filed[first]
+        ends[at[filed[last]]] = filed[last] + 1
+
+
+def _spans_by_word(arrays, tier: _Tier, starts: np.ndarray, ends: np.ndarray) -> None:
+    """_spans by the word table, then the sign within the word's postings (binary searches)."""
+    keys, word_starts = arrays["word_keys"], arrays["word_starts"]
+    if len(keys) == 0:
+        return
+    wanted, which = tier.words
+    # (In the table's own type: a search for int64 values first copies the whole uint32 table.)
+    at = np.minimum(np.searchsorted(keys, wanted.astype(keys.dtype)), len(keys) - 1)
+    present = np.flatnonzero((keys[at] == wanted)[which])
+    if len(present) == 0:  # a small segment holds few of the query's words
+        return
+    at, sign = at[which[present]], tier.codes[present] & 255
+    starts[present] = lower_bounds(arrays["word_signs"], word_starts[at], word_starts[at + 1], sign)
+    ends[present] = lower_bounds(arrays["word_signs"], starts[present], word_starts[at + 1], sign + 1)
 
 
 def verify(q_points, q_desc, l_points, l_desc) -> tuple[int, np.ndarray | None]:

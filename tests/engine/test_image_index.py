@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from engine.base import Fingerprint, pack_arrays, unpack_arrays
+from engine.image import index as index_module
 from engine.image.fingerprinter import ImageFingerprinter
 from engine.image.index import ImageIndex, lower_bounds
 from engine.segments import SegmentError
@@ -161,3 +162,77 @@ def test_a_copy_verified_by_twelve_pairs_of_600_keypoints_is_found_and_five_pair
     [hit] = library.search(_part_copy(name, 13))
     assert hit.key == name and hit.similarity == pytest.approx(13 / 600, abs=1 / 600)
     assert library.search(_part_copy(name, 5)) == []
+
+
+def _split_library(parts: int) -> tuple[ImageIndex, list[ImageIndex]]:
+    """The same items as one index and as `parts` indexes (read-only, as segments are), in order."""
+    items = [(f"filler-{number}", fingerprint) for number, fingerprint in enumerate(_fillers(1200, seed=8))]
+    items += [
+        (name, fingerprinter.for_storage(fingerprinter.from_array(media.photo(name))))
+        for name in media.LIBRARY_PHOTOS
+    ]
+    whole = fingerprinter.new_index()
+    whole.add_many(items)
+    pieces = []
+    for number in range(parts):
+        piece = fingerprinter.new_index()
+        piece.add_many(items[number * len(items) // parts : (number + 1) * len(items) // parts])
+        pieces.append(piece)
+    return whole, pieces
+
+
+@pytest.mark.parametrize("parts", [3, 60])
+def test_a_library_in_parts_answers_as_one_index_of_all_its_items(queries, parts):
+    """Parts of ~400 items look codes up in a table of their postings' codes, parts of ~20 look their
+    postings up among the query's codes, the one index of 1,212 by word then sign: all answer alike."""
+    whole, pieces = _split_library(parts)
+    asked = {
+        **queries,
+        **{
+            ("unrelated", name): fingerprinter.from_array(media.photo(name))
+            for name in media.UNRELATED_PHOTOS
+        },
+    }
+    for query, fingerprint in asked.items():
+        answers = ImageIndex.search_parts(pieces, fingerprint)
+        merged = sorted((hit for hits in answers for hit in hits), key=lambda hit: -hit.similarity)
+        expected = whole.search(fingerprint)
+        assert [(h.key, h.similarity, h.distance, h.changes) for h in merged] == [
+            (h.key, h.similarity, h.distance, h.changes) for h in expected
+        ], query
+    assert any(whole.search(fingerprint) for fingerprint in queries.values())
+
+
+@pytest.mark.parametrize("parts", [3, 60])
+def test_a_library_in_parts_scores_candidates_as_one_index_of_all_its_items(queries, parts):
+    """The votes behind the answers: the same candidates with the same scores (each code's postings
+    found whole in every part, its rarity counted over the library)."""
+    whole, pieces = _split_library(parts)
+    keys = [piece.export()[0] for piece in pieces]
+    whole_keys = whole.export()[0]
+    for fingerprint in list(queries.values())[::3]:
+        descriptors = unpack_arrays(fingerprint)["descriptors"]
+        expected = [
+            (whole_keys[item], score) for _, item, score in ImageIndex.candidates([whole], descriptors)
+        ]
+        found = [
+            (keys[part][item], score) for part, item, score in ImageIndex.candidates(pieces, descriptors)
+        ]
+        assert found == expected
+        assert len(found) == ImageIndex.VERIFY_CANDIDATES
+
+
+def test_a_library_in_parts_verifies_only_its_best_few_candidates(queries, monkeypatch):
+    whole, pieces = _split_library(6)
+    verified = []
+
+    def counted(*args):
+        verified.append(1)
+        return real_verify(*args)
+
+    real_verify = index_module.verify
+    monkeypatch.setattr(index_module, "verify", counted)
+    for fingerprint in queries.values():
+        verified.clear()
+        ImageIndex.search_parts(pieces, fingerprint)
+        assert 0 < len(verified) <= ImageIndex.VERIFY_CANDIDATES

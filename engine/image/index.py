@@ -231,13 +231,13 @@ class ImageIndex(Index):
         if not live:
             return [[] for _ in parts]
         query = unpack_arrays(fingerprint)
+        codes = np.stack([query["hash"], query["hash_mirrored"]]).astype(np.uint8)
         for number, part, arrays in live:
-            for code, mirrored in ((query["hash"], False), (query["hash_mirrored"], True)):
-                for item, bits in part._global_matches(arrays, code):
-                    if item not in found[number] or bits < found[number][item].distance:
-                        changes = ["mirrored"] if mirrored else []
-                        hit = Hit(item, 1.0 - bits / 128.0, distance=float(bits), changes=changes)
-                        found[number][item] = hit
+            for item, bits, mirrored in part._global_matches(arrays, codes):
+                if item not in found[number] or bits < found[number][item].distance:
+                    changes = ["mirrored"] if mirrored else []
+                    hit = Hit(item, 1.0 - bits / 128.0, distance=float(bits), changes=changes)
+                    found[number][item] = hit
         for number, item, inliers, query_points, changes in cls._local_matches(parts, query):
             library_points = int(parts[number]._current()["keypoint_counts"][item])
             # Share of keypoints that agree: about the share of the picture copied. Only the global
@@ -255,28 +255,42 @@ class ImageIndex(Index):
             match.key = match.key if self._read_only else self._keys[match.key]
         return matches
 
-    def _global_matches(self, arrays, code: np.ndarray) -> list[tuple[int, int]]:
-        """Items within GLOBAL_MAX_BITS of the code, among those sharing a chunk up to one bit (in
-        a segment of up to HASH_SCAN_MAX_ITEMS, all of them)."""
-        if len(arrays["hashes"]) <= self.HASH_SCAN_MAX_ITEMS:
-            distance = hamming(arrays["hashes"], code)
-            close = np.flatnonzero(distance <= self.GLOBAL_MAX_BITS)
-            return list(zip(close.tolist(), distance[close].tolist(), strict=True))
-        probes = chunks(code[None, :])[0][:, None] ^ _PROBES[None, :]
-        table, items = arrays["hash_chunks"], arrays["hash_items"]
-        found = []
-        for chunk in range(HASH_CHUNKS):
-            row = table[chunk]
-            found.append(
-                (chunk, np.searchsorted(row, probes[chunk]), np.searchsorted(row, probes[chunk], "right"))
+    def _global_matches(self, arrays, codes: np.ndarray) -> list[tuple[int, int, int]]:
+        """(item, bits, which code) of the items within GLOBAL_MAX_BITS of each code (codes: (n, 32)
+        bytes), among those sharing a chunk with it up to one bit (in a segment of up to
+        HASH_SCAN_MAX_ITEMS, all of them). All codes are looked up together: in a library of many
+        segments, the calls per segment are what a lookup costs."""
+        hashes = arrays["hashes"]
+        if len(hashes) <= self.HASH_SCAN_MAX_ITEMS:
+            which = np.repeat(np.arange(len(codes)), len(hashes))
+            candidates = np.tile(np.arange(len(hashes)), len(codes))
+        else:
+            # Per chunk, the probes of every code: (codes, 17) values, one sorted-row search each side.
+            probes = chunks(codes).T[:, :, None] ^ _PROBES[None, None, :]
+            table, n = arrays["hash_chunks"], len(hashes)
+            lo = np.stack(
+                [np.searchsorted(table[chunk], probes[chunk].ravel()) for chunk in range(HASH_CHUNKS)]
             )
+            hi = np.stack(
+                [
+                    np.searchsorted(table[chunk], probes[chunk].ravel(), "right")
+                    for chunk in range(HASH_CHUNKS)
+                ]
+            )
+            at = (np.arange(HASH_CHUNKS) * n)[:, None]
+            lengths = (hi - lo).ravel()
+            candidates = arrays["hash_items"].reshape(-1)[ranges((lo + at).ravel(), (hi + at).ravel())]
+            which = np.repeat(np.tile(np.repeat(np.arange(len(codes)), len(_PROBES)), HASH_CHUNKS), lengths)
+        distance = np.bitwise_count(
+            np.ascontiguousarray(hashes[candidates]).view(np.uint64) ^ codes.view(np.uint64)[which]
+        ).sum(axis=1, dtype=np.int32)
+        close = distance <= self.GLOBAL_MAX_BITS
         # An item sharing several chunks comes several times: only the close ones are made unique
         # (at 10M items a hash has ~40,000 candidates, nearly all met once and far).
-        candidates = np.concatenate([items[chunk][ranges(lo, hi)] for chunk, lo, hi in found])
-        distance = hamming(arrays["hashes"][candidates], code)
-        close = distance <= self.GLOBAL_MAX_BITS
-        candidates, first = np.unique(candidates[close].astype(np.int64), return_index=True)
-        return list(zip(candidates.tolist(), distance[close][first].tolist(), strict=True))
+        pairs = (which[close].astype(np.int64) << 32) | candidates[close]
+        pairs, first = np.unique(pairs, return_index=True)
+        bits = distance[close][first]
+        return list(zip((pairs & 0xFFFFFFFF).tolist(), bits.tolist(), (pairs >> 32).tolist(), strict=True))
 
     @classmethod
     def candidates(cls, parts: list[ImageIndex], q_desc: np.ndarray) -> list[tuple[int, int, float]]:
@@ -449,8 +463,12 @@ def _spans_by_word(arrays, tier: _Tier, starts: np.ndarray, ends: np.ndarray) ->
     if len(present) == 0:  # a small segment holds few of the query's words
         return
     at, sign = at[which[present]], tier.codes[present] & 255
-    starts[present] = lower_bounds(arrays["word_signs"], word_starts[at], word_starts[at + 1], sign)
-    ends[present] = lower_bounds(arrays["word_signs"], starts[present], word_starts[at + 1], sign + 1)
+    # Both ends of every range in one search (the loop's calls cost as much as its work here).
+    lo, hi = word_starts[at], word_starts[at + 1]
+    found = lower_bounds(
+        arrays["word_signs"], np.tile(lo, 2), np.tile(hi, 2), np.concatenate([sign, sign + 1])
+    )
+    starts[present], ends[present] = found[: len(present)], found[len(present) :]
 
 
 def verify(q_points, q_desc, l_points, l_desc) -> tuple[int, np.ndarray | None]:

@@ -9,6 +9,12 @@ ImageIndex.from_arrays (in place, as a segment would be) and asked every image q
 (positives must find their original, negatives nothing). Times are search() alone, the query's
 fingerprint being made beforehand: a first pass (pages not yet in memory) and a second one.
 
+With --segments, each size is also written as the background merges leave a library of that size at
+worst (merged_layout: at 10 M, 43 segments of the merge bound's 229,376 pictures and 7 at each smaller
+level, 85 in all; the real library items planted one per segment in turn) and searched as the portal
+searches a segment set (one ImageIndex.search_parts call); unless --no-per-segment, also segment by
+segment, as the image index did before it had search_parts (one pass: ~35 ms a segment).
+
 How the synthetic items are drawn (from "pool" photos: those the corpus builder draws from that
 neither benchmark seed uses, as for the vocabulary; bench/train_image_vocabulary.py):
 - visual words: the pool photos' indexed descriptors (the first INDEXED_KEYPOINTS of each, as the
@@ -149,14 +155,9 @@ def item_codes(item: dict) -> np.ndarray:
     return np.unique((words(filed)[:, 0].astype(np.int64) << 8) | signs(filed))
 
 
-def build(folder: Path, size: int, pool: list[dict], library: list[dict], sample) -> None:
-    """Write the arrays of an index of `size` synthetic items followed by the real library items.
-    A synthetic posting's word is drawn from the sample's words, its sign from the signs the sample
-    has in that word."""
-    rng = np.random.default_rng(size)
-    folder.mkdir(parents=True, exist_ok=True)
-    real_codes = [item_codes(item) for item in library]
-    per_item = float(np.mean([len(c) for c in real_codes]))
+def prepare(pool: list[dict], library: list[dict], sample) -> tuple[np.ndarray, np.ndarray, float]:
+    """What every build draws from: the share of each word among the sample's, each word's sign
+    centre (sign_centres), and the distinct codes a real library item is filed under, on average."""
     sample_words, sample_signs = sample
     by_word = np.argsort(sample_words, kind="stable")
     sample_words, sample_signs = sample_words[by_word], sample_signs[by_word]
@@ -167,9 +168,23 @@ def build(folder: Path, size: int, pool: list[dict], library: list[dict], sample
             np.concatenate([item["descriptors"][: ImageIndex.INDEXED_KEYPOINTS] for item in pool])
         ),
     )
-    synthetic = rng.multinomial(int(size * per_item), sample_counts / sample_counts.sum())
+    per_item = float(np.mean([len(item_codes(item)) for item in library]))
+    return sample_counts / sample_counts.sum(), centres, per_item
+
+
+def build(
+    folder: Path, size: int, library: list[dict], prepared, pool: list[dict], seed: int | None = None
+) -> None:
+    """Write the arrays of an index of `size` synthetic items followed by these real library items.
+    A synthetic posting's word is drawn from the sample's words, its sign from the signs the sample
+    has in that word (prepared: what prepare() made of the sample)."""
+    rng = np.random.default_rng(size if seed is None else seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    shares, centres, per_item = prepared
+    real_codes = [item_codes(item) for item in library]
+    synthetic = rng.multinomial(int(size * per_item), shares)
     real_owner = np.repeat(np.arange(len(library)) + size, [len(c) for c in real_codes])
-    real_flat = np.concatenate(real_codes)
+    real_flat = np.concatenate(real_codes) if real_codes else np.zeros(0, np.int64)
     real_order = np.argsort(real_flat, kind="stable")
     real_flat, real_owner = real_flat[real_order], real_owner[real_order]
     real = np.bincount(real_flat >> 8, minlength=1 << 24)
@@ -212,7 +227,8 @@ def build(folder: Path, size: int, pool: list[dict], library: list[dict], sample
     items.flush()
     filed_signs.flush()
     _build_hashes(
-        folder, np.concatenate([synthetic_hashes(pool, size, rng), np.stack([i["hash"] for i in library])])
+        folder,
+        np.concatenate([synthetic_hashes(pool, size, rng), *[i["hash"][None, :] for i in library]]),
     )
     _build_cold(folder, size, pool, library)
 
@@ -312,10 +328,11 @@ def measure(index, queries, positions: dict[str, int], passes: int = 2) -> dict:
     }
 
 
-def old_index_class() -> type:
-    """The image index before this one (a brute-force scan of all descriptors), from git history."""
+def old_index_class(commit: str | None = None) -> type:
+    """The image index before this one (a brute-force scan of all descriptors), or of another commit,
+    from git history."""
     source = subprocess.run(
-        ["git", "show", f"{OLD_COMMIT}:engine/image/index.py"],
+        ["git", "show", f"{commit or OLD_COMMIT}:engine/image/index.py"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -324,6 +341,59 @@ def old_index_class() -> type:
     module = types.ModuleType("old_image_index")
     exec(compile(source, "old_image_index.py", "exec"), module.__dict__)  # noqa: S102 - our own history
     return module.ImageIndex
+
+
+def merged_layout(size: int, biggest: int) -> list[int]:
+    """Segment sizes of a library of `size` items as the background merges leave it at worst
+    (libraries/indexing/merge.py, FANOUT 8): segments of `biggest` items (the merge bound's), then
+    7 segments at each smaller level (8**5 .. 1 items), all a level may hold before it is merged."""
+    levels = [8**level for level in range(5, -1, -1) if 8**level < biggest]
+    while sum(levels) * 7 > size // 2:  # a small library: its top levels are not there yet
+        levels = levels[1:]
+    small = [items for items in levels for _ in range(7)]
+    big, rest = divmod(size - sum(small), biggest)
+    return [biggest] * big + ([rest] if rest else []) + small
+
+
+class InSegments:
+    """A library held in several segments, searched as the portal searches it (engine/segment_set.py):
+    one search_parts call, hits merged best first; keys are (segment number, item)."""
+
+    def __init__(self, index_class: type, folders: list[Path]) -> None:
+        names = HOT + COLD
+        self.index_class = index_class
+        self.parts = [
+            index_class.from_arrays({name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in names})
+            for folder in folders
+        ]
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    def hot_bytes(self) -> int:
+        return sum(part.hot_bytes() for part in self.parts)
+
+    def search(self, fingerprint, limit: int = 20) -> list:
+        answers = self.index_class.search_parts(self.parts, fingerprint, limit)
+        hits = []
+        for number, found in enumerate(answers):
+            for hit in found:
+                hit.key = (number, hit.key)
+                hits.append(hit)
+        return sorted(hits, key=lambda hit: -hit.similarity)[:limit]
+
+
+def build_segments(folder: Path, size: int, pool, library, prepared, biggest: int) -> tuple[list[Path], dict]:
+    """The synthetic library of `size` items written as the merge layout's segments, the real library
+    items planted one per segment in turn; their positions as (segment number, item)."""
+    sizes = merged_layout(size, biggest)
+    folders, positions = [], {}
+    for number, part_size in enumerate(sizes):
+        planted = library[number :: len(sizes)]
+        build(folder / f"segment-{number:03d}", part_size, planted, prepared, pool, seed=size * 1000 + number)
+        folders.append(folder / f"segment-{number:03d}")
+        positions.update({item["id"]: (number, part_size + at) for at, item in enumerate(planted)})
+    return folders, positions
 
 
 def real_library(index, pool: list[dict], library: list[dict], extra: int) -> tuple[object, dict[str, int]]:
@@ -354,6 +424,20 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the built arrays on disk")
     parser.add_argument(
         "--no-old", action="store_true", help="leave out the old brute-force index (~20 min at 447 photos)"
+    )
+    parser.add_argument(
+        "--segments",
+        action="store_true",
+        help="also split each size as the background merges leave it (merged_layout) and search it so",
+    )
+    parser.add_argument(
+        "--biggest-segment",
+        type=int,
+        default=229_376,
+        help="items of the biggest segment a merge writes (the merge bound's: 7 x 8**5 photos of ~21 KB)",
+    )
+    parser.add_argument(
+        "--no-per-segment", action="store_true", help="leave out the segment-by-segment search"
     )
     args = parser.parse_args()
     corpora = sorted(args.corpus.parent.glob("corpus-*"))
@@ -397,10 +481,11 @@ def main() -> None:
         ),
         flush=True,
     )
+    prepared = prepare(pool, library, word_sample)
     for size in args.sizes:
         folder = DATA / str(size)
         started = time.perf_counter()
-        build(folder, size, pool, library, word_sample)
+        build(folder, size, library, prepared, pool)
         build_s = time.perf_counter() - started
         index = opened(folder)
         positions = {item["id"]: size + number for number, item in enumerate(library)}
@@ -411,9 +496,32 @@ def main() -> None:
         )
         if not args.keep:
             shutil.rmtree(folder)
+        if args.segments:
+            measure_segments(size, pool, library, queries, prepared, args)
+
+
+def measure_segments(size: int, pool, library, queries, prepared, args) -> None:
+    """The same size as the background merges leave it in segments: searched at once (search_parts)
+    and, for comparison, segment by segment as the image index did before (PER_SEGMENT_COMMIT)."""
+    folder = DATA / f"{size}-segments"
+    started = time.perf_counter()
+    folders, positions = build_segments(folder, size, pool, library, prepared, args.biggest_segment)
+    build_s = time.perf_counter() - started
+    label = f"new, synthetic + planted, in {len(folders)} segments"
+    compared = [(label, ImageIndex, 2)]
+    if not args.no_per_segment:
+        compared.append((f"{label}, searched one by one (as before)", old_index_class(PER_SEGMENT_COMMIT), 1))
+    for text, index_class, passes in compared:
+        index = InSegments(index_class, folders)
+        result = measure(index, queries, positions, passes=passes)
+        print(row(text, len(index), index.hot_bytes() / len(index), build_s, result), flush=True)
+    if not args.keep:
+        shutil.rmtree(folder)
 
 
 OLD_COMMIT = "273950b743f8c323afe84e509c0eef3eec74ce29"
+# The last image index without its own search_parts: each segment searched on its own.
+PER_SEGMENT_COMMIT = "441ba04edb5073f26fed3bafd629ea8591e0cb57"
 
 if __name__ == "__main__":
     main()

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from engine.base import Fingerprint, Hit, Index, unpack_arrays
-from engine.image.words import distances, nearest, signs, words
+from engine.image.words import signs, words
 from engine.segments import SegmentError
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
@@ -359,7 +359,7 @@ class ImageIndex(Index):
                 if group == len(groups):
                     nearby = words(q_desc, cls.QUERY_NEAREST).astype(np.int64)
                     groups.append((nearby << 8) | own_signs[:, None])
-                tier = _Tier(np.setdiff1d((groups[group][..., None] ^ _SIGN_PROBES[bits]).ravel(), seen))
+                tier = _Tier(_unseen((groups[group][..., None] ^ _SIGN_PROBES[bits]).ravel(), seen))
                 starts = np.zeros((len(live), len(tier.codes)), np.int64)
                 ends = np.zeros_like(starts)
                 for row, (_, part, arrays) in enumerate(live):
@@ -371,7 +371,7 @@ class ImageIndex(Index):
                 read += int(totals.sum())
                 if read >= cls.POSTING_BUDGET:  # the next tiers would not be read: not looked up
                     return np.hstack([s for s, _ in spans]), np.hstack([e for _, e in spans])
-                seen = np.union1d(seen, tier.codes)
+                seen = np.sort(np.concatenate([seen, tier.codes]))  # the two share no code
         return np.hstack([s for s, _ in spans]), np.hstack([e for _, e in spans])
 
     @classmethod
@@ -431,7 +431,25 @@ class _Tier:
     @cached_property
     def words(self) -> tuple[np.ndarray, np.ndarray]:
         """The codes' distinct words, and each code's among them."""
-        return np.unique(self.codes >> 8, return_inverse=True)
+        of_codes = self.codes >> 8  # sorted, as the codes are
+        first = _firsts(of_codes)
+        return of_codes[first], np.cumsum(first) - 1
+
+
+def _firsts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts (a mask)."""
+    return np.concatenate(([True], values[1:] != values[:-1])) if len(values) else np.zeros(0, bool)
+
+
+def _unseen(codes: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """The distinct codes not in seen (sorted, distinct), sorted. By sorting: numpy's own set
+    operations (setdiff1d, union1d) took ~13 ms of a ~44 ms query in numpy 2.4 (its hashing unique)."""
+    codes = np.sort(codes)
+    codes = codes[_firsts(codes)]
+    if len(seen) == 0 or len(codes) == 0:
+        return codes
+    at = np.minimum(np.searchsorted(seen, codes), len(seen) - 1)
+    return codes[seen[at] != codes]
 
 
 def _spans_in_table(table: np.ndarray, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
@@ -478,13 +496,17 @@ def verify(q_points, q_desc, l_points, l_desc) -> tuple[int, np.ndarray | None]:
     of them were paired with)."""
     if len(l_desc) < 2 or len(q_desc) < 2:
         return 0, None
-    found = distances(
-        np.ascontiguousarray(q_desc).view(np.uint64), np.ascontiguousarray(l_desc).view(np.uint64)
+    # Each query keypoint's two nearest library keypoints (of equal distances, the first), in
+    # OpenCV: ~2 ms for 600 x 600 against ~3 ms for all distances then a partition in numpy.
+    two_distances, two = cv2.batchDistance(
+        np.ascontiguousarray(q_desc, np.uint8),
+        np.ascontiguousarray(l_desc, np.uint8),
+        cv2.CV_32S,
+        normType=cv2.NORM_HAMMING,
+        K=2,
     )
-    two = nearest(found, 2)
-    rows = np.arange(len(found))
-    best = found[rows, two[:, 0]]
-    good = np.flatnonzero(best < 0.8 * found[rows, two[:, 1]])
+    best = two_distances[:, 0]
+    good = np.flatnonzero(best < 0.8 * two_distances[:, 1])
     # One query keypoint per library keypoint (the closest): pairs sharing a library keypoint would
     # all agree with a transform that shrinks the query onto it.
     good = good[np.argsort(best[good], kind="stable")]

@@ -245,3 +245,17 @@ def test_a_library_in_parts_verifies_only_its_best_few_candidates(queries, monke
         verified.clear()
         ImageIndex.search_parts(pieces, fingerprint)
         assert 0 < len(verified) <= ImageIndex.VERIFY_CANDIDATES
+
+
+def test_words_found_through_a_word_directory_are_those_a_search_of_the_whole_table_finds(
+    queries, monkeypatch
+):
+    """Segments of millions of words find a word by its bucket's place in a directory, then among the
+    bucket's keys: the candidates and their scores are those of a search of the whole word table."""
+    whole, _ = _split_library(1)
+    asked = [unpack_arrays(fingerprint)["descriptors"] for fingerprint in queries.values()]
+    searched = [ImageIndex.candidates([whole], descriptors) for descriptors in asked]
+    assert all(len(found) == ImageIndex.VERIFY_CANDIDATES for found in searched)
+    monkeypatch.setattr(ImageIndex, "WORD_DIRECTORY_MIN_WORDS", 0)
+    assert [ImageIndex.candidates([whole], descriptors) for descriptors in asked] == searched
+    assert whole._directory is not None

@@ -19,14 +19,20 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, minimum: int = 1) -> int:
+    """A whole number of at least `minimum` from the environment; anything else stops the portal at
+    start with the variable's name (a zero or negative limit would otherwise refuse or break work
+    later, far from its cause)."""
     value = os.environ.get(name)
     if value in (None, ""):
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value!r}.")
+    return number
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -47,7 +53,7 @@ IMPORT_ROOT = datadir.import_root()
 # (bench/import_speed.py).
 IMPORT_MAX_UNPACKED_BYTES = env_int("DNAPORTAL_IMPORT_MAX_UNPACKED_MB", 10240) * 1024 * 1024
 IMPORT_WINDOW = env_int("DNAPORTAL_IMPORT_WINDOW", 512)
-IMPORT_GROUP = max(1, env_int("DNAPORTAL_IMPORT_GROUP", 64))
+IMPORT_GROUP = env_int("DNAPORTAL_IMPORT_GROUP", 64)
 IMPORT_GROUP_BYTES = env_int("DNAPORTAL_IMPORT_GROUP_MB", 64) * 1024 * 1024
 
 DEBUG = env_bool("DEBUG", False)
@@ -57,7 +63,7 @@ DEBUG = env_bool("DEBUG", False)
 HTTPS = env_bool("DNAPORTAL_HTTPS", False)
 SECURE_SSL_REDIRECT = env_bool("DNAPORTAL_SSL_REDIRECT", HTTPS)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DNAPORTAL_SECURE_COOKIES", HTTPS)
-SECURE_HSTS_SECONDS = env_int("DNAPORTAL_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_SECONDS = env_int("DNAPORTAL_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DNAPORTAL_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("DNAPORTAL_HSTS_PRELOAD", HTTPS)
 if env_bool("DNAPORTAL_BEHIND_TLS_PROXY", False):
@@ -165,7 +171,7 @@ MEDIA_URL = "media/"
 INDEX_CACHE_DIR = Path(os.environ.get("DNAPORTAL_INDEX_CACHE", "") or DATA_DIR / "index-cache")
 # The memory one index merge (or one segment of a rebuild) may take: it bounds the segment files they
 # write (libraries/indexing/merge.py). 16 GB: video segments up to 6.5 GB (1,000 hours), images 4.8 GB.
-INDEX_BUILD_MEMORY_MB = max(1, env_int("DNAPORTAL_INDEX_BUILD_MEMORY_MB", 16384))
+INDEX_BUILD_MEMORY_MB = env_int("DNAPORTAL_INDEX_BUILD_MEMORY_MB", 16384)
 STORAGES = {
     # Files written whole or not at all (a full disk leaves no partial file): core/storage.py.
     "default": {"BACKEND": "core.storage.AtomicFileSystemStorage"},
@@ -218,17 +224,17 @@ MPS_LIST_STYLE = os.environ.get("DNAPORTAL_MPS_LIST_STYLE", "wrapped")
 # Jobs: a job whose worker stops reporting for this long is considered lost and is retried.
 JOB_TIMEOUT_SECONDS = env_int("DNAPORTAL_JOB_TIMEOUT", 1800)
 # A moderator holds the match they opened this long, unless they decide or skip it first.
-REVIEW_CLAIM_MINUTES = max(1, env_int("DNAPORTAL_REVIEW_CLAIM_MINUTES", 10))
+REVIEW_CLAIM_MINUTES = env_int("DNAPORTAL_REVIEW_CLAIM_MINUTES", 10)
 JOB_MAX_ATTEMPTS = env_int("DNAPORTAL_JOB_MAX_ATTEMPTS", 3)
 # A worker refreshes its job's heartbeat every JOB_HEARTBEAT_SECONDS from a thread of its own (so a
 # long download or search keeps it); a job silent for JOB_LEASE_SECONDS lost its worker. The queue
 # sweeper runs about every SWEEP_SECONDS: a killed worker's job is queued again within lease + sweep.
 JOB_LEASE_SECONDS = env_int("DNAPORTAL_JOB_LEASE", 20)
-JOB_HEARTBEAT_SECONDS = max(1, env_int("DNAPORTAL_JOB_HEARTBEAT", JOB_LEASE_SECONDS // 4))
+JOB_HEARTBEAT_SECONDS = env_int("DNAPORTAL_JOB_HEARTBEAT", max(1, JOB_LEASE_SECONDS // 4))
 SWEEP_SECONDS = 30
 # A job queued again a second time waits this long before a worker may take it, doubling each time
 # after (a job that kills its workers does not take them all in a row).
-JOB_RETRY_BACKOFF_SECONDS = env_int("DNAPORTAL_JOB_RETRY_BACKOFF", 30)
+JOB_RETRY_BACKOFF_SECONDS = env_int("DNAPORTAL_JOB_RETRY_BACKOFF", 30, minimum=0)
 CALLBACK_MAX_ATTEMPTS = env_int("DNAPORTAL_CALLBACK_ATTEMPTS", 5)
 # What one user may ask (jobs/limits.py): submissions per second, and jobs waiting at once (0: none).
 JOB_SUBMIT_RATE = os.environ.get("DNAPORTAL_SUBMIT_RATE", "20/s").strip()
@@ -239,7 +245,7 @@ if JOB_SUBMIT_RATE and not re.fullmatch(
     raise ImproperlyConfigured(
         f"DNAPORTAL_SUBMIT_RATE={JOB_SUBMIT_RATE!r}: use N/s, N/min, N/h or N/day (empty: no limit)."
     )
-MAX_WAITING_JOBS_PER_USER = env_int("DNAPORTAL_MAX_WAITING_JOBS", 1000)
+MAX_WAITING_JOBS_PER_USER = env_int("DNAPORTAL_MAX_WAITING_JOBS", 1000, minimum=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

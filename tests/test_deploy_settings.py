@@ -36,3 +36,14 @@ def test_each_https_setting_is_its_own_choice(tmp_path):
 def test_a_submission_rate_drf_cannot_read_stops_the_portal_at_start_with_a_clear_message(tmp_path):
     output = _check_deploy(tmp_path, DNAPORTAL_SUBMIT_RATE="twenty a second")
     assert "ImproperlyConfigured" in output and "DNAPORTAL_SUBMIT_RATE" in output, output
+
+
+def test_a_limit_of_zero_or_less_stops_the_portal_at_start_naming_the_variable(tmp_path):
+    output = _check_deploy(tmp_path, DNAPORTAL_INDEX_BUILD_MEMORY_MB="0")
+    assert "ImproperlyConfigured" in output, output
+    assert "DNAPORTAL_INDEX_BUILD_MEMORY_MB must be at least 1, not '0'" in output, output
+    output = _check_deploy(tmp_path, DNAPORTAL_MAX_UPLOAD_MB="-5")
+    assert "DNAPORTAL_MAX_UPLOAD_MB must be at least 1, not '-5'" in output, output
+    # Where zero means "none" (no HSTS, no retry wait, no quota), it is taken.
+    output = _check_deploy(tmp_path, DNAPORTAL_JOB_RETRY_BACKOFF="0", DNAPORTAL_MAX_WAITING_JOBS="0")
+    assert "ImproperlyConfigured" not in output, output

@@ -314,10 +314,28 @@ class ImageIndex(Index):
         query descriptors, each code weighted by its rarity in the whole library (idf: log(items /
         items filed under it)), best first: at most VERIFY_CANDIDATES, each sharing at least
         MIN_VOTES codes."""
+        return cls.candidates_each(parts, [q_desc])[0]
+
+    @classmethod
+    def candidates_each(
+        cls, parts: list[ImageIndex], descriptor_sets: list[np.ndarray]
+    ) -> list[list[tuple[int, int, float]]]:
+        """candidates() of each set of query descriptors (a query and its mirror image), their codes
+        looked up in the parts together: a library of many segments pays its calls per segment once."""
         live = _live(parts)
-        if len(q_desc) == 0 or not live:
-            return []
-        starts, ends = cls._lists(live, q_desc)
+        found: list[list[tuple[int, int, float]]] = [[] for _ in descriptor_sets]
+        asked = [number for number, q_desc in enumerate(descriptor_sets) if len(q_desc)]
+        if not live or not asked:
+            return found
+        lists = cls._lists(live, [descriptor_sets[number] for number in asked])
+        for number, (starts, ends) in zip(asked, lists, strict=True):
+            found[number] = cls._voted(live, starts, ends)
+        return found
+
+    @classmethod
+    def _voted(cls, live, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int, float]]:
+        """The best candidates of one set of query descriptors, from its codes' postings in each part
+        (_lists): see candidates()."""
         lengths = ends - starts
         totals = lengths.sum(axis=0)
         within = np.flatnonzero(np.cumsum(totals) <= cls.POSTING_BUDGET)
@@ -355,40 +373,36 @@ class ImageIndex(Index):
         ]
 
     @classmethod
-    def _lists(cls, live, q_desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where the postings of the query's codes start and end in each part ((parts, codes) arrays,
-        codes in the order they are read). A code is a word and a sign; postings of a word are sorted
-        by sign, so a code's postings are one range of a part. Read in tiers, each rarest code first
-        (over all parts): each keypoint's own word with its own sign; the other combinations of its
-        halves' QUERY_NEAREST nearest cells with its sign; then both with the signs one bit away (up
-        to SIGN_RADIUS bits). An exact sign is shared by 84% of a copy's keypoints and 33% of
-        unrelated ones in the same word, so a big index spends its budget on the first tiers (at 3M
-        synthetic items: 0.896 of the held-out copies found, against 0.873 with the one-bit signs of
-        the own words read second and 0.843 with all signs of a word read together; measured with
-        the bench's first synthetic signs, too selective: see docs/evaluation.md); a small index
-        reads them all."""
-        own_signs = signs(q_desc).astype(np.int64)
-        groups = [(words(q_desc)[:, 0].astype(np.int64) << 8) | own_signs]
-        spans, seen, read = [], np.zeros(0, np.int64), 0
+    def _lists(cls, live, descriptor_sets: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each set of query descriptors, where the postings of its codes start and end in each
+        part ((parts, codes) arrays, codes in the order they are read). A code is a word and a sign;
+        postings of a word are sorted by sign, so a code's postings are one range of a part. Read in
+        tiers, each rarest code first (over all parts): each keypoint's own word with its own sign;
+        the other combinations of its halves' QUERY_NEAREST nearest cells with its sign; then both
+        with the signs one bit away (up to SIGN_RADIUS bits). An exact sign is shared by 84% of a
+        copy's keypoints and 33% of unrelated ones in the same word, so a big index spends its budget
+        on the first tiers (at 3M synthetic items: 0.896 of the held-out copies found, against 0.873
+        with the one-bit signs of the own words read second and 0.843 with all signs of a word read
+        together; measured with the bench's first synthetic signs, too selective: see
+        docs/evaluation.md); a small index reads them all. Each set reads its own tiers within its
+        own budget; the codes of a tier are looked up in the parts for all sets still reading at once."""
+        reading = [_Reading(q_desc) for q_desc in descriptor_sets]
         for bits in range(cls.SIGN_RADIUS + 1):
             for group in range(2):
-                if group == len(groups):
-                    nearby = words(q_desc, cls.QUERY_NEAREST).astype(np.int64)
-                    groups.append((nearby << 8) | own_signs[:, None])
-                tier = _Tier(_unseen((groups[group][..., None] ^ _SIGN_PROBES[bits]).ravel(), seen))
-                starts = np.zeros((len(live), len(tier.codes)), np.int64)
+                now = [each for each in reading if not each.done]
+                if not now:
+                    break
+                tiers = [each.tier(group, bits, cls.QUERY_NEAREST) for each in now]
+                union = np.sort(np.concatenate(tiers))
+                union = _Tier(union[_firsts(union)])
+                starts = np.zeros((len(live), len(union.codes)), np.int64)
                 ends = np.zeros_like(starts)
                 for row, (_, part, arrays) in enumerate(live):
-                    part._spans(arrays, tier, starts[row], ends[row])
-                totals = (ends - starts).sum(axis=0)
-                rarest = np.argsort(totals, kind="stable")
-                rarest = rarest[totals[rarest] > 0]
-                spans.append((starts[:, rarest], ends[:, rarest]))
-                read += int(totals.sum())
-                if read >= cls.POSTING_BUDGET:  # the next tiers would not be read: not looked up
-                    return np.hstack([s for s, _ in spans]), np.hstack([e for _, e in spans])
-                seen = np.sort(np.concatenate([seen, tier.codes]))  # the two share no code
-        return np.hstack([s for s, _ in spans]), np.hstack([e for _, e in spans])
+                    part._spans(arrays, union, starts[row], ends[row])
+                for each, codes in zip(now, tiers, strict=True):
+                    at = np.searchsorted(union.codes, codes)
+                    each.read_tier(codes, starts[:, at], ends[:, at], cls.POSTING_BUDGET)
+        return [each.lists() for each in reading]
 
     @classmethod
     def _local_matches(
@@ -396,11 +410,13 @@ class ImageIndex(Index):
     ) -> list[tuple[int, int, int, int, list[str]]]:
         """(part number, item, inliers, query keypoints, changes seen) of the verified candidates: the
         VERIFY_CANDIDATES best scored of both orientations of the query together, over all parts."""
-        ranked = []
-        for suffix in ("", "_mirrored"):
-            if len(query["descriptors" + suffix]) >= cls.MIN_INLIERS:
-                found = cls.candidates(parts, query["descriptors" + suffix])
-                ranked += [(-score, number, item, suffix) for number, item, score in found]
+        suffixes = [s for s in ("", "_mirrored") if len(query["descriptors" + s]) >= cls.MIN_INLIERS]
+        found = cls.candidates_each(parts, [query["descriptors" + suffix] for suffix in suffixes])
+        ranked = [
+            (-score, number, item, suffix)
+            for suffix, candidates in zip(suffixes, found, strict=True)
+            for number, item, score in candidates
+        ]
         results = []
         for _, number, item, suffix in sorted(ranked)[: cls.VERIFY_CANDIDATES]:
             arrays = parts[number]._current()
@@ -460,6 +476,43 @@ class _Tier:
         of_codes = self.codes >> 8  # sorted, as the codes are
         first = _firsts(of_codes)
         return of_codes[first], np.cumsum(first) - 1
+
+
+class _Reading:
+    """One set of query descriptors' progress through the tiers of _lists: the codes it has read, the
+    postings it has counted against its budget, and its codes' ranges in each part, tier by tier."""
+
+    def __init__(self, q_desc: np.ndarray) -> None:
+        self.q_desc = q_desc
+        self.own_signs = signs(q_desc).astype(np.int64)
+        self.groups = [(words(q_desc)[:, 0].astype(np.int64) << 8) | self.own_signs]
+        self.seen = np.zeros(0, np.int64)
+        self.spans: list[tuple[np.ndarray, np.ndarray]] = []
+        self.read = 0
+        self.done = False
+
+    def tier(self, group: int, bits: int, nearest: int) -> np.ndarray:
+        """The codes of this tier not read in an earlier one (sorted): group 0 is each keypoint's own
+        word, group 1 the other nearby words; signs exactly `bits` bits from the keypoint's own."""
+        if group == len(self.groups):
+            nearby = words(self.q_desc, nearest).astype(np.int64)
+            self.groups.append((nearby << 8) | self.own_signs[:, None])
+        return _unseen((self.groups[group][..., None] ^ _SIGN_PROBES[bits]).ravel(), self.seen)
+
+    def read_tier(self, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, budget: int) -> None:
+        """Take a tier's ranges (parts x codes), rarest code first; done once the budget is spent (the
+        next tiers would not be read: they are not looked up)."""
+        totals = (ends - starts).sum(axis=0)
+        rarest = np.argsort(totals, kind="stable")
+        rarest = rarest[totals[rarest] > 0]
+        self.spans.append((starts[:, rarest], ends[:, rarest]))
+        self.read += int(totals.sum())
+        self.done = self.read >= budget
+        if not self.done:
+            self.seen = np.sort(np.concatenate([self.seen, codes]))  # the two share no code
+
+    def lists(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.hstack([s for s, _ in self.spans]), np.hstack([e for _, e in self.spans])
 
 
 def _firsts(values: np.ndarray) -> np.ndarray:

@@ -259,3 +259,19 @@ def test_words_found_through_a_word_directory_are_those_a_search_of_the_whole_ta
     monkeypatch.setattr(ImageIndex, "WORD_DIRECTORY_MIN_WORDS", 0)
     assert [ImageIndex.candidates([whole], descriptors) for descriptors in asked] == searched
     assert whole._directory is not None
+
+
+@pytest.mark.parametrize("budget", [ImageIndex.POSTING_BUDGET, 300])
+def test_a_query_and_its_mirror_image_looked_up_together_get_what_each_gets_alone(
+    queries, monkeypatch, budget
+):
+    """Both orientations' codes are looked up in the parts at once; each still reads its own tiers
+    within its own budget (with 300 postings, some stop after different tiers)."""
+    monkeypatch.setattr(ImageIndex, "POSTING_BUDGET", budget)
+    _, pieces = _split_library(20)
+    for fingerprint in list(queries.values())[::2]:
+        unpacked = unpack_arrays(fingerprint)
+        sets = [unpacked["descriptors"], unpacked["descriptors_mirrored"]]
+        together = ImageIndex.candidates_each(pieces, sets)
+        assert together == [ImageIndex.candidates(pieces, descriptors) for descriptors in sets]
+        assert all(together)

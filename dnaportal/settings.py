@@ -324,5 +324,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django_q": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "django_q": {"level": os.environ.get("LOG_LEVEL", "INFO")},
+        # FAISS says at INFO which of its builds it loaded, in every process and command.
+        "faiss.loader": {"level": "WARNING"},
+    },
 }

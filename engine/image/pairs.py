@@ -13,9 +13,11 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-# One thread: a worker process serves one job on one core, and OpenMP threads made before django-q2
-# forks its workers would be missing in the children.
-faiss.omp_set_num_threads(1)
+from engine import ENGINE_THREADS
+
+# The engine's threads (engine/__init__.py: one, unless DNAPORTAL_ENGINE_THREADS says more): a worker
+# process serves one job on one core.
+faiss.omp_set_num_threads(int(ENGINE_THREADS))
 
 DESCRIPTOR_BITS = 256
 

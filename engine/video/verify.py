@@ -127,12 +127,12 @@ def verify(
         if parts.argmax() >= FIRST_GRID_COLUMN:
             column = parts.argmax() - FIRST_GRID_COLUMN
             windows.append((library.grid[:, column : column + 1], library.grid_times.astype(np.float64)))
-        line = _centred_on_still(query, windows, (run.scale, run.last_offset))
+        line = centred_on_still(query, windows, (run.scale, run.last_offset))
         found += _segments_along(query, windows, line, closest)
     return found
 
 
-def _centred_on_still(query: Query, windows: list, line: tuple[float, float]) -> tuple[float, float]:
+def centred_on_still(query: Query, windows: list, line: tuple[float, float]) -> tuple[float, float]:
     """A still picture agrees along every line that keeps it inside the library's still shot, and
     which of them the votes pick depends on ties between equally close frames (found on a machine
     whose decoder left 2-bit differences in one still: 2.8 s of a 4 s still localised). Where the

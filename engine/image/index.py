@@ -11,7 +11,8 @@ Two lookups find candidates, and only a few candidates are verified:
   (spread over the picture), each posting with the keypoint's 8-bit sign (Hamming embedding), the
   postings of a word sorted by sign; a query looks up the (word, sign) codes of all its keypoints,
   exact signs first and rarest first within a budget of postings (_lists), and the items sharing the
-  most codes are verified by a RANSAC similarity transform on their full keypoints, as before.
+  most codes are verified by a RANSAC similarity transform on their full keypoints
+  (engine/image/verification.py).
 
 Memory: what every search touches ("hot") is the hashes, the chunk tables and the inverted file, under
 1,000 bytes per item; the full keypoints and descriptors ("cold") are read for the candidates only. The
@@ -24,11 +25,10 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from functools import cached_property
 
-import cv2
 import numpy as np
 
 from engine.base import Fingerprint, Hit, Index, unpack_arrays
-from engine.image.pairs import two_nearest
+from engine.image.verification import edits_seen, verify
 from engine.image.words import HALF_BITS, signs, words
 from engine.segments import SegmentError
 
@@ -44,8 +44,6 @@ _SIGN_PROBES = [
 WORDS = 1 << (2 * HALF_BITS)
 WORD_BUCKET = 256
 HOT = ("hashes", "hash_chunks", "hash_items", "word_keys", "word_starts", "word_items", "word_signs")
-# Largest change of scale a copy may have (points are normalised by the picture's longer side).
-MAX_SCALE = 8.0
 COLD = ("keypoint_starts", "keypoint_counts", "points", "descriptors")
 # Indexes of up to this many items count votes on 32-bit postings (item << 8 | weight).
 NARROW_POSTINGS_MAX_ITEMS = 1 << 24
@@ -151,7 +149,7 @@ class ImageIndex(Index):
     SIGN_RADIUS = 1
     POSTING_BUDGET = 300_000
     # An item must share this many codes with the query to be verified; at most this many are.
-    # Verifying one costs ~0.7 ms since its nearest pairs are FAISS's (engine/image/pairs.py), ~4 ms
+    # Verifying one costs ~0.7 ms since its nearest pairs are FAISS's (engine/image/verification.py), ~4 ms
     # before. Seeds 1234 / 99 / 2026 (in the engine, 0 false alarms each): 8 / 3 found 0.970 / 0.948 /
     # 0.955, 16 / 1 0.978 / 0.963 / 0.963, 24 / 1 0.978 / 0.978 / 0.963, 32 / 1 as 24 / 1; 10 M
     # pictures in one segment, CPU median 37 / 43 / 49 ms (2026-12-03, docs/evaluation.md).
@@ -583,54 +581,3 @@ def _spans_by_word(arrays, tier: _Tier, starts: np.ndarray, ends: np.ndarray, di
         arrays["word_signs"], np.tile(lo, 2), np.tile(hi, 2), np.concatenate([sign, sign + 1])
     )
     starts[present], ends[present] = found[: len(present)], found[len(present) :]
-
-
-def verify(q_points, q_desc, l_points, l_desc) -> tuple[int, np.ndarray | None]:
-    """Keypoint pairs that pass Lowe's ratio test and agree on one similarity transform, and that
-    transform (query positions to library positions); a transform shrinking or growing the picture
-    more than MAX_SCALE times is none (it may bring many query points onto one library point that many
-    of them were paired with)."""
-    if len(l_desc) < 2 or len(q_desc) < 2:
-        return 0, None
-    two_distances, two = two_nearest(q_desc, l_desc)
-    best = two_distances[:, 0]
-    good = np.flatnonzero(best < 0.8 * two_distances[:, 1])
-    # One query keypoint per library keypoint (the closest): pairs sharing a library keypoint would
-    # all agree with a transform that shrinks the query onto it.
-    good = good[np.argsort(best[good], kind="stable")]
-    good = np.sort(good[np.unique(two[good, 0], return_index=True)[1]])
-    if len(good) < 6:
-        return 0, None
-    src = q_points[good].astype(np.float32)
-    dst = np.asarray(l_points)[two[good, 0]].astype(np.float32)
-    cv2.setRNGSeed(len(good))  # RANSAC samples at random: same inputs, same answer
-    transform, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.01)
-    if mask is None or not 1 / MAX_SCALE <= float(np.hypot(*transform[0, :2])) <= MAX_SCALE:
-        return 0, None
-    return int(mask.sum()), transform
-
-
-# A copy's picture is named cropped or inset when its longer side spans a tenth less or more of the
-# library picture's, and rotated from 3 degrees (positions are normalised by the longer side, so a
-# copy resized whole shows neither).
-SPAN_TOLERANCE = 0.1
-ROTATION_MIN_DEGREES = 3.0
-
-
-def edits_seen(transform: np.ndarray | None, *, mirrored: bool) -> list[str]:
-    """The edit a local match's transform shows, in words for the review page."""
-    changes = ["mirrored"] if mirrored else []
-    if transform is None:
-        return changes
-    scale = float(np.hypot(*transform[0, :2]))
-    degrees = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
-    if scale < 1 - SPAN_TOLERANCE:
-        changes.append(f"cropped: the upload spans about {scale:.0%} of the library picture's longer side")
-    elif scale > 1 + SPAN_TOLERANCE:
-        changes.append(
-            f"inset: the library picture spans about {1 / scale:.0%} of the upload's longer side "
-            "(a border, a picture in a picture, a collage)"
-        )
-    if abs(degrees) >= ROTATION_MIN_DEGREES:
-        changes.append(f"rotated {abs(degrees):.0f}°")
-    return changes

@@ -113,9 +113,10 @@ class Hit:
 class Index(ABC):
     """A library's searchable fingerprints, for one fingerprinter. Items are added incrementally."""
 
-    # Memory an index built from its items holds while it writes its segment, per byte of the file:
-    # what bounds a merge (libraries/indexing/merge.py). Measured for images (20,000 pictures: a 417 MB
-    # file, 1.34 GB more resident) and video (2.5); kinds not measured assume the larger.
+    # Memory build_export holds while its segment is written, per byte of the file: what bounds a
+    # merge (libraries/indexing/merge.py). Holding every item costs 2.9-3.0 for images (20,000 and
+    # 100,000 pictures, bench/merge_memory.py; 3.3 measured before by resident memory) and 2.5 for
+    # video; kinds not measured assume 3.3.
     BUILD_MEMORY_PER_FILE_BYTE = 3.3
 
     @abstractmethod
@@ -147,6 +148,18 @@ class Index(ABC):
         """The live items' keys, and the whole index as named arrays in which item i is keys[i]
         (removed items left out). A segment file stores exactly these arrays (engine/segments.py)."""
         raise NotImplementedError(f"{type(self).__name__} cannot be written to a segment yet")
+
+    @classmethod
+    def build_export(
+        cls, items: Iterable[tuple[Hashable, Fingerprint]], scratch: Path
+    ) -> tuple[list[Hashable], dict[str, np.ndarray]]:
+        """export() of an index of these items (distinct keys), for writing a segment. An index that
+        can builds it without holding every item, its big arrays memory-mapped from files it writes
+        in `scratch` (the caller removes the folder once the segment is written); this one holds
+        them all (BUILD_MEMORY_PER_FILE_BYTE says how much)."""
+        index = cls()
+        index.add_many(items)
+        return index.export()
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Index:

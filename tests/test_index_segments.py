@@ -159,9 +159,12 @@ def test_the_bound_is_the_build_memory_over_what_the_kind_needs_per_file_byte(se
     video, image = VideoFingerprinter(), ImageFingerprinter()
     assert merge.max_segment_bytes(video) == int(16 * 2**30 / 2.5)  # 1,000 hours of video fit
     assert merge.max_segment_bytes(video) > 1000 * 6.21e6
-    assert merge.max_segment_bytes(image) == int(16 * 2**30 / 3.3)
+    # Images stream their keypoints to scratch files: the eight 262,144-picture segments (~6 GB each)
+    # of a growing library are merged into one of ~2 M pictures.
+    assert merge.max_segment_bytes(image) == int(16 * 2**30 / 0.31)
+    assert len(merge.plan(_segments(*[6 * 1024] * 8), merge.max_segment_bytes(image))) == 8
     settings.INDEX_BUILD_MEMORY_MB = 1000
-    assert len(merge.plan(_segments(*[100] * 8), merge.max_segment_bytes(image))) == 3
+    assert len(merge.plan(_segments(*[100] * 8), merge.max_segment_bytes(video))) == 4  # 400 MB
 
 
 def test_a_rebuild_writes_segments_bounded_in_items_and_in_bytes():
@@ -174,3 +177,81 @@ def test_a_rebuild_writes_segments_bounded_in_items_and_in_bytes():
     runs = [[key for key, _ in run] for run in batches(iter(items), max_items=3, max_bytes=100)]
     # 40+40 (+30 would pass 100), 30 alone (100 is too much beside it), 100 alone, then 3 items at most
     assert runs == [[0, 1], [2], [3], [4, 5, 6], [7]]
+
+
+@pytest.fixture
+def pictures(db, tmp_path):
+    """An image library and eight small generated pictures' fingerprints (not saved yet)."""
+    import cv2
+
+    from tests.api.test_image_library_scale import picture
+
+    made = []
+    for n in range(8):
+        path = tmp_path / f"p{n}.jpg"
+        cv2.imwrite(str(path), picture(n))
+        made.append(fingerprint_input("image", MediaInput(path=path), query=False).fingerprints)
+    return Library.objects.create(name="pictures", media_type="image"), made
+
+
+def _save_picture(library, n, fingerprints):
+    return services.save_media(
+        library=library, primary_key=f"p{n}", media_type="image", fingerprints=fingerprints
+    )
+
+
+def test_an_image_merge_builds_from_scratch_files_and_leaves_none(pictures, run_commit_hooks, settings):
+    library, made = pictures
+    items = [run_commit_hooks(_save_picture, library, n, fingerprints) for n, fingerprints in enumerate(made)]
+    [merged] = IndexSegment.objects.filter(library=library, retired=False)
+    assert merged.items == 8
+    folder = settings.MEDIA_ROOT / "indexes" / library.id.hex
+    assert not [path for path in folder.iterdir() if path.name.endswith(".scratch")]
+    [(image, _)] = registry.for_kind("image")
+    for item, fingerprints in zip(items, made, strict=True):
+        [query] = [f for f in fingerprints if f.fingerprinter == image.name]
+        assert library_index(library, image).search(query)[0].key == item.id
+
+
+def test_an_image_merge_that_fails_writing_leaves_the_manifest_and_no_scratch(
+    pictures, settings, monkeypatch
+):
+    from libraries.indexing import manifest
+
+    library, made = pictures
+    for n, fingerprints in enumerate(made):
+        _save_picture(library, n, fingerprints)  # hooks not run: no merge yet
+    [(image, _)] = registry.for_kind("image")
+    before = set(IndexSegment.objects.filter(library=library, retired=False).values_list("name", flat=True))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(manifest, "write_segment", full_disk)
+    inputs = merge.plan(list(IndexSegment.objects.filter(library=library)), merge.max_segment_bytes(image))
+    with pytest.raises(OSError, match="No space left"):
+        merge.merge(library.id, image, inputs)
+    after = set(IndexSegment.objects.filter(library=library, retired=False).values_list("name", flat=True))
+    assert after == before and len(before) == 8
+    folder = settings.MEDIA_ROOT / "indexes" / library.id.hex
+    assert {path.name for path in folder.iterdir() if not path.name.endswith((".seg", ".checked"))} == set()
+
+
+def test_index_check_fix_removes_a_dead_merges_scratch_folder(library, run_commit_hooks, settings, capsys):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    run_commit_hooks(_save, library, "k", 1)
+    scratch = settings.MEDIA_ROOT / "indexes" / library.id.hex / ".text-v1-dead.scratch"
+    scratch.mkdir()
+    (scratch / "descriptors").write_bytes(b"x" * 100)
+    call_command("index", "check", "books", "--fix")
+    assert scratch.is_dir()  # written to just now: it may be a merge still running
+    hours_ago = time.time() - 7200
+    for path in (scratch / "descriptors", scratch):
+        os.utime(path, (hours_ago, hours_ago))
+    call_command("index", "check", "books", "--fix")
+    assert "orphan file" in capsys.readouterr().out
+    assert not scratch.exists()

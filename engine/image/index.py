@@ -22,18 +22,19 @@ memory-mapped segment files. A mutable index keeps its items and builds those ar
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
 from engine.base import Fingerprint, Hit, Index, unpack_arrays
+from engine.image.build import HASH_CHUNKS, build_arrays, build_streamed, chunks, filed, firsts
 from engine.image.verification import edits_seen, verify
 from engine.image.words import HALF_BITS, signs, words
 from engine.segments import SegmentError
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
-HASH_CHUNKS = 16
 # A chunk value and its one-bit neighbours.
 _PROBES = np.array([0] + [1 << bit for bit in range(16)], np.uint16)
 # Signs exactly 0, 1, 2 bits away from a sign (as masks to xor with).
@@ -59,11 +60,6 @@ def hamming(rows: np.ndarray, code: np.ndarray) -> np.ndarray:
     return _POPCOUNT[np.bitwise_xor(rows, code)].sum(axis=1, dtype=np.int32)
 
 
-def chunks(hashes: np.ndarray) -> np.ndarray:
-    """The 16-bit chunks of 32-byte hashes: (items, 16) uint16."""
-    return np.ascontiguousarray(hashes).view("<u2").reshape(len(hashes), HASH_CHUNKS)
-
-
 def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """All positions of the half-open ranges [starts[i], ends[i]), concatenated."""
     lengths = ends - starts
@@ -72,37 +68,6 @@ def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     before = np.cumsum(lengths) - lengths
     return np.arange(total, dtype=np.int64) + np.repeat(starts - before, lengths)
-
-
-def build_arrays(items: list[dict[str, np.ndarray]], indexed: int) -> dict[str, np.ndarray]:
-    """The flat arrays of an index of these items (each: hash, points, descriptors, words, signs).
-    Postings are grouped by word and, within a word, sorted by sign."""
-    n = len(items)
-    hashes = np.array([item["hash"] for item in items], np.uint8).reshape(n, 32)
-    by_chunk = chunks(hashes).T
-    order = np.argsort(by_chunk, axis=1, kind="stable")
-    counts = np.array([len(item["descriptors"]) for item in items], np.int64)
-    # Each filed keypoint as one code: its word, then its sign in the low byte.
-    item_codes = [
-        np.unique((item["words"][:indexed].astype(np.int64) << 8) | item["signs"][:indexed]) for item in items
-    ]
-    owners = np.repeat(np.arange(n, dtype=np.uint32), [len(c) for c in item_codes])
-    flat = np.concatenate(item_codes) if items else np.zeros(0, np.int64)
-    by_code = np.lexsort((owners, flat))
-    keys, starts = np.unique(flat[by_code] >> 8, return_index=True)
-    return {
-        "hashes": hashes,
-        "hash_chunks": np.take_along_axis(by_chunk, order, axis=1),
-        "hash_items": order.astype(np.uint32),
-        "word_keys": keys.astype(np.uint32),
-        "word_starts": np.append(starts, len(flat)).astype(np.int64),
-        "word_items": owners[by_code],
-        "word_signs": (flat[by_code] & 255).astype(np.uint8),
-        "keypoint_starts": (np.cumsum(counts) - counts).astype(np.int64),
-        "keypoint_counts": counts.astype(np.uint16),
-        "points": _stack([item["points"] for item in items], (0, 2), np.float16),
-        "descriptors": _stack([item["descriptors"] for item in items], (0, 32), np.uint8),
-    }
 
 
 def lower_bounds(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -121,10 +86,6 @@ def lower_bounds(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, targets: np
         size -= half
     # Each range is down to one value or none: where one is left and is below the target, past it.
     return base + ((size > 0) & (values[np.minimum(base, last)] < targets))
-
-
-def _stack(parts: list[np.ndarray], empty: tuple[int, int], dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype) if parts else np.zeros(empty, dtype)
 
 
 class ImageIndex(Index):
@@ -169,6 +130,12 @@ class ImageIndex(Index):
     # segment holds ~3.5 M words) misses the cache at most of its ~22 steps.
     WORD_DIRECTORY_MIN_WORDS = 1 << 20
 
+    # A segment build holds the hot part only, its keypoints streamed to scratch files (build_export):
+    # 0.31 / 0.25 / 0.17 of the file at 20,000 / 100,000 / 500,000 pictures (bench/merge_memory.py,
+    # random descriptors: the most postings a picture can have), against 2.9-3.0 when held. With the
+    # default 16 GB, merges then write files up to ~55 GB (~2.3 M pictures), not 4.8 GB (~220,000).
+    BUILD_MEMORY_PER_FILE_BYTE = 0.31
+
     def __init__(self) -> None:
         self._items: dict[Hashable, dict[str, np.ndarray]] = {}
         self._arrays: Mapping[str, np.ndarray] | None = None
@@ -198,10 +165,7 @@ class ImageIndex(Index):
 
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None:
         self._refuse_if_read_only()
-        arrays = unpack_arrays(fingerprint)
-        item = {name: arrays[name] for name in ("hash", "points", "descriptors")}
-        item["words"] = words(item["descriptors"][: self.INDEXED_KEYPOINTS])[:, 0]
-        item["signs"] = signs(item["descriptors"][: self.INDEXED_KEYPOINTS])
+        item = filed(fingerprint, self.INDEXED_KEYPOINTS)
         self._items.pop(key, None)
         self._items[key] = item
         self._arrays = None
@@ -221,6 +185,12 @@ class ImageIndex(Index):
         if self._read_only:
             return list(range(len(self))), dict(self._given)
         return list(self._items), build_arrays(list(self._items.values()), self.INDEXED_KEYPOINTS)
+
+    @classmethod
+    def build_export(
+        cls, items: Iterable[tuple[Hashable, Fingerprint]], scratch: Path
+    ) -> tuple[list[Hashable], dict[str, np.ndarray]]:
+        return build_streamed(items, cls.INDEXED_KEYPOINTS, scratch)
 
     def hot_bytes(self) -> int:
         return sum(int(self._current()[name].nbytes) for name in HOT)
@@ -403,7 +373,7 @@ class ImageIndex(Index):
                     break
                 tiers = [each.tier(group, bits, cls.QUERY_NEAREST) for each in now]
                 union = np.sort(np.concatenate(tiers))
-                union = _Tier(union[_firsts(union)])
+                union = _Tier(union[firsts(union)])
                 starts = np.zeros((len(live), len(union.codes)), np.int64)
                 ends = np.zeros_like(starts)
                 for row, (_, part, arrays) in enumerate(live):
@@ -483,7 +453,7 @@ class _Tier:
     def words(self) -> tuple[np.ndarray, np.ndarray]:
         """The codes' distinct words, and each code's among them."""
         of_codes = self.codes >> 8  # sorted, as the codes are
-        first = _firsts(of_codes)
+        first = firsts(of_codes)
         return of_codes[first], np.cumsum(first) - 1
 
 
@@ -524,16 +494,11 @@ class _Reading:
         return np.hstack([s for s, _ in self.spans]), np.hstack([e for _, e in self.spans])
 
 
-def _firsts(values: np.ndarray) -> np.ndarray:
-    """Where each run of equal values of a sorted array starts (a mask)."""
-    return np.concatenate(([True], values[1:] != values[:-1])) if len(values) else np.zeros(0, bool)
-
-
 def _unseen(codes: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """The distinct codes not in seen (sorted, distinct), sorted. By sorting: numpy's own set
     operations (setdiff1d, union1d) took ~13 ms of a ~44 ms query in numpy 2.4 (its hashing unique)."""
     codes = np.sort(codes)
-    codes = codes[_firsts(codes)]
+    codes = codes[firsts(codes)]
     if len(seen) == 0 or len(codes) == 0:
         return codes
     at = np.minimum(np.searchsorted(seen, codes), len(seen) - 1)

@@ -7,6 +7,7 @@ number to know whether it is current.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,14 +47,18 @@ def encode_keys(keys: Iterable[uuid.UUID]) -> np.ndarray:
 def build_segment(
     library_id: uuid.UUID, fingerprinter: Fingerprinter, items: Iterable[tuple[uuid.UUID, Fingerprint]]
 ) -> NewSegment:
-    """Index the items and write them as one segment file (not yet in the manifest)."""
-    index = fingerprinter.new_index()
-    index.add_many(items)
-    keys, arrays = index.export()
+    """Index the items and write them as one segment file (not yet in the manifest). Indexes that
+    build in bounded memory (Index.build_export) use a scratch folder beside the file, removed after."""
     name = files.segment_name(fingerprinter.name, fingerprinter.version)
-    meta = {"fingerprinter": fingerprinter.name, "version": fingerprinter.version, "items": len(keys)}
     path = files.path_to_write(library_id, name)
-    written = write_segment(path, encode_keys(keys), arrays, meta)
+    scratch = path.with_name(f".{name}.scratch")
+    try:
+        keys, arrays = fingerprinter.index_class.build_export(items, scratch)
+        meta = {"fingerprinter": fingerprinter.name, "version": fingerprinter.version, "items": len(keys)}
+        written = write_segment(path, encode_keys(keys), arrays, meta)
+        del arrays  # the scratch files' maps
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     files.publish(library_id, name, path)
     return NewSegment(name, written, len(keys))
 

@@ -4,15 +4,18 @@ segments however many saves there were (a log-structured index).
 Segments are grouped by size level (items, in powers of FANOUT); when one level holds FANOUT
 segments, the oldest FANOUT of it become one segment a level up. A library of n items is then at
 most (FANOUT - 1) x log_FANOUT(n) segments, as long as segments stay under the largest file a merge
-may write (max_segment_bytes): a merge holds its items in memory (2.5-3.3x the file it writes), so
-without a bound the eight 1,000-hour segments of a 10,000-hour video library would be merged into
-one in ~100 GB of memory, tried again after every save once it failed. A segment of half the bound
+may write (max_segment_bytes): a merge holds what its index's build needs (video its items, 2.5x
+the file it writes; images their hot part only, ~0.2-0.3x, the keypoints going to scratch files
+beside the new file), so without a bound the eight 1,000-hour segments of a 10,000-hour video
+library would be merged into one in ~100 GB of memory, tried again after every save once it
+failed. A segment of half the bound
 or more is merged no more; where the oldest FANOUT of a level would be more, the
 oldest of them that fit are merged (at least two: each is under half).
 
 A merge reads its items' fingerprint rows, writes the new file, and in one transaction enters it and
 retires its inputs, only if no other merge took them first: a merge killed at any point leaves the
-manifest as it was (at worst a file nobody uses, removed by `manage.py index check --fix`).
+manifest as it was (at worst a file or scratch folder nobody uses, removed by `manage.py index check
+--fix`).
 """
 
 from __future__ import annotations

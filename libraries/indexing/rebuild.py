@@ -120,7 +120,8 @@ def check(library_id: uuid.UUID, fingerprinter: Fingerprinter) -> Report:
 
 def orphan_files(library_id: uuid.UUID) -> list[Path]:
     """Segment files of the library that the manifest does not know (a write or merge that never
-    committed), older than an hour so that none is still being entered."""
+    committed, a merge's scratch folder), untouched for an hour so that none is still being written
+    or entered."""
     folder = files.path_to_write(library_id, "x").parent
     if not folder.is_dir():
         return []
@@ -129,6 +130,14 @@ def orphan_files(library_id: uuid.UUID) -> list[Path]:
     found = []
     for path in folder.iterdir():
         name = path.name.removeprefix(".").split(".seg")[0]
-        if name not in known and path.stat().st_mtime < cutoff:
+        if name not in known and _last_written(path) < cutoff:
             found.append(path)
     return sorted(found)
+
+
+def _last_written(path: Path) -> float:
+    """When a file, or the newest file of a folder, was last written."""
+    times = [path.stat().st_mtime]
+    if path.is_dir():
+        times += [inner.stat().st_mtime for inner in path.iterdir()]
+    return max(times)

@@ -275,3 +275,27 @@ def test_a_query_and_its_mirror_image_looked_up_together_get_what_each_gets_alon
         together = ImageIndex.candidates_each(pieces, sets)
         assert together == [ImageIndex.candidates(pieces, descriptors) for descriptors in sets]
         assert all(together)
+
+
+def test_a_streamed_build_writes_exactly_the_arrays_of_one_in_memory(library, tmp_path):
+    items = [
+        (name, fingerprinter.for_storage(fingerprinter.from_array(media.photo(name))))
+        for name in media.LIBRARY_PHOTOS
+    ]
+    items += [(f"filler-{number}", fingerprint) for number, fingerprint in enumerate(_fillers(40, seed=8))]
+    held = ImageIndex()
+    held.add_many(items)
+    keys, arrays = held.export()
+    streamed_keys, streamed = ImageIndex.build_export(iter(items), tmp_path / "scratch")
+    assert streamed_keys == keys
+    assert isinstance(streamed["descriptors"], np.memmap)  # read back from the scratch file, not held
+    assert sorted(streamed) == sorted(arrays)
+    for name, array in arrays.items():
+        assert streamed[name].dtype == array.dtype, name
+        assert np.array_equal(streamed[name], array), name
+
+
+def test_a_streamed_build_refuses_a_key_given_twice(tmp_path):
+    twice = [("same", fingerprint) for fingerprint in _fillers(2)]
+    with pytest.raises(ValueError, match="given twice"):
+        ImageIndex.build_export(twice, tmp_path / "scratch")

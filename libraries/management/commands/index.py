@@ -8,6 +8,8 @@
 LIBRARY is a library's name or id; none means every library.
 """
 
+import shutil
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -57,7 +59,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  problem: {problem}")
         for orphan in report.orphans:
             self.stdout.write(f"  orphan file (in no manifest): {orphan}")
-            if fix:
+            if fix and orphan.is_dir():  # a dead merge's scratch folder
+                shutil.rmtree(orphan, ignore_errors=True)
+            elif fix:
                 orphan.unlink(missing_ok=True)
         if report.problems and fix:
             rebuild.rebuild(library.id, fingerprinter, reason="; ".join(report.problems))

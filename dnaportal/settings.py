@@ -170,8 +170,13 @@ MEDIA_URL = "media/"
 # storage is remote keeps its copies here.
 INDEX_CACHE_DIR = Path(os.environ.get("DNAPORTAL_INDEX_CACHE", "") or DATA_DIR / "index-cache")
 # The memory one index merge (or one segment of a rebuild) may take: it bounds the segment files they
-# write (libraries/indexing/merge.py). 16 GB: video segments up to 6.5 GB (1,000 hours), images 4.8 GB.
+# write (libraries/indexing/merge.py). 16 GB: video segments up to 6.5 GB (1,000 hours), images ~55 GB
+# (~2.3 M pictures: their build holds the hot part only).
 INDEX_BUILD_MEMORY_MB = env_int("DNAPORTAL_INDEX_BUILD_MEMORY_MB", 16384)
+# The longest an index merge may run (its task's timeout), and how long its inputs stay taken after
+# its process dies (the merge renews them while it runs): libraries/indexing/merge.py.
+INDEX_MERGE_TIMEOUT = env_int("DNAPORTAL_INDEX_MERGE_TIMEOUT", 6 * 3600)
+INDEX_MERGE_LEASE = env_int("DNAPORTAL_INDEX_MERGE_LEASE", 300)
 STORAGES = {
     # Files written whole or not at all (a full disk leaves no partial file): core/storage.py.
     "default": {"BACKEND": "core.storage.AtomicFileSystemStorage"},

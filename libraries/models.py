@@ -155,6 +155,8 @@ class IndexSegment(models.Model):
     sha256 = models.CharField(max_length=64)
     retired = models.BooleanField(default=False)
     retired_at = models.DateTimeField(null=True, blank=True)
+    # Taken by a merge until then (libraries/indexing/merge.py): no other merge takes it meanwhile.
+    merging_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -85,6 +85,47 @@ def test_two_merges_of_the_same_segments_make_one(library, run_commit_hooks):
     assert IndexSegment.objects.filter(library=library, retired=False).count() == 1
 
 
+def test_segments_a_running_merge_has_taken_are_not_merged_again_until_it_ends(library, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    for n in range(8):
+        _save(library, f"k{n}", n)  # hooks not run: no merge yet
+    segments = IndexSegment.objects.filter(library=library)
+    inputs = merge.plan(list(segments), merge.max_segment_bytes(TEXT))
+    assert len(inputs) == 8
+    assert merge.take(inputs)  # a merge of them starts (on another worker)
+    assert merge.plan(list(segments.all()), merge.max_segment_bytes(TEXT)) == []
+    assert merge.merge(library.id, TEXT, inputs) is None  # a second merge task, queued by a later save
+    assert merge.merge_task(str(library.id), TEXT.name, TEXT.version) == 0
+    assert segments.filter(retired=False).count() == 8
+    # A merge that died holds them until its time is up; then they are merged.
+    segments.update(merging_until=timezone.now() - timedelta(seconds=1))
+    assert merge.merge_task(str(library.id), TEXT.name, TEXT.version) == 1
+    [merged] = segments.filter(retired=False)
+    assert merged.items == 8 and merged.merging_until is None
+
+
+@pytest.mark.django_db(transaction=True)  # the lease is renewed from another thread's connection
+def test_a_running_merge_keeps_renewing_its_lease(settings):
+    import time
+
+    library = Library.objects.create(name="books", media_type="text")
+    for n in range(3):
+        _save(library, f"k{n}", n)
+    settings.INDEX_MERGE_LEASE = 1
+    inputs = list(IndexSegment.objects.filter(library=library))
+    assert len(inputs) == 3
+    assert merge.take(inputs)
+    first = {s.merging_until for s in IndexSegment.objects.filter(library=library)}
+    with merge.held(inputs):
+        time.sleep(1.5)  # past the first lease: renewed every quarter of it
+        renewed = {s.merging_until for s in IndexSegment.objects.filter(library=library)}
+        assert merge.plan(list(IndexSegment.objects.filter(library=library)), 2**40) == []
+    assert len(first) == 1 and min(renewed) > max(first)
+
+
 def test_deleting_a_library_deletes_its_segment_files(library, run_commit_hooks, settings):
     run_commit_hooks(_save, library, "k", 1)
     folder = settings.MEDIA_ROOT / "indexes" / library.id.hex
@@ -233,6 +274,11 @@ def test_an_image_merge_that_fails_writing_leaves_the_manifest_and_no_scratch(
         merge.merge(library.id, image, inputs)
     after = set(IndexSegment.objects.filter(library=library, retired=False).values_list("name", flat=True))
     assert after == before and len(before) == 8
+    # Its inputs are free to be merged again.
+    assert (
+        len(merge.plan(list(IndexSegment.objects.filter(library=library)), merge.max_segment_bytes(image)))
+        == 8
+    )
     folder = settings.MEDIA_ROOT / "indexes" / library.id.hex
     assert {path.name for path in folder.iterdir() if not path.name.endswith((".seg", ".checked"))} == set()
 

@@ -23,11 +23,14 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from engine import registry
@@ -63,9 +66,14 @@ def max_segment_bytes(fingerprinter: Fingerprinter) -> int:
 
 
 def plan(segments: list[IndexSegment], max_bytes: int) -> list[IndexSegment]:
-    """The segments to merge next (oldest first), their files together at most max_bytes, or none."""
+    """The segments to merge next (oldest first), their files together at most max_bytes, or none.
+    Segments another merge has taken (merging_until not past) are left out, and not counted in
+    their level."""
+    now = timezone.now()
     levels: dict[int, list[IndexSegment]] = {}
     for segment in sorted(segments, key=lambda s: (s.generation, s.id)):
+        if segment.merging_until is not None and segment.merging_until > now:
+            continue
         if segment.size_bytes * 2 <= max_bytes:
             levels.setdefault(_level(segment), []).append(segment)
     for level in sorted(levels):
@@ -88,6 +96,7 @@ def request(library_id: uuid.UUID, fingerprinter: Fingerprinter) -> None:
         fingerprinter.name,
         fingerprinter.version,
         task_name="index-merge",
+        timeout=settings.INDEX_MERGE_TIMEOUT,
     )
 
 
@@ -124,15 +133,78 @@ def live_keys(library_id: uuid.UUID, inputs: list[IndexSegment]) -> list[uuid.UU
 def merge(
     library_id: uuid.UUID, fingerprinter: Fingerprinter, inputs: list[IndexSegment]
 ) -> IndexSegment | None:
-    try:
-        keys = live_keys(library_id, inputs)
-    except SegmentError as exc:
-        log.error(
-            "index merge of library %s skipped: %s (`manage.py index rebuild` repairs it)", library_id, exc
-        )
+    """Merge the inputs into one segment; None when another merge has taken or retired them, or one
+    cannot be read."""
+    if not take(inputs):
         return None
-    new = build_segment(library_id, fingerprinter, fingerprints_of(library_id, fingerprinter, keys))
-    return commit_merge(library_id, fingerprinter, inputs, new)
+    try:
+        with held(inputs):
+            try:
+                keys = live_keys(library_id, inputs)
+            except SegmentError as exc:
+                log.error(
+                    "index merge of library %s skipped: %s (`manage.py index rebuild` repairs it)",
+                    library_id,
+                    exc,
+                )
+                return None
+            new = build_segment(library_id, fingerprinter, fingerprints_of(library_id, fingerprinter, keys))
+            return commit_merge(library_id, fingerprinter, inputs, new)
+    finally:
+        release(inputs)
+
+
+def take(inputs: list[IndexSegment]) -> bool:
+    """Mark the inputs as taken by this merge for INDEX_MERGE_LEASE seconds (renewed while it runs:
+    held), unless a merge holds one of them or one is retired. A big merge runs for minutes, and every
+    save meanwhile queues a merge task that would otherwise start the same merge again."""
+    now = timezone.now()
+    ids = [segment.id for segment in inputs]
+    with transaction.atomic():
+        taken = (
+            IndexSegment.objects.filter(id__in=ids, retired=False)
+            .filter(Q(merging_until__isnull=True) | Q(merging_until__lte=now))
+            .update(merging_until=now + timedelta(seconds=settings.INDEX_MERGE_LEASE))
+        )
+        if taken != len(ids):
+            transaction.set_rollback(True)
+            return False
+    return True
+
+
+@contextmanager
+def held(inputs: list[IndexSegment]):
+    """Renew the inputs' lease every quarter of it while the block runs (from a thread: the build
+    makes no calls back). A merge whose process dies stops renewing: its inputs are free again
+    within INDEX_MERGE_LEASE seconds."""
+    stop = threading.Event()
+    renewer = threading.Thread(target=_renew, args=([s.id for s in inputs], stop), daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
+
+
+def _renew(ids: list[int], stop: threading.Event) -> None:
+    lease = settings.INDEX_MERGE_LEASE
+    try:
+        while not stop.wait(lease / 4):
+            try:
+                IndexSegment.objects.filter(id__in=ids, retired=False).update(
+                    merging_until=timezone.now() + timedelta(seconds=lease)
+                )
+            except DatabaseError as exc:  # tried again next time; at worst another merge starts too
+                log.warning("index merge could not renew its lease: %s", exc)
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def release(inputs: list[IndexSegment]) -> None:
+    """Inputs a merge took and did not retire (it failed, or another merge retired them) may be
+    merged again."""
+    IndexSegment.objects.filter(id__in=[s.id for s in inputs], retired=False).update(merging_until=None)
 
 
 def commit_merge(

@@ -6,6 +6,7 @@ doubles nothing. Each "worker" is a real process (tests/e2e/index_worker.py) on 
 import json
 import random
 import signal
+import time
 import subprocess
 import sys
 
@@ -114,6 +115,8 @@ def test_a_damaged_segment_file_is_rebuilt_from_the_rows_with_a_log_line(portal,
 
 @pytest.mark.parametrize("moment", ["die-before-commit", "die-inside-commit"])
 def test_a_worker_killed_during_a_merge_loses_and_doubles_nothing(portal, moment):
+    # A merge takes its inputs for this long, renewed while it runs: the dead one's lapse so.
+    portal.env["DNAPORTAL_INDEX_MERGE_LEASE"] = "3"
     a = Worker(portal)
     a.ask("library", "books")
     for n in range(8):  # eight one-item segments: a full level, due for a merge
@@ -130,6 +133,7 @@ def test_a_worker_killed_during_a_merge_loses_and_doubles_nothing(portal, moment
     after = Worker(portal)
     assert [after.ask("search", "books", text(n)) for n in range(8)] == [[f"k{n}"] for n in range(8)]
     assert "8 segments, 8 of 8 items" in portal.manage("index", "check", "books")
+    time.sleep(3)  # the dead merge's lease runs out
     assert after.ask("merge", "books") == 1  # the merge runs again, whole
     assert [after.ask("search", "books", text(n)) for n in range(8)] == [[f"k{n}"] for n in range(8)]
     assert after.ask("stats") == {"rebuilds": 0}

@@ -10,10 +10,12 @@ ImageIndex.from_arrays (in place, as a segment would be) and asked every image q
 fingerprint being made beforehand: a first pass (pages not yet in memory) and a second one.
 
 With --segments, each size is also written as the background merges leave a library of that size at
-worst (merged_layout: at 10 M, 43 segments of the merge bound's 229,376 pictures and 7 at each smaller
-level, 85 in all; the real library items planted one per segment in turn) and searched as the portal
-searches a segment set (one ImageIndex.search_parts call); unless --no-per-segment, also segment by
-segment, as the image index did before it had search_parts (one pass: ~35 ms a segment).
+worst (merged_layout: at 10 M, 4 segments of up to the merge bound's 2,097,152 pictures and 7 at each
+smaller level, 53 in all; with --biggest-segment 229376, the bound before image builds streamed
+their keypoints, 43 of those and 85 in all; the real library items planted one per segment in
+turn) and searched as the portal searches a segment set (one ImageIndex.search_parts call); unless
+--no-per-segment, also segment by segment, as the image index did before it had search_parts (one
+pass: ~35 ms a segment).
 
 How the synthetic items are drawn (from "pool" photos: those the corpus builder draws from that
 neither benchmark seed uses, as for the vocabulary; bench/train_image_vocabulary.py):
@@ -346,8 +348,9 @@ def old_index_class(commit: str | None = None) -> type:
 def merged_layout(size: int, biggest: int) -> list[int]:
     """Segment sizes of a library of `size` items as the background merges leave it at worst
     (libraries/indexing/merge.py, FANOUT 8): segments of `biggest` items (the merge bound's), then
-    7 segments at each smaller level (8**5 .. 1 items), all a level may hold before it is merged."""
-    levels = [8**level for level in range(5, -1, -1) if 8**level < biggest]
+    7 segments at each smaller level (8**k .. 1 items, each under `biggest`), all a level may hold
+    before it is merged."""
+    levels = [8**level for level in range(12, -1, -1) if 8**level < biggest]
     while sum(levels) * 7 > size // 2:  # a small library: its top levels are not there yet
         levels = levels[1:]
     small = [items for items in levels for _ in range(7)]
@@ -433,8 +436,9 @@ def main() -> None:
     parser.add_argument(
         "--biggest-segment",
         type=int,
-        default=229_376,
-        help="items of the biggest segment a merge writes (the merge bound's: 7 x 8**5 photos of ~21 KB)",
+        default=2_097_152,
+        help="items of the biggest segment a merge writes (the merge bound's: 8 x 8**6 photos of ~23 KB "
+        "within 16 GB / 0.31; 229,376 before image builds streamed their keypoints)",
     )
     parser.add_argument(
         "--no-per-segment", action="store_true", help="leave out the segment-by-segment search"

@@ -84,7 +84,7 @@ bench-cjk-text: $(STAMP)
 
 ## Image index at scale: seed-99 queries planted among synthetic fingerprints, one core (needs the corpus of
 ## bench-image-text; ~10 GB of disk under bench/data/image-scale for 10M items, deleted afterwards). Each
-## size is also measured as the background merges leave it in segments (85 of them at 10M).
+## size is also measured as the background merges leave it in segments (53 of them at 10M, at worst).
 IMAGE_SCALE_SIZES ?= 10000 100000 1000000 3000000 10000000
 bench-image-scale: $(STAMP)
 	test -f bench/data/corpus-99/ground_truth.json || bash bench/build_corpus.sh bench/data/corpus-99 99 image,text

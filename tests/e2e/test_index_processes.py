@@ -6,9 +6,9 @@ doubles nothing. Each "worker" is a real process (tests/e2e/index_worker.py) on 
 import json
 import random
 import signal
-import time
 import subprocess
 import sys
+import time
 
 import pytest
 

@@ -73,6 +73,10 @@ def test_hashes_found_by_their_chunks_are_those_a_scan_finds(library, queries, m
     assert any(hit[2] is not None and hit[2] >= 0 for hits in scanned.values() for hit in hits)
     monkeypatch.setattr(ImageIndex, "HASH_SCAN_MAX_ITEMS", 0)
     assert _answers(library, queries) == scanned
+    # ... found through a chunk directory or by binary searches of the chunk tables alike.
+    monkeypatch.setattr(ImageIndex, "HASH_DIRECTORY_MIN_ITEMS", 0)
+    keys, arrays = library.export()
+    assert _answers(ImageIndex.from_arrays(arrays), queries, keys) == scanned
 
 
 def test_it_refuses_changes_when_opened_from_arrays(library):

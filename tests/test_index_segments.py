@@ -218,6 +218,17 @@ def test_a_rebuild_writes_segments_bounded_in_items_and_in_bytes():
     runs = [[key for key, _ in run] for run in batches(iter(items), max_items=3, max_bytes=100)]
     # 40+40 (+30 would pass 100), 30 alone (100 is too much beside it), 100 alone, then 3 items at most
     assert runs == [[0, 1], [2], [3], [4, 5, 6], [7]]
+    # A run is read as its segment is built, not gathered first: one item read ahead at most.
+    pulled = []
+
+    def read():
+        for item in items:
+            pulled.append(item[0])
+            yield item
+
+    first = next(batches(read(), max_items=3, max_bytes=100))
+    next(first)
+    assert pulled == [0, 1]
 
 
 @pytest.fixture

@@ -32,9 +32,10 @@ from libraries.models import IndexSegment, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
-# Items per segment written by a rebuild (bounded memory while building); fewer where their
-# fingerprints add up to more than the largest segment a merge may write (long videos).
-ITEMS_PER_SEGMENT = 50_000
+# Items per segment written by a rebuild, at most: the biggest image segment the merges write
+# (bench/scale_image.py). Fewer where their fingerprints add up to more than the largest segment a
+# merge may write (max_segment_bytes: what bounds the build's memory).
+ITEMS_PER_SEGMENT = 1 << 21
 
 
 def rebuild(library_id: uuid.UUID, fingerprinter: Fingerprinter, *, reason: str) -> list[IndexSegment]:
@@ -65,19 +66,35 @@ def rebuild(library_id: uuid.UUID, fingerprinter: Fingerprinter, *, reason: str)
 
 def batches(
     items: Iterator[tuple[uuid.UUID, Fingerprint]], max_items: int, max_bytes: int
-) -> Iterator[list[tuple[uuid.UUID, Fingerprint]]]:
+) -> Iterator[Iterator[tuple[uuid.UUID, Fingerprint]]]:
     """The items in runs of at most max_items whose fingerprints add up to at most max_bytes (a
-    bigger fingerprint alone makes a run of its own)."""
-    batch: list[tuple[uuid.UUID, Fingerprint]] = []
-    size = 0
-    for item in items:
-        if batch and (len(batch) == max_items or size + len(item[1].data) > max_bytes):
-            yield batch
-            batch, size = [], 0
-        batch.append(item)
-        size += len(item[1].data)
-    if batch:
-        yield batch
+    bigger fingerprint alone makes a run of its own). Each run is read lazily, as its segment is
+    built (an index that streams its build never holds a run): read each run whole before the next."""
+    ahead = _Ahead(items)
+    while ahead.item is not None:
+        yield _run(ahead, max_items, max_bytes)
+
+
+class _Ahead:
+    """An iterator with its next item in view."""
+
+    def __init__(self, items: Iterator[tuple[uuid.UUID, Fingerprint]]) -> None:
+        self.items = iter(items)
+        self.item = next(self.items, None)
+
+    def take(self) -> tuple[uuid.UUID, Fingerprint]:
+        item, self.item = self.item, next(self.items, None)
+        return item
+
+
+def _run(ahead: _Ahead, max_items: int, max_bytes: int) -> Iterator[tuple[uuid.UUID, Fingerprint]]:
+    count = size = 0
+    while ahead.item is not None:
+        length = len(ahead.item[1].data)
+        if count and (count == max_items or size + length > max_bytes):
+            return
+        count, size = count + 1, size + length
+        yield ahead.take()
 
 
 @dataclass

@@ -38,12 +38,13 @@ def _anonymous_kb() -> int:
     raise RuntimeError("no RssAnon in /proc/self/status")
 
 
-def _items(count: int):
+def synthetic_pictures(count: int, seed: int = 7):
+    """(key, image fingerprint) of `count` pictures of 600 random keypoints, made one by one."""
     from engine.base import Fingerprint, pack_arrays
     from engine.image.fingerprinter import ImageFingerprinter
 
     fingerprinter = ImageFingerprinter()
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     for number in range(count):
         data = pack_arrays(
             hash=rng.integers(0, 256, 32, dtype=np.uint8),
@@ -59,8 +60,8 @@ def _build(count: int, how: str, folder: Path) -> dict:
     from engine.image.index import ImageIndex
     from engine.segments import write_segment
 
-    items = _items(count)
-    next(_items(1))  # imports and first allocations before the baseline
+    items = synthetic_pictures(count)
+    next(synthetic_pictures(1))  # imports and first allocations before the baseline
     baseline = _anonymous_kb()
     peak = [baseline]
     done = threading.Event()

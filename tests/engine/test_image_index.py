@@ -7,7 +7,8 @@ import pytest
 from engine.base import Fingerprint, pack_arrays, unpack_arrays
 from engine.image import index as index_module
 from engine.image.fingerprinter import ImageFingerprinter
-from engine.image.index import ImageIndex, lower_bounds
+from engine.image.index import ImageIndex
+from engine.image.lookups import lower_bounds
 from engine.segments import SegmentError
 from tests import media
 

@@ -312,3 +312,20 @@ def test_index_check_fix_removes_a_dead_merges_scratch_folder(library, run_commi
     call_command("index", "check", "books", "--fix")
     assert "orphan file" in capsys.readouterr().out
     assert not scratch.exists()
+
+
+def test_rows_are_read_by_their_media_and_only_from_their_own_library(library, run_commit_hooks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from libraries.indexing.rows import fingerprints_of
+
+    other = Library.objects.create(name="others", media_type="text")
+    mine = run_commit_hooks(_save, library, "k", 1)
+    theirs = run_commit_hooks(_save, other, "k", 2)
+    with CaptureQueriesContext(connection) as queries:
+        read = list(fingerprints_of(library.id, TEXT, [theirs.id, mine.id]))
+    assert [key for key, _ in read] == [mine.id]
+    # Not asked by library: SQLite then reads every row of the library for each batch of keys.
+    [query] = queries.captured_queries
+    assert "library_id" not in query["sql"].split("WHERE", 1)[1], query["sql"]

@@ -20,11 +20,10 @@ import os
 import platform
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-from bench.merge_memory import _anonymous_kb, synthetic_pictures
+from bench.merge_memory import PeakMemory, synthetic_pictures
 
 
 def _setup(workdir: Path) -> None:
@@ -93,28 +92,17 @@ def _merge(library_id: str) -> dict:
         list(active_segments(library.id, fingerprinter)), merge.max_segment_bytes(fingerprinter)
     )
     assert len(inputs) == 8, f"the eight segments are not one full level: {len(inputs)}"
-    baseline = _anonymous_kb()
-    peak, done = [baseline], threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], _anonymous_kb())
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started, cpu = time.perf_counter(), time.process_time()
-    merged = merge.merge(library.id, fingerprinter, inputs)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    done.set()
-    sampler.join()
+    with PeakMemory() as memory:
+        started, cpu = time.perf_counter(), time.process_time()
+        merged = merge.merge(library.id, fingerprinter, inputs)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     folder = files.path_to_write(library.id, "x").parent
     return {
         "inputs_bytes": sum(segment.size_bytes for segment in inputs),
         "file_bytes": merged.size_bytes,
         "seconds": seconds,
         "cpu": cpu,
-        "peak_bytes": (max(peak[0], _anonymous_kb()) - baseline) * 1024,
+        "peak_bytes": memory.added,
         "active": [segment.items for segment in active_segments(library.id, fingerprinter)],
         "scratch_left": [path.name for path in folder.iterdir() if path.name.endswith(".scratch")],
     }

@@ -38,6 +38,29 @@ def _anonymous_kb() -> int:
     raise RuntimeError("no RssAnon in /proc/self/status")
 
 
+class PeakMemory:
+    """The peak anonymous memory a block adds to the process (RssAnon sampled every 20 ms from a
+    thread), in bytes: `with PeakMemory() as memory: ...`, then `memory.added`."""
+
+    def __enter__(self) -> PeakMemory:
+        self.baseline = self.peak = _anonymous_kb()
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, _anonymous_kb())
+            time.sleep(0.02)
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._sampler.join()
+        self.peak = max(self.peak, _anonymous_kb())
+        self.added = (self.peak - self.baseline) * 1024
+
+
 def synthetic_pictures(count: int, seed: int = 7):
     """(key, image fingerprint) of `count` pictures of 600 random keypoints, made one by one."""
     from engine.base import Fingerprint, pack_arrays
@@ -62,34 +85,22 @@ def _build(count: int, how: str, folder: Path) -> dict:
 
     items = synthetic_pictures(count)
     next(synthetic_pictures(1))  # imports and first allocations before the baseline
-    baseline = _anonymous_kb()
-    peak = [baseline]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], _anonymous_kb())
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    if how == "held":
-        keys, arrays = Index.build_export.__func__(ImageIndex, items, folder / "scratch")
-    else:
-        keys, arrays = ImageIndex.build_export(items, folder / "scratch")
-    keys_array = np.frombuffer(b"".join(k.encode().ljust(16)[:16] for k in keys), np.uint8).reshape(-1, 16)
-    written = write_segment(folder / "segment.seg", keys_array, arrays, {"items": len(keys)})
-    seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    peak[0] = max(peak[0], _anonymous_kb())
-    extra = (peak[0] - baseline) * 1024
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        if how == "held":
+            keys, arrays = Index.build_export.__func__(ImageIndex, items, folder / "scratch")
+        else:
+            keys, arrays = ImageIndex.build_export(items, folder / "scratch")
+        keys_array = np.frombuffer(b"".join(k.encode().ljust(16)[:16] for k in keys), np.uint8).reshape(
+            -1, 16
+        )
+        written = write_segment(folder / "segment.seg", keys_array, arrays, {"items": len(keys)})
+        seconds = time.perf_counter() - started
     return {
         "pictures": count,
         "how": how,
         "file_bytes": written.size,
-        "peak_bytes": extra,
+        "peak_bytes": memory.added,
         "seconds": seconds,
     }
 

@@ -49,6 +49,7 @@ import numpy as np
 
 from bench.train_image_vocabulary import training_photos
 from engine.base import Fingerprint, MediaInput, pack_arrays, unpack_arrays
+from engine.image.build import ITEM_LIMIT
 from engine.image.fingerprinter import ImageFingerprinter
 from engine.image.index import COLD, HOT, ImageIndex, chunks
 from engine.image.reading import read_image
@@ -195,8 +196,8 @@ def build(
     starts = np.concatenate(([0], np.cumsum(total[keys]))).astype(np.int64)
     np.save(folder / "word_keys.npy", keys)
     np.save(folder / "word_starts.npy", starts)
-    items = _save(folder, "word_items", (int(starts[-1]),), np.uint32)
-    filed_signs = _save(folder, "word_signs", (int(starts[-1]),), np.uint8)
+    assert size + len(library) <= ITEM_LIMIT, "a segment numbers its pictures in 24 bits"
+    postings = _save(folder, "word_postings", (int(starts[-1]),), np.uint32)
     first = 0
     while first < len(keys):
         last = max(first + 1, int(np.searchsorted(starts, starts[first] + 50_000_000, "right")) - 1)
@@ -221,13 +222,13 @@ def build(
                 ]
             )
         )
-        items[starts[first] : starts[last]] = (code_of & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        filed_signs[starts[first] : starts[last]] = ((code_of >> np.uint64(32)) & np.uint64(255)).astype(
-            np.uint8
-        )
+        # As engine/image/build.py files them: the sign above the item's 24 bits.
+        sign = (code_of >> np.uint64(32)) & np.uint64(255)
+        postings[starts[first] : starts[last]] = (
+            (code_of & np.uint64(ITEM_LIMIT - 1)) | (sign << np.uint64(24))
+        ).astype(np.uint32)
         first = last
-    items.flush()
-    filed_signs.flush()
+    postings.flush()
     _build_hashes(
         folder,
         np.concatenate([synthetic_hashes(pool, size, rng), *[i["hash"][None, :] for i in library]]),

@@ -118,6 +118,8 @@ class Index(ABC):
     # 100,000 pictures, bench/merge_memory.py; 3.3 measured before by resident memory) and 2.5 for
     # video; kinds not measured assume 3.3.
     BUILD_MEMORY_PER_FILE_BYTE = 3.3
+    # The most items one segment of this index may hold (None: no bound but memory's).
+    MAX_SEGMENT_ITEMS: int | None = None
 
     @abstractmethod
     def add(self, key: Hashable, fingerprint: Fingerprint) -> None: ...

@@ -192,6 +192,15 @@ def test_a_merge_writes_no_segment_bigger_than_the_bound():
     assert len(merge.plan(_segments(*[600] * 4, *[10] * 8), max_bytes=2**30)) == 8
 
 
+def test_a_merge_writes_no_segment_of_more_items_than_its_index_holds():
+    # Image postings number their items in 24 bits (engine/image/build.py): the planner keeps a merge
+    # within the index's MAX_SEGMENT_ITEMS as within the bytes bound.
+    eight = _segments(*[1] * 8, items=1000)
+    assert [s.name for s in merge.plan(eight, max_bytes=2**30, max_items=3500)] == ["s0", "s1", "s2"]
+    assert merge.plan(eight, max_bytes=2**30, max_items=1999) == []
+    assert len(merge.plan(eight, max_bytes=2**30, max_items=None)) == 8
+
+
 def test_the_bound_is_the_build_memory_over_what_the_kind_needs_per_file_byte(settings):
     settings.INDEX_BUILD_MEMORY_MB = 16384
     from engine.image.fingerprinter import ImageFingerprinter

@@ -18,8 +18,15 @@ from engine.base import Fingerprint, unpack_arrays
 from engine.image.words import signs, words
 
 HASH_CHUNKS = 16
+# A posting is one uint32: its sign in the top 8 bits, its item's number below (4 bytes a posting; an
+# item array and a sign array took 5). So a segment holds at most ITEM_LIMIT pictures (merges and
+# rebuilds stay under it: libraries/indexing/merge.py, ImageIndex.MAX_SEGMENT_ITEMS).
+ITEM_BITS = 24
+ITEM_LIMIT = 1 << ITEM_BITS
 # Postings are gathered in blocks of this many pictures (one concatenation each, not one per picture).
 _BLOCK = 4096
+# Signs are moved into the postings this many at a time (temporaries of a few MB, not of the file).
+_SIGNS_AT_ONCE = 1 << 20
 
 
 def chunks(hashes: np.ndarray) -> np.ndarray:
@@ -47,6 +54,7 @@ def postings_of(item: dict[str, np.ndarray], indexed: int, owner: int) -> np.nda
 def build_arrays(items: list[dict[str, np.ndarray]], indexed: int) -> dict[str, np.ndarray]:
     """The flat arrays of an index of these items (each: hash, points, descriptors, words, signs).
     Postings are grouped by word and, within a word, sorted by sign."""
+    _refuse_too_many(len(items))
     postings = [postings_of(item, indexed, owner) for owner, item in enumerate(items)]
     hashes = np.array([item["hash"] for item in items], np.uint8).reshape(len(items), 32)
     counts = np.array([len(item["descriptors"]) for item in items], np.int64)
@@ -75,6 +83,7 @@ def build_streamed(
             if key in seen:
                 raise ValueError(f"item {key!r} is given twice")
             seen.add(key)
+            _refuse_too_many(len(keys) + 1)
             item = filed(fingerprint, indexed)
             pending.append(postings_of(item, indexed, len(keys)))
             keys.append(key)
@@ -100,15 +109,17 @@ def build_streamed(
 
 def hot_arrays(hashes: np.ndarray, postings: np.ndarray) -> dict[str, np.ndarray]:
     """The arrays every search reads: the hashes with a sorted table per chunk, and the inverted file
-    from the postings (postings_of). The postings are sorted and then overwritten in place, so that a
-    build of millions of pictures holds 14 bytes a posting here, not 30."""
+    from the postings (postings_of): each word's postings, sorted by sign then item, as sign << 24 |
+    item. The postings are sorted and then overwritten in place, so that a build of millions of
+    pictures holds 12 bytes a posting here, not 30."""
     by_chunk = chunks(hashes).T
     order = np.argsort(by_chunk, axis=1, kind="stable")
     postings.sort()
-    items = postings.astype(np.uint32)  # the low 32 bits
-    postings >>= np.uint64(32)
-    filed_signs = postings.astype(np.uint8)  # the code's low 8 bits
-    postings >>= np.uint64(8)
+    filed_postings = postings.astype(np.uint32)  # the low 32 bits: the item
+    for start in range(0, len(postings), _SIGNS_AT_ONCE):  # the signs: the code's low 8 bits
+        signs_of = (postings[start : start + _SIGNS_AT_ONCE] >> np.uint64(32)).astype(np.uint8)
+        filed_postings[start : start + _SIGNS_AT_ONCE] |= signs_of.astype(np.uint32) << np.uint32(ITEM_BITS)
+    postings >>= np.uint64(40)
     first = np.flatnonzero(firsts(postings))
     return {
         "hashes": hashes,
@@ -116,9 +127,13 @@ def hot_arrays(hashes: np.ndarray, postings: np.ndarray) -> dict[str, np.ndarray
         "hash_items": order.astype(np.uint32),
         "word_keys": postings[first].astype(np.uint32),
         "word_starts": np.append(first, len(postings)).astype(np.int64),
-        "word_items": items,
-        "word_signs": filed_signs,
+        "word_postings": filed_postings,
     }
+
+
+def _refuse_too_many(items: int) -> None:
+    if items > ITEM_LIMIT:
+        raise ValueError(f"an image index segment holds at most {ITEM_LIMIT:,} pictures")
 
 
 def keypoint_places(counts: np.ndarray) -> dict[str, np.ndarray]:

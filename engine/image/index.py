@@ -28,7 +28,16 @@ from pathlib import Path
 import numpy as np
 
 from engine.base import Fingerprint, Hit, Index, unpack_arrays
-from engine.image.build import HASH_CHUNKS, build_arrays, build_streamed, chunks, filed, firsts
+from engine.image.build import (
+    HASH_CHUNKS,
+    ITEM_BITS,
+    ITEM_LIMIT,
+    build_arrays,
+    build_streamed,
+    chunks,
+    filed,
+    firsts,
+)
 from engine.image.lookups import (
     WORD_BUCKET,
     Reading,
@@ -47,7 +56,7 @@ _PROBES = np.array([0] + [1 << bit for bit in range(16)], np.uint16)
 # Visual words are under 2**24 (engine/image/words.py); a word directory has a position per bucket.
 WORDS = 1 << (2 * HALF_BITS)
 CHUNK_VALUES = 1 << 16
-HOT = ("hashes", "hash_chunks", "hash_items", "word_keys", "word_starts", "word_items", "word_signs")
+HOT = ("hashes", "hash_chunks", "hash_items", "word_keys", "word_starts", "word_postings")
 COLD = ("keypoint_starts", "keypoint_counts", "points", "descriptors")
 # Indexes of up to this many items count votes on 32-bit postings (item << 8 | weight).
 NARROW_POSTINGS_MAX_ITEMS = 1 << 24
@@ -72,9 +81,12 @@ class ImageIndex(Index):
     # up to 9 at the 99th percentile, and 15 were needed. No share of the keypoints is asked as well:
     # 2.5% (15 pairs of two 600-keypoint pictures) lost copies verified by 12-14 pairs.
     MIN_INLIERS = 12
-    # Keypoints of a library item filed in the inverted file (5 bytes each: item, sign): the bound on
-    # hot memory (200 with 4-byte postings before signs; 176 keep 10M items under 1 KB each).
+    # Keypoints of a library item filed in the inverted file (4 bytes each: sign and item in one
+    # number; 5 before 2026-12-04, item and sign apart): the bound on hot memory (200 with 4-byte
+    # postings before signs; 176 kept 10M items under 1 KB each with 5-byte postings).
     INDEXED_KEYPOINTS = 176
+    # A posting's item number has ITEM_BITS bits (engine/image/build.py).
+    MAX_SEGMENT_ITEMS = ITEM_LIMIT
     # Query side: nearest cells per descriptor half (k*k words per keypoint), signs read up to this
     # many bits from the keypoint's own, and the most postings one orientation of a query reads (see
     # _lists): the bound on lookup work. At 10M synthetic items (bench/scale_image.py, its first
@@ -313,10 +325,11 @@ class ImageIndex(Index):
                 continue
             part = postings[filled : filled + count]
             at = ranges(starts[row, within], ends[row, within])
-            if arrays["word_items"].dtype == packed:
-                np.take(arrays["word_items"], at, out=part)
+            if packed is np.uint32:
+                np.take(arrays["word_postings"], at, out=part)
             else:
-                part[:] = arrays["word_items"][at]
+                part[:] = arrays["word_postings"][at]
+            part &= packed(ITEM_LIMIT - 1)  # the item (the sign above it was read in the lookup)
             if first:
                 part += packed(first)
             part <<= packed(8)
@@ -403,7 +416,7 @@ class ImageIndex(Index):
             if self._codes is None:
                 lengths = np.diff(arrays["word_starts"])
                 words_of = np.repeat(arrays["word_keys"], lengths).astype(np.uint32)
-                self._codes = (words_of << np.uint32(8)) | arrays["word_signs"]
+                self._codes = (words_of << np.uint32(8)) | (arrays["word_postings"] >> np.uint32(ITEM_BITS))
             spans_in_table(self._codes, tier.narrow, starts, ends)
         else:
             spans_by_word(arrays, tier, starts, ends, self._word_directory(arrays["word_keys"]))

@@ -9,7 +9,7 @@ from functools import cached_property
 
 import numpy as np
 
-from engine.image.build import firsts
+from engine.image.build import ITEM_BITS, firsts
 from engine.image.words import signs, words
 
 # Signs exactly 0, 1, 2 bits away from a sign (as masks to xor with).
@@ -151,7 +151,8 @@ def spans_by_word(arrays, tier: Tier, starts: np.ndarray, ends: np.ndarray, dire
     at, sign = at[which[present]], tier.codes[present] & 255
     # Both ends of every range in one search (the loop's calls cost as much as its work here).
     lo, hi = word_starts[at], word_starts[at + 1]
+    # Postings are sign << ITEM_BITS | item: the first of a sign is the first at least sign << ITEM_BITS.
     found = lower_bounds(
-        arrays["word_signs"], np.tile(lo, 2), np.tile(hi, 2), np.concatenate([sign, sign + 1])
+        arrays["word_postings"], np.tile(lo, 2), np.tile(hi, 2), np.concatenate([sign, sign + 1]) << ITEM_BITS
     )
     starts[present], ends[present] = found[: len(present)], found[len(present) :]

@@ -20,9 +20,9 @@ manifest as it was (at worst a file or scratch folder nobody uses, removed by `m
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
+import sys
 import threading
 import uuid
 from contextlib import contextmanager
@@ -65,28 +65,48 @@ def max_segment_bytes(fingerprinter: Fingerprinter) -> int:
     return int(memory / fingerprinter.index_class.BUILD_MEMORY_PER_FILE_BYTE)
 
 
-def plan(segments: list[IndexSegment], max_bytes: int) -> list[IndexSegment]:
-    """The segments to merge next (oldest first), their files together at most max_bytes, or none.
-    Segments another merge has taken (merging_until not past) are left out, and not counted in
-    their level."""
+def plan(segments: list[IndexSegment], max_bytes: int, max_items: int | None = None) -> list[IndexSegment]:
+    """The segments to merge next (oldest first), their files together at most max_bytes and their
+    items at most max_items (the index's MAX_SEGMENT_ITEMS), or none. Segments another merge has
+    taken (merging_until not past) are left out, and not counted in their level."""
     now = timezone.now()
+    max_items = max_items or sys.maxsize
     levels: dict[int, list[IndexSegment]] = {}
     for segment in sorted(segments, key=lambda s: (s.generation, s.id)):
         if segment.merging_until is not None and segment.merging_until > now:
             continue
-        if segment.size_bytes * 2 <= max_bytes:
+        if segment.size_bytes * 2 <= max_bytes and segment.items * 2 <= max_items:
             levels.setdefault(_level(segment), []).append(segment)
     for level in sorted(levels):
         if len(levels[level]) >= FANOUT:
             oldest = levels[level][:FANOUT]
-            totals = itertools.accumulate(segment.size_bytes for segment in oldest)
-            return [segment for segment, total in zip(oldest, totals, strict=True) if total <= max_bytes]
+            return _within(oldest, max_bytes, max_items)
     return []
+
+
+def _within(oldest: list[IndexSegment], max_bytes: int, max_items: int) -> list[IndexSegment]:
+    """The first of these segments whose files and items together stay within both bounds."""
+    taken, size, items = [], 0, 0
+    for segment in oldest:
+        size, items = size + segment.size_bytes, items + segment.items
+        if size > max_bytes or items > max_items:
+            break
+        taken.append(segment)
+    return taken
+
+
+def plan_for(library_id: uuid.UUID, fingerprinter: Fingerprinter) -> list[IndexSegment]:
+    """plan() of the library's current segments of this fingerprinter, within its index's bounds."""
+    return plan(
+        list(active_segments(library_id, fingerprinter)),
+        max_segment_bytes(fingerprinter),
+        fingerprinter.index_class.MAX_SEGMENT_ITEMS,
+    )
 
 
 def request(library_id: uuid.UUID, fingerprinter: Fingerprinter) -> None:
     """Queue a merge for the library if one is due (called after a save commits)."""
-    if not plan(list(active_segments(library_id, fingerprinter)), max_segment_bytes(fingerprinter)):
+    if not plan_for(library_id, fingerprinter):
         return
     from django_q.tasks import async_task
 
@@ -107,7 +127,7 @@ def merge_task(library_id: str, fingerprinter_name: str, version: int) -> int:
         return 0  # queued before an upgrade: the current version's segments are another index
     library = uuid.UUID(library_id)
     merges = 0
-    while inputs := plan(list(active_segments(library, fingerprinter)), max_segment_bytes(fingerprinter)):
+    while inputs := plan_for(library, fingerprinter):
         if merge(library, fingerprinter, inputs) is None:
             break
         merges += 1

@@ -50,7 +50,8 @@ def rebuild(library_id: uuid.UUID, fingerprinter: Fingerprinter, *, reason: str)
     written = []
     items = all_fingerprints(library_id, fingerprinter)
     try:
-        for batch in batches(items, ITEMS_PER_SEGMENT, max_segment_bytes(fingerprinter)):
+        per_segment = min(ITEMS_PER_SEGMENT, fingerprinter.index_class.MAX_SEGMENT_ITEMS or ITEMS_PER_SEGMENT)
+        for batch in batches(items, per_segment, max_segment_bytes(fingerprinter)):
             written.append(build_segment(library_id, fingerprinter, batch))
         with transaction.atomic():
             next_generation(library_id)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from engine.base import Fingerprint, pack_arrays, unpack_arrays
+from engine.image import build as image_build
 from engine.image import index as index_module
 from engine.image.fingerprinter import ImageFingerprinter
 from engine.image.index import ImageIndex
@@ -134,8 +135,10 @@ def test_a_library_of_thousands_finds_each_copy_and_nothing_else(queries):
 
 def test_postings_of_a_word_are_sorted_by_sign_and_found_by_binary_search(library):
     arrays = library.export()[1]
-    starts, signs = arrays["word_starts"], arrays["word_signs"]
+    starts, postings = arrays["word_starts"], arrays["word_postings"]
+    signs = postings >> 24
     for word in range(len(arrays["word_keys"])):
+        assert np.all(np.diff(postings[starts[word] : starts[word + 1]].astype(int)) > 0)
         assert np.all(np.diff(signs[starts[word] : starts[word + 1]].astype(int)) >= 0)
     rng = np.random.default_rng(0)
     values = np.sort(rng.integers(0, 256, 50)).astype(np.uint8)
@@ -147,11 +150,25 @@ def test_postings_of_a_word_are_sorted_by_sign_and_found_by_binary_search(librar
     assert found.tolist() == expected
 
 
-def test_a_segment_of_the_layout_before_signs_is_refused_so_that_it_is_rebuilt(library):
+def test_a_segment_of_a_layout_before_one_number_postings_is_refused_so_that_it_is_rebuilt(library):
     arrays = dict(library.export()[1])
-    del arrays["word_signs"]
-    with pytest.raises(SegmentError, match="word_signs"):
+    # The layout before 2026-12-04: items and signs in two arrays (and before signs, items alone).
+    postings = arrays.pop("word_postings")
+    arrays["word_items"], arrays["word_signs"] = postings & 0xFFFFFF, (postings >> 24).astype(np.uint8)
+    with pytest.raises(SegmentError, match="word_postings"):
         ImageIndex.from_arrays(arrays)
+
+
+def test_a_build_of_more_pictures_than_a_posting_can_number_is_refused(monkeypatch, tmp_path):
+    photos = media.LIBRARY_PHOTOS[:3]
+    items = [fingerprinter.for_storage(fingerprinter.from_array(media.photo(name))) for name in photos]
+    monkeypatch.setattr(image_build, "ITEM_LIMIT", 2)
+    index = ImageIndex()
+    index.add_many((f"p{number}", item) for number, item in enumerate(items))
+    with pytest.raises(ValueError, match="at most 2 pictures"):
+        index.export()
+    with pytest.raises(ValueError, match="at most 2 pictures"):
+        ImageIndex.build_export(((f"p{n}", item) for n, item in enumerate(items)), tmp_path / "scratch")
 
 
 def _part_copy(name: str, shared: int) -> Fingerprint:

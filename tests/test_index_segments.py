@@ -134,6 +134,34 @@ def test_deleting_a_library_deletes_its_segment_files(library, run_commit_hooks,
     assert not folder.exists()
 
 
+def test_index_check_finds_a_segment_of_a_layout_its_index_no_longer_reads_and_fix_rebuilds_it(
+    library, run_commit_hooks, monkeypatch, capsys
+):
+    from django.core.management import CommandError, call_command
+
+    from engine.segments import SegmentError
+
+    item = run_commit_hooks(_save, library, "k", 1)
+    [old] = IndexSegment.objects.filter(library=library)
+    reads = TEXT.index_class.from_arrays.__func__
+
+    def refusing_the_old_file(cls, arrays):
+        if IndexSegment.objects.filter(name=old.name, retired=False).exists():
+            raise SegmentError("a text index segment of another layout (no new_array)")
+        return reads(cls, arrays)
+
+    monkeypatch.setattr(TEXT.index_class, "from_arrays", classmethod(refusing_the_old_file))
+    with pytest.raises(CommandError, match="1 indexes have problems"):
+        call_command("index", "check", "books")
+    assert "another layout (no new_array)" in capsys.readouterr().out
+    call_command("index", "check", str(library.id), "--fix")
+    assert "rebuilt from the fingerprint rows" in capsys.readouterr().out
+    call_command("index", "check", "books")
+    assert capsys.readouterr().out.rstrip().endswith(", ok")
+    reader.forget_all()
+    assert _search(library, 1) == [item.id]
+
+
 def test_with_a_remote_storage_segments_are_published_and_cached_locally(library, run_commit_hooks, settings):
     settings.STORAGES = {
         **settings.STORAGES,

@@ -49,7 +49,7 @@ import numpy as np
 
 from bench.train_image_vocabulary import training_photos
 from engine.base import Fingerprint, MediaInput, pack_arrays, unpack_arrays
-from engine.image.build import ITEM_LIMIT
+from engine.image.build import ITEM_LIMIT, ITEM_MASK
 from engine.image.fingerprinter import ImageFingerprinter
 from engine.image.index import COLD, HOT, ImageIndex, chunks
 from engine.image.reading import read_image
@@ -225,7 +225,7 @@ def build(
         # As engine/image/build.py files them: the sign above the item's 24 bits.
         sign = (code_of >> np.uint64(32)) & np.uint64(255)
         postings[starts[first] : starts[last]] = (
-            (code_of & np.uint64(ITEM_LIMIT - 1)) | (sign << np.uint64(24))
+            (code_of & np.uint64(ITEM_MASK)) | (sign << np.uint64(24))
         ).astype(np.uint32)
         first = last
     postings.flush()

@@ -22,7 +22,10 @@ HASH_CHUNKS = 16
 # item array and a sign array took 5). So a segment holds at most ITEM_LIMIT pictures (merges and
 # rebuilds stay under it: libraries/indexing/merge.py, ImageIndex.MAX_SEGMENT_ITEMS).
 ITEM_BITS = 24
-ITEM_LIMIT = 1 << ITEM_BITS
+ITEM_MASK = (1 << ITEM_BITS) - 1
+# One short of 2**24: no posting is then 0xFFFFFFFF, so the end of sign 255's range is found by
+# searching for 0xFFFFFFFF in uint32 like any other (lookups.spans_by_word).
+ITEM_LIMIT = ITEM_MASK
 # Postings are gathered in blocks of this many pictures (one concatenation each, not one per picture).
 _BLOCK = 4096
 # Signs are moved into the postings this many at a time (temporaries of a few MB, not of the file).

@@ -32,6 +32,7 @@ from engine.image.build import (
     HASH_CHUNKS,
     ITEM_BITS,
     ITEM_LIMIT,
+    ITEM_MASK,
     build_arrays,
     build_streamed,
     chunks,
@@ -329,7 +330,7 @@ class ImageIndex(Index):
                 np.take(arrays["word_postings"], at, out=part)
             else:
                 part[:] = arrays["word_postings"][at]
-            part &= packed(ITEM_LIMIT - 1)  # the item (the sign above it was read in the lookup)
+            part &= packed(ITEM_MASK)  # the item (the sign above it was read in the lookup)
             if first:
                 part += packed(first)
             part <<= packed(8)

@@ -152,7 +152,8 @@ def spans_by_word(arrays, tier: Tier, starts: np.ndarray, ends: np.ndarray, dire
     # Both ends of every range in one search (the loop's calls cost as much as its work here).
     lo, hi = word_starts[at], word_starts[at + 1]
     # Postings are sign << ITEM_BITS | item: the first of a sign is the first at least sign << ITEM_BITS.
-    found = lower_bounds(
-        arrays["word_postings"], np.tile(lo, 2), np.tile(hi, 2), np.concatenate([sign, sign + 1]) << ITEM_BITS
-    )
+    # Compared in the postings' own uint32 (no posting is 0xFFFFFFFF: build.ITEM_LIMIT), not widened
+    # to int64 at every step.
+    bounds = np.minimum(np.concatenate([sign, sign + 1]) << ITEM_BITS, 0xFFFFFFFF).astype(np.uint32)
+    found = lower_bounds(arrays["word_postings"], np.tile(lo, 2), np.tile(hi, 2), bounds)
     starts[present], ends[present] = found[: len(present)], found[len(present) :]

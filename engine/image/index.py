@@ -83,7 +83,7 @@ class ImageIndex(Index):
     # 2.5% (15 pairs of two 600-keypoint pictures) lost copies verified by 12-14 pairs.
     MIN_INLIERS = 12
     # Keypoints of a library item filed in the inverted file (4 bytes each: sign and item in one
-    # number; 5 before 2026-12-04, item and sign apart): the bound on hot memory (200 with 4-byte
+    # number; 5 until 2026-12-03, item and sign apart): the bound on hot memory (200 with 4-byte
     # postings before signs; 176 kept 10M items under 1 KB each with 5-byte postings).
     INDEXED_KEYPOINTS = 176
     # A posting's item number has ITEM_BITS bits (engine/image/build.py).

@@ -152,7 +152,7 @@ def test_postings_of_a_word_are_sorted_by_sign_and_found_by_binary_search(librar
 
 def test_a_segment_of_a_layout_before_one_number_postings_is_refused_so_that_it_is_rebuilt(library):
     arrays = dict(library.export()[1])
-    # The layout before 2026-12-04: items and signs in two arrays (and before signs, items alone).
+    # The layout until 2026-12-03: items and signs in two arrays (and before signs, items alone).
     postings = arrays.pop("word_postings")
     arrays["word_items"], arrays["word_signs"] = postings & 0xFFFFFF, (postings >> 24).astype(np.uint8)
     with pytest.raises(SegmentError, match="word_postings"):

@@ -229,6 +229,17 @@ def test_a_merge_writes_no_segment_of_more_items_than_its_index_holds():
     assert len(merge.plan(eight, max_bytes=2**30, max_items=None)) == 8
 
 
+def test_the_merge_task_keeps_within_the_items_its_index_can_number(library, monkeypatch):
+    for n in range(8):
+        _save(library, f"k{n}", n)  # hooks not run: no merge yet
+    monkeypatch.setattr(TEXT.index_class, "MAX_SEGMENT_ITEMS", 4, raising=False)
+    assert [s.items for s in merge.plan_for(library.id, TEXT)] == [1] * 4
+    assert merge.merge_task(str(library.id), TEXT.name, TEXT.version) >= 1
+    assert (
+        max(IndexSegment.objects.filter(library=library, retired=False).values_list("items", flat=True)) <= 4
+    )
+
+
 def test_the_bound_is_the_build_memory_over_what_the_kind_needs_per_file_byte(settings):
     settings.INDEX_BUILD_MEMORY_MB = 16384
     from engine.image.fingerprinter import ImageFingerprinter

@@ -134,5 +134,6 @@ bench-index: $(STAMP)
 	test -f bench/data/corpus-4711/ground_truth.json || bash bench/build_corpus.sh bench/data/corpus-4711 4711 image,text
 	test -d bench/data/photos-2000-4711 || $(PY) -m bench.build_photo_library bench/data/corpus-4711 \
 	  bench/data/photos-2000-4711 --extra bench/data/backgrounds/usr/share
+	$(PY) -m bench.api_images bench/data/photos-2000-4711 bench/data/corpus-4711 --out docs/eval/image-api-2000-seed4711.md
 	$(PY) -m bench.replay_photo_library bench/data/photos-2000-4711 bench/data/corpus-4711 \
 	  --out docs/eval/image-replay-2000-seed4711.md

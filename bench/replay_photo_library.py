@@ -5,8 +5,9 @@ Usage: python -m bench.replay_photo_library PHOTOS_DIR CORPUS_DIR [--out docs/ev
 The same library (every picture of PHOTOS_DIR, keyed by its file name's stem: bench/build_photo_library.py)
 and the same queries (CORPUS_DIR's image queries), searched in one ImageIndex without a portal: the
 matches a job returns once the background merges have made the library one segment (on seed 99's
-2,000 pictures it gives the API run's 125 / 134, query for query). Minutes instead of the API run's
-quarter of an hour, so a change can be tried on it; the API run stays the measure of record.
+2,000 pictures it gives the API run's 125 / 134 and its count for every edit). Minutes instead of
+the API run's quarter of an hour, so a change can be tried on it; the API run stays the measure of
+record.
 
 For each missed copy: where its original ranks among each orientation's candidates (all of them, not
 only the VERIFY_CANDIDATES verified), with its score and the first's, and how many keypoint pairs

@@ -84,6 +84,11 @@ def score(answers) -> tuple[list[str], dict]:
     }
 
 
+def edit_rows(per_op: dict[str, list[bool]]) -> list[str]:
+    """Table rows: each edit, how many of the queries with it were right."""
+    return [f"| {op} | {sum(v)}/{len(v)} = {sum(v) / len(v):.3f} |" for op, v in sorted(per_op.items())]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("photos", type=Path)
@@ -123,7 +128,7 @@ def main() -> None:
         "",
         "| edit | right |",
         "|---|---|",
-        *[f"| {op} | {sum(v)}/{len(v)} = {sum(v) / len(v):.3f} |" for op, v in sorted(s["per_op"].items())],
+        *edit_rows(s["per_op"]),
         *problems,
     ]
     text = "\n".join(report) + "\n"

@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.api_images import SUFFIXES
+from bench.api_images import SUFFIXES, edit_rows
 from engine.base import MediaInput, unpack_arrays
 from engine.image.fingerprinter import ImageFingerprinter
 from engine.image.index import ImageIndex
@@ -115,7 +115,7 @@ def main() -> None:
         f"| false alarms (negatives with any match) | {result['alarms']}/{result['negatives']} |\n",
         "| edit | right |",
         "|---|---|",
-        *[f"| {op} | {sum(v)}/{len(v)} = {sum(v) / len(v):.3f} |" for op, v in sorted(per_op.items())],
+        *edit_rows(per_op),
         f"\nMisses (the original's place among the candidates; {ImageIndex.VERIFY_CANDIDATES} are verified, "
         f"{ImageIndex.MIN_INLIERS} pairs needed):\n",
         *misses,

@@ -134,10 +134,25 @@ def test_deleting_a_library_deletes_its_segment_files(library, run_commit_hooks,
     assert not folder.exists()
 
 
+def _check_finds_it_and_fix_rebuilds_it(library, item, capsys, problem: str) -> None:
+    """`index check` reports the problem and fails; `--fix` rebuilds; the check passes and the item
+    is found again."""
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="1 indexes have problems"):
+        call_command("index", "check", "books")
+    assert problem in capsys.readouterr().out
+    call_command("index", "check", str(library.id), "--fix")
+    assert "rebuilt from the fingerprint rows" in capsys.readouterr().out
+    call_command("index", "check", "books")
+    assert capsys.readouterr().out.rstrip().endswith(", ok")
+    reader.forget_all()
+    assert _search(library, 1) == [item.id]
+
+
 def test_index_check_finds_a_segment_of_a_layout_its_index_no_longer_reads_and_fix_rebuilds_it(
     library, run_commit_hooks, monkeypatch, capsys
 ):
-    from django.core.management import CommandError, call_command
 
     from engine.segments import SegmentError
 
@@ -151,15 +166,7 @@ def test_index_check_finds_a_segment_of_a_layout_its_index_no_longer_reads_and_f
         return reads(cls, arrays)
 
     monkeypatch.setattr(TEXT.index_class, "from_arrays", classmethod(refusing_the_old_file))
-    with pytest.raises(CommandError, match="1 indexes have problems"):
-        call_command("index", "check", "books")
-    assert "another layout (no new_array)" in capsys.readouterr().out
-    call_command("index", "check", str(library.id), "--fix")
-    assert "rebuilt from the fingerprint rows" in capsys.readouterr().out
-    call_command("index", "check", "books")
-    assert capsys.readouterr().out.rstrip().endswith(", ok")
-    reader.forget_all()
-    assert _search(library, 1) == [item.id]
+    _check_finds_it_and_fix_rebuilds_it(library, item, capsys, "another layout (no new_array)")
 
 
 def test_with_a_remote_storage_segments_are_published_and_cached_locally(library, run_commit_hooks, settings):
@@ -188,15 +195,7 @@ def test_index_check_finds_a_damaged_file_and_fix_rebuilds_it(library, run_commi
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(data)
-    with pytest.raises(CommandError, match="1 indexes have problems"):
-        call_command("index", "check", "books")
-    assert "is damaged" in capsys.readouterr().out
-    call_command("index", "check", str(library.id), "--fix")
-    assert "rebuilt from the fingerprint rows" in capsys.readouterr().out
-    call_command("index", "check", "books")
-    assert capsys.readouterr().out.rstrip().endswith(", ok")
-    reader.forget_all()
-    assert _search(library, 1) == [item.id]
+    _check_finds_it_and_fix_rebuilds_it(library, item, capsys, "is damaged")
     with pytest.raises(CommandError, match="No library named"):
         call_command("index", "check", "nope")
 

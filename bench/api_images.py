@@ -89,6 +89,14 @@ def edit_rows(per_op: dict[str, list[bool]]) -> list[str]:
     return [f"| {op} | {sum(v)}/{len(v)} = {sum(v) / len(v):.3f} |" for op, v in sorted(per_op.items())]
 
 
+def publish(report: list[str], out: Path | None) -> None:
+    """Print a report's lines, and write them to `out` when given."""
+    text = "\n".join(report) + "\n"
+    print(text)
+    if out:
+        out.write_text(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("photos", type=Path)
@@ -131,10 +139,7 @@ def main() -> None:
         *edit_rows(s["per_op"]),
         *problems,
     ]
-    text = "\n".join(report) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    publish(report, args.out)
 
 
 if __name__ == "__main__":

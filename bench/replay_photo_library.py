@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.api_images import SUFFIXES, edit_rows
+from bench.api_images import SUFFIXES, edit_rows, publish
 from engine.base import MediaInput, unpack_arrays
 from engine.image.fingerprinter import ImageFingerprinter
 from engine.image.index import ImageIndex
@@ -120,10 +120,7 @@ def main() -> None:
         f"{ImageIndex.MIN_INLIERS} pairs needed):\n",
         *misses,
     ]
-    text = "\n".join(report) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    publish(report, args.out)
 
 
 if __name__ == "__main__":

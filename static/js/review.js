@@ -175,7 +175,8 @@
   if (kind === "video") {
     [query, library].forEach(function (player) {
       if (!player) return;
-      player.addEventListener("error", function () {
+      var fallBack = function () {
+        if (player.classList.contains("undecodable")) return;
         player.classList.add("undecodable");
         var note = document.createElement("p");
         note.className = "player-note";
@@ -183,7 +184,11 @@
         player.parentNode.insertBefore(note, player.nextSibling);
         if (!current && segments.length) select(read(segments[0]));
         showThumbs();
-      });
+      };
+      player.addEventListener("error", fallBack);
+      // This deferred script can run after the browser has already given up on the file (a slow page
+      // load): the error event is then gone, its mark stays.
+      if (player.error) fallBack();
     });
   }
 

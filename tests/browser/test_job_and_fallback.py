@@ -77,3 +77,32 @@ def test_an_undecodable_video_is_reviewed_on_mirrored_frame_strips(browser, port
         "every frame to load",
     )
     browser.screenshot("review-video-frames")
+
+
+def test_the_frame_strips_come_also_when_the_browser_gave_up_before_the_page_script_ran(
+    browser, portal, seeded
+):
+    """On a loaded machine the deferred script can run after the video's error event: seen in CI."""
+    job = submit_api(
+        portal, seeded["libraries"]["video"], "avi-late", "video", "nosave", seeded["queries"]["avi"]
+    )
+    [match] = job["result"]["matches"]
+    browser.sign_in("mod")
+    browser.driver.execute_cdp_cmd("Network.enable", {})
+    browser.driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*review.js*"]})
+    try:
+        browser.open(f"/matches/{match['id']}/")
+        browser.wait(
+            lambda: browser.js("return document.getElementById('query-player').error !== null"),
+            "the browser to give up on the AVI before the script runs",
+        )
+    finally:
+        browser.driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    browser.js(
+        "var s = document.createElement('script');"
+        "s.src = document.querySelector('script[src*=\"review.js\"]').src + '?late';"
+        "document.body.appendChild(s);"
+    )
+    browser.wait(lambda: browser.find_all("#query-player.undecodable"), "the late script to see the error")
+    strip = browser.wait(lambda: browser.find_all("#thumbs:not([hidden])"), "the frame strips")[0]
+    assert len(strip.find_elements("css selector", "#thumbs-query img")) == 6

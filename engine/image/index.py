@@ -42,6 +42,7 @@ from engine.image.build import (
 from engine.image.lookups import (
     WORD_BUCKET,
     Reading,
+    Spans,
     Tier,
     ranges,
     spans_by_word,
@@ -296,46 +297,51 @@ class ImageIndex(Index):
         if not live or not asked:
             return found
         lists = cls._lists(live, [descriptor_sets[number] for number in asked])
-        for number, (starts, ends) in zip(asked, lists, strict=True):
-            found[number] = cls._voted(live, starts, ends)
+        for number, (totals, spans) in zip(asked, lists, strict=True):
+            found[number] = cls._voted(live, totals, spans)
         return found
 
     @classmethod
-    def _voted(cls, live, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int, float]]:
+    def _voted(cls, live, totals: np.ndarray, spans: Spans) -> list[tuple[int, int, float]]:
         """The best candidates of one set of query descriptors, from its codes' postings in each part
-        (_lists): see candidates()."""
-        lengths = ends - starts
-        totals = lengths.sum(axis=0)
-        within = np.flatnonzero(np.cumsum(totals) <= cls.POSTING_BUDGET)
+        (_lists: each code's postings in all parts, in the order read, and their spans): see
+        candidates()."""
+        # The codes read within the budget: a first part of them (each holds postings).
+        within = int(np.searchsorted(np.cumsum(totals), cls.POSTING_BUDGET, "right"))
         sizes = [len(arrays["hashes"]) for _, _, arrays in live]
         firsts_of_parts = np.cumsum(sizes) - sizes
         # Each posting carries its code's weight (idf in quarter units) in its low byte, so that one
         # plain sort groups the postings by item (an argsort is 3x slower on this path), in 32 bits
         # while item numbers fit in 24 (sorting 300,000 of them: 8 ms against 14 ms in 64 bits).
         packed = np.uint32 if sum(sizes) <= NARROW_POSTINGS_MAX_ITEMS else np.uint64
-        weights = np.clip(np.rint(np.log((sum(sizes) + 1) / np.maximum(totals[within], 1)) * 4), 1, 255)
-        postings = np.empty(int(lengths[:, within].sum()), packed)
-        if len(postings) == 0:
+        weights = np.clip(np.rint(np.log((sum(sizes) + 1) / totals[:within]) * 4), 1, 255).astype(packed)
+        taken = spans.code < within
+        code, row_of, start, end = spans.code[taken], spans.part[taken], spans.start[taken], spans.end[taken]
+        if len(code) == 0:
             return []
-        weights = weights.astype(packed)
+        by_part = np.argsort(row_of, kind="stable")
+        code, row_of, start, end = code[by_part], row_of[by_part], start[by_part], end[by_part]
+        lengths = end - start
+        bounds = np.searchsorted(row_of, np.arange(len(live) + 1))
+        postings = np.empty(int(lengths.sum()), packed)
         filled = 0
-        for row, ((_, _, arrays), first) in enumerate(zip(live, firsts_of_parts.tolist(), strict=True)):
+        for row in np.flatnonzero(np.diff(bounds)).tolist():
             # Written in place, part after part (temporaries of 300,000 postings cost as much as the
             # arithmetic here).
-            count = int(lengths[row, within].sum())
-            if count == 0:
-                continue
+            mine = slice(bounds[row], bounds[row + 1])
+            count = int(lengths[mine].sum())
             part = postings[filled : filled + count]
-            at = ranges(starts[row, within], ends[row, within])
+            at = ranges(start[mine], end[mine])
+            word_postings = live[row][2]["word_postings"]
             if packed is np.uint32:
-                np.take(arrays["word_postings"], at, out=part)
+                np.take(word_postings, at, out=part)
             else:
-                part[:] = arrays["word_postings"][at]
+                part[:] = word_postings[at]
             part &= packed(ITEM_MASK)  # the item (the sign above it was read in the lookup)
-            if first:
-                part += packed(first)
+            if firsts_of_parts[row]:
+                part += packed(firsts_of_parts[row])
             part <<= packed(8)
-            part |= np.repeat(weights, lengths[row, within])
+            part |= np.repeat(weights[code[mine]], lengths[mine])
             filled += count
         postings.sort()
         voters = postings >> packed(8)
@@ -353,9 +359,9 @@ class ImageIndex(Index):
         ]
 
     @classmethod
-    def _lists(cls, live, descriptor_sets: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """For each set of query descriptors, where the postings of its codes start and end in each
-        part ((parts, codes) arrays, codes in the order they are read). A code is a word and a sign;
+    def _lists(cls, live, descriptor_sets: list[np.ndarray]) -> list[tuple[np.ndarray, Spans]]:
+        """For each set of query descriptors, how many postings each of its codes read holds (in the
+        order they are read) and where they start and end in each part (Spans). A code is a word and a sign;
         postings of a word are sorted by sign, so a code's postings are one range of a part. Read in
         tiers, each rarest code first (over all parts): each keypoint's own word with its own sign;
         the other combinations of its halves' QUERY_NEAREST nearest cells with its sign; then both
@@ -375,13 +381,11 @@ class ImageIndex(Index):
                 tiers = [each.tier(group, bits, cls.QUERY_NEAREST) for each in now]
                 union = np.sort(np.concatenate(tiers))
                 union = Tier(union[firsts(union)])
-                starts = np.zeros((len(live), len(union.codes)), np.int64)
-                ends = np.zeros_like(starts)
-                for row, (_, part, arrays) in enumerate(live):
-                    part._spans(arrays, union, starts[row], ends[row])
+                found = Spans.of_parts([part._spans(arrays, union) for _, part, arrays in live])
                 for each, codes in zip(now, tiers, strict=True):
-                    at = np.searchsorted(union.codes, codes)
-                    each.read_tier(codes, starts[:, at], ends[:, at], cls.POSTING_BUDGET)
+                    numbers = np.full(len(union.codes), -1, np.int64)
+                    numbers[np.searchsorted(union.codes, codes)] = np.arange(len(codes))
+                    each.read_tier(codes, found.renumbered(numbers), cls.POSTING_BUDGET)
         return [each.lists() for each in reading]
 
     @classmethod
@@ -411,17 +415,17 @@ class ImageIndex(Index):
                 results.append((number, item, inliers, len(q_desc), changes))
         return results
 
-    def _spans(self, arrays, tier: Tier, starts: np.ndarray, ends: np.ndarray) -> None:
-        """Where the postings filed under each of the tier's codes (word << 8 | sign) start and end in
-        this part, written into starts and ends (left 0 where there are none)."""
+    def _spans(self, arrays, tier: Tier) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(which of the tier's codes, starts, ends) of the tier's codes (word << 8 | sign) this part
+        files postings under: where they start and end in its postings."""
         if len(arrays["hashes"]) <= self.CODE_TABLE_MAX_ITEMS:
             if self._codes is None:
                 lengths = np.diff(arrays["word_starts"])
                 words_of = np.repeat(arrays["word_keys"], lengths).astype(np.uint32)
                 self._codes = (words_of << np.uint32(8)) | (arrays["word_postings"] >> np.uint32(ITEM_BITS))
-            spans_in_table(self._codes, tier.narrow, starts, ends)
+            return spans_in_table(self._codes, tier.narrow)
         else:
-            spans_by_word(arrays, tier, starts, ends, self._word_directory(arrays["word_keys"]))
+            return spans_by_word(arrays, tier, self._word_directory(arrays["word_keys"]))
 
     def _chunk_directory(self, table: np.ndarray) -> np.ndarray | None:
         """Where each chunk value starts in each chunk table (and where the table ends), chunk after

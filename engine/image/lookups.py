@@ -1,11 +1,16 @@
 """How a query's codes are found in one part (segment) of an image index: the tiers of codes it reads
-(Reading, Tier), and the ranges of their postings in a part's word table (spans_by_word) or, for a
-small part, in a table of its postings' whole codes (spans_in_table). See engine/image/index.py.
+(Reading, Tier), and the ranges of their postings (Spans) in a part's word table (spans_by_word) or, for
+a small part, in a table of its postings' whole codes (spans_in_table). See engine/image/index.py.
+
+Only the ranges that hold postings are kept, each with its code and part: a library of many segments
+holds few of a query's codes in each small one, and tables of every code in every part (what was kept
+before) cost as much again as the lookups themselves in a library of 53 segments.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,6 +52,33 @@ def lower_bounds(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, targets: np
     return base + ((size > 0) & (values[np.minimum(base, last)] < targets))
 
 
+class Spans(NamedTuple):
+    """Ranges of postings that hold some: each of a code (its number in a list of codes) in a part (its
+    row among the parts searched), from start to end in that part's postings."""
+
+    code: np.ndarray
+    part: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def of_parts(cls, found: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Spans:
+        """The (codes, starts, ends) found in each part, part after part, as one Spans."""
+        codes, starts, ends = (np.concatenate([each[field] for each in found]) for field in range(3))
+        rows = np.repeat(np.arange(len(found)), [len(each[0]) for each in found])
+        return cls(codes, rows, starts, ends)
+
+    def renumbered(self, numbers: np.ndarray) -> Spans:
+        """These spans with their codes numbered by numbers[code]; those numbered -1 left out."""
+        new = numbers[self.code]
+        keep = new >= 0
+        return Spans(new[keep], self.part[keep], self.start[keep], self.end[keep])
+
+    @classmethod
+    def joined(cls, many: list[Spans]) -> Spans:
+        return cls(*(np.concatenate([spans[field] for spans in many]) for field in range(4)))
+
+
 class Tier:
     """The codes of one tier of a query's lookups (sorted), in the forms the parts look them up by."""
 
@@ -68,14 +100,16 @@ class Tier:
 
 class Reading:
     """One set of query descriptors' progress through the tiers of _lists: the codes it has read, the
-    postings it has counted against its budget, and its codes' ranges in each part, tier by tier."""
+    postings it has counted against its budget, and the spans of its codes, tier by tier (codes
+    numbered in the order they are read)."""
 
     def __init__(self, q_desc: np.ndarray) -> None:
         self.q_desc = q_desc
         self.own_signs = signs(q_desc).astype(np.int64)
         self.groups = [(words(q_desc)[:, 0].astype(np.int64) << 8) | self.own_signs]
         self.seen = np.zeros(0, np.int64)
-        self.spans: list[tuple[np.ndarray, np.ndarray]] = []
+        self.spans: list[Spans] = []
+        self.totals: list[np.ndarray] = []
         self.read = 0
         self.done = False
 
@@ -87,20 +121,25 @@ class Reading:
             self.groups.append((nearby << 8) | self.own_signs[:, None])
         return unseen((self.groups[group][..., None] ^ SIGN_PROBES[bits]).ravel(), self.seen)
 
-    def read_tier(self, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, budget: int) -> None:
-        """Take a tier's ranges (parts x codes), rarest code first; done once the budget is spent (the
-        next tiers would not be read: they are not looked up)."""
-        totals = (ends - starts).sum(axis=0)
+    def read_tier(self, codes: np.ndarray, spans: Spans, budget: int) -> None:
+        """Take a tier's spans (their codes numbered as in codes), rarest code first (over all parts);
+        done once the budget is spent (the next tiers would not be read: they are not looked up)."""
+        totals = np.bincount(spans.code, weights=spans.end - spans.start, minlength=len(codes))
+        totals = totals.astype(np.int64)
         rarest = np.argsort(totals, kind="stable")
         rarest = rarest[totals[rarest] > 0]
-        self.spans.append((starts[:, rarest], ends[:, rarest]))
+        numbers = np.full(len(codes), -1, np.int64)
+        numbers[rarest] = np.arange(len(rarest)) + sum(len(each) for each in self.totals)
+        self.spans.append(spans.renumbered(numbers))
+        self.totals.append(totals[rarest])
         self.read += int(totals.sum())
         self.done = self.read >= budget
         if not self.done:
             self.seen = np.sort(np.concatenate([self.seen, codes]))  # the two share no code
 
-    def lists(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.hstack([s for s, _ in self.spans]), np.hstack([e for _, e in self.spans])
+    def lists(self) -> tuple[np.ndarray, Spans]:
+        """How many postings each code read holds (in the order read), and their spans."""
+        return np.concatenate(self.totals), Spans.joined(self.spans)
 
 
 def unseen(codes: np.ndarray, seen: np.ndarray) -> np.ndarray:
@@ -114,29 +153,30 @@ def unseen(codes: np.ndarray, seen: np.ndarray) -> np.ndarray:
     return codes[seen[at] != codes]
 
 
-def spans_in_table(table: np.ndarray, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
-    """_spans in a sorted table of whole codes (codes sorted, of the table's type). Where the table
-    is the shorter, each of its codes is looked up among the query's instead: the work is the
-    shorter times log the longer."""
+def spans_in_table(table: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(which codes, starts, ends) of the codes (sorted, of the table's type) that a sorted table of
+    whole codes holds. Where the table is the shorter, each of its codes is looked up among the
+    query's instead: the work is the shorter times log the longer."""
     if len(codes) <= len(table):
-        starts[:] = np.searchsorted(table, codes)
-        ends[:] = np.searchsorted(table, codes + np.uint32(1))
-        return
+        starts = np.searchsorted(table, codes)
+        held = np.flatnonzero(table[np.minimum(starts, len(table) - 1)] == codes)
+        return held, starts[held], np.searchsorted(table, codes[held] + np.uint32(1))
     at = np.minimum(np.searchsorted(codes, table), len(codes) - 1)
     filed = np.flatnonzero(codes[at] == table)  # postings under one of the codes, in code order
-    if len(filed):
-        first = np.concatenate(([True], np.diff(at[filed]) > 0))
-        last = np.append(first[1:], True)
-        starts[at[filed[first]]] = filed[first]
-        ends[at[filed[last]]] = filed[last] + 1
+    if len(filed) == 0:
+        return filed, filed, filed
+    first = np.concatenate(([True], np.diff(at[filed]) > 0))
+    last = np.append(first[1:], True)
+    return at[filed[first]], filed[first], filed[last] + 1
 
 
-def spans_by_word(arrays, tier: Tier, starts: np.ndarray, ends: np.ndarray, directory) -> None:
-    """_spans by the word table (through its directory where there is one), then the sign within the
-    word's postings (binary searches)."""
+def spans_by_word(arrays, tier: Tier, directory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """spans_in_table's answer by the word table (through its directory where there is one), then the
+    sign within the word's postings (binary searches)."""
     keys, word_starts = arrays["word_keys"], arrays["word_starts"]
+    none = np.zeros(0, np.int64)
     if len(keys) == 0:
-        return
+        return none, none, none
     wanted, which = tier.words
     if directory is None:
         # (In the table's own type: a search for int64 values first copies the whole uint32 table.)
@@ -147,7 +187,7 @@ def spans_by_word(arrays, tier: Tier, starts: np.ndarray, ends: np.ndarray, dire
     at = np.minimum(at, len(keys) - 1)
     present = np.flatnonzero((keys[at] == wanted)[which])
     if len(present) == 0:  # a small segment holds few of the query's words
-        return
+        return none, none, none
     at, sign = at[which[present]], tier.codes[present] & 255
     # Both ends of every range in one search (the loop's calls cost as much as its work here).
     lo, hi = word_starts[at], word_starts[at + 1]
@@ -156,4 +196,6 @@ def spans_by_word(arrays, tier: Tier, starts: np.ndarray, ends: np.ndarray, dire
     # to int64 at every step.
     bounds = np.minimum(np.concatenate([sign, sign + 1]) << ITEM_BITS, 0xFFFFFFFF).astype(np.uint32)
     found = lower_bounds(arrays["word_postings"], np.tile(lo, 2), np.tile(hi, 2), bounds)
-    starts[present], ends[present] = found[: len(present)], found[len(present) :]
+    starts, ends = found[: len(present)], found[len(present) :]
+    held = np.flatnonzero(ends > starts)  # a word held without the sign
+    return present[held], starts[held], ends[held]

@@ -22,6 +22,8 @@ memory-mapped segment files. A mutable index keeps its items and builds those ar
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
 
@@ -30,7 +32,6 @@ import numpy as np
 from engine.base import Fingerprint, Hit, Index, unpack_arrays
 from engine.image.build import (
     HASH_CHUNKS,
-    ITEM_BITS,
     ITEM_LIMIT,
     ITEM_MASK,
     build_arrays,
@@ -41,12 +42,12 @@ from engine.image.build import (
 )
 from engine.image.lookups import (
     WORD_BUCKET,
+    CodeTable,
     Reading,
     Spans,
     Tier,
     ranges,
     spans_by_word,
-    spans_in_table,
 )
 from engine.image.verification import edits_seen, verify
 from engine.image.words import HALF_BITS
@@ -109,9 +110,10 @@ class ImageIndex(Index):
     # chunk lookups would cost more, as much as in a segment of millions (a library holds up to
     # ~40 small segments: libraries/indexing/merge.py).
     HASH_SCAN_MAX_ITEMS = 4096
-    # A segment this small finds a code's postings by two binary searches of its postings' whole codes
-    # (made once, 4 bytes a posting: ~360 KB for 512 pictures), not word then sign: a few calls
-    # instead of ~50, which cost the same in a segment of millions.
+    # Segments this small find a code's postings by two binary searches of one table of all their
+    # postings' whole codes (lookups.CodeTable, made once per worker and set of segments), not word
+    # then sign segment by segment: a few calls instead of ~50 a segment, which cost as much in a
+    # segment of 512 pictures as in one of millions.
     CODE_TABLE_MAX_ITEMS = 512
     # A segment of this many words or more finds a word by a directory of where each bucket of
     # WORD_BUCKET words starts in its word table (65,537 positions, 256 KB, made once per worker),
@@ -136,8 +138,7 @@ class ImageIndex(Index):
         self._keys: list[Hashable] | None = None
         self._read_only = False
         self._given: Mapping[str, np.ndarray] | None = None
-        # Each posting's whole code, sorted, for a small segment; the word directory of a big one (_spans).
-        self._codes: np.ndarray | None = None
+        # The word directory of a big segment (_spans).
         self._directory: np.ndarray | None = None
         self._hash_directory: np.ndarray | None = None
 
@@ -193,7 +194,7 @@ class ImageIndex(Index):
     def _current(self) -> Mapping[str, np.ndarray]:
         if self._arrays is None:
             self._keys, self._arrays = self.export()
-            self._codes = self._directory = self._hash_directory = None
+            self._directory = self._hash_directory = None
         return self._arrays
 
     def search(self, fingerprint: Fingerprint, limit: int = 20) -> list[Hit]:
@@ -373,6 +374,10 @@ class ImageIndex(Index):
         docs/evaluation.md); a small index reads them all. Each set reads its own tiers within its
         own budget; the codes of a tier are looked up in the parts for all sets still reading at once."""
         reading = [Reading(q_desc) for q_desc in descriptor_sets]
+        # Parts of up to CODE_TABLE_MAX_ITEMS items are looked up together, in one table of their codes.
+        small = np.array([row for row, (_, _, arrays) in enumerate(live) if _is_small(arrays)], np.int64)
+        big = [row for row, (_, _, arrays) in enumerate(live) if not _is_small(arrays)]
+        table = _code_table([live[row][1] for row in small]) if len(small) else None
         for bits in range(cls.SIGN_RADIUS + 1):
             for group in range(2):
                 now = [each for each in reading if not each.done]
@@ -381,7 +386,10 @@ class ImageIndex(Index):
                 tiers = [each.tier(group, bits, cls.QUERY_NEAREST) for each in now]
                 union = np.sort(np.concatenate(tiers))
                 union = Tier(union[firsts(union)])
-                found = Spans.of_parts([part._spans(arrays, union) for _, part, arrays in live])
+                found = Spans.of_parts([(row, live[row][1]._spans(live[row][2], union)) for row in big])
+                if table is not None:
+                    code, member, start, end = table.spans(union.narrow)
+                    found = Spans.joined([found, Spans(code, small[member], start, end)])
                 for each, codes in zip(now, tiers, strict=True):
                     numbers = np.full(len(union.codes), -1, np.int64)
                     numbers[np.searchsorted(union.codes, codes)] = np.arange(len(codes))
@@ -418,14 +426,7 @@ class ImageIndex(Index):
     def _spans(self, arrays, tier: Tier) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(which of the tier's codes, starts, ends) of the tier's codes (word << 8 | sign) this part
         files postings under: where they start and end in its postings."""
-        if len(arrays["hashes"]) <= self.CODE_TABLE_MAX_ITEMS:
-            if self._codes is None:
-                lengths = np.diff(arrays["word_starts"])
-                words_of = np.repeat(arrays["word_keys"], lengths).astype(np.uint32)
-                self._codes = (words_of << np.uint32(8)) | (arrays["word_postings"] >> np.uint32(ITEM_BITS))
-            return spans_in_table(self._codes, tier.narrow)
-        else:
-            return spans_by_word(arrays, tier, self._word_directory(arrays["word_keys"]))
+        return spans_by_word(arrays, tier, self._word_directory(arrays["word_keys"]))
 
     def _chunk_directory(self, table: np.ndarray) -> np.ndarray | None:
         """Where each chunk value starts in each chunk table (and where the table ends), chunk after
@@ -448,6 +449,35 @@ class ImageIndex(Index):
             firsts = np.arange(0, WORDS + 1, WORD_BUCKET, dtype=np.int64).astype(keys.dtype)
             self._directory = np.searchsorted(keys, firsts).astype(np.int32)
         return self._directory
+
+
+def _is_small(arrays) -> bool:
+    return len(arrays["hashes"]) <= ImageIndex.CODE_TABLE_MAX_ITEMS
+
+
+# The code table of each set of small parts a worker searches, kept with the set's first part (and gone
+# with it): remade when the set changes (a save adds a part, a merge takes some), ~10 bytes a posting
+# of the set, at most ~7 MB (4,095 pictures: merge.py's small levels, full).
+_CODE_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CODE_TABLES_LOCK = threading.Lock()
+
+
+def _code_table(parts: list[ImageIndex]) -> CodeTable:
+    """The CodeTable of these parts: kept while the same parts hold the same arrays."""
+    members = [part._current() for part in parts]
+    with _CODE_TABLES_LOCK:
+        kept = _CODE_TABLES.get(parts[0])
+    if kept is not None:
+        refs, arrays, table = kept
+        if len(refs) == len(parts) and all(
+            ref() is part and held is now
+            for ref, part, held, now in zip(refs, parts, arrays, members, strict=True)
+        ):
+            return table
+    table = CodeTable(members)
+    with _CODE_TABLES_LOCK:
+        _CODE_TABLES[parts[0]] = ([weakref.ref(part) for part in parts], members, table)
+    return table
 
 
 def _live(parts: list[ImageIndex]) -> list[tuple[int, ImageIndex, Mapping[str, np.ndarray]]]:

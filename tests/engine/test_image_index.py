@@ -1,6 +1,8 @@
 """The image index as arrays: exported, opened read-only (also memory-mapped), and grown to thousands
 of items without scanning them."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -195,8 +197,9 @@ def test_a_copy_verified_by_twelve_pairs_of_600_keypoints_is_found_and_five_pair
     assert library.search(_part_copy(name, 5)) == []
 
 
-def _split_library(parts: int) -> tuple[ImageIndex, list[ImageIndex]]:
-    """The same items as one index and as `parts` indexes (read-only, as segments are), in order."""
+def _split_library(parts: int | list[int]) -> tuple[ImageIndex, list[ImageIndex]]:
+    """The same items as one index and as `parts` indexes in order: that many of about one size, or
+    of these sizes (the last takes the rest)."""
     items = [(f"filler-{number}", fingerprint) for number, fingerprint in enumerate(_fillers(1200, seed=8))]
     items += [
         (name, fingerprinter.for_storage(fingerprinter.from_array(media.photo(name))))
@@ -204,18 +207,27 @@ def _split_library(parts: int) -> tuple[ImageIndex, list[ImageIndex]]:
     ]
     whole = fingerprinter.new_index()
     whole.add_many(items)
+    if isinstance(parts, int):
+        bounds = [number * len(items) // parts for number in range(parts + 1)]
+    else:
+        bounds = [0, *itertools.accumulate(parts[:-1]), len(items)]
     pieces = []
-    for number in range(parts):
+    for start, end in itertools.pairwise(bounds):
         piece = fingerprinter.new_index()
-        piece.add_many(items[number * len(items) // parts : (number + 1) * len(items) // parts])
+        piece.add_many(items[start:end])
         pieces.append(piece)
     return whole, pieces
 
 
-@pytest.mark.parametrize("parts", [3, 60])
+# One part searched word then sign, six looked up in one table of their codes (CODE_TABLE_MAX_ITEMS).
+MIXED = [700, 1, 8, 64, 400, 30, 9]
+
+
+@pytest.mark.parametrize("parts", [3, 60, MIXED])
 def test_a_library_in_parts_answers_as_one_index_of_all_its_items(queries, parts):
-    """Parts of ~400 items look codes up in a table of their postings' codes, parts of ~20 look their
-    postings up among the query's codes, the one index of 1,212 by word then sign: all answer alike."""
+    """Parts of up to 512 items look codes up in one table of all their postings' codes (3 of ~400:
+    the query's codes among the table's; 60 of ~20: the table's among the query's), bigger parts and
+    the one index of 1,212 by word then sign: all answer alike."""
     whole, pieces = _split_library(parts)
     asked = {
         **queries,
@@ -234,7 +246,7 @@ def test_a_library_in_parts_answers_as_one_index_of_all_its_items(queries, parts
     assert any(whole.search(fingerprint) for fingerprint in queries.values())
 
 
-@pytest.mark.parametrize("parts", [3, 60])
+@pytest.mark.parametrize("parts", [3, 60, MIXED])
 def test_a_library_in_parts_scores_candidates_as_one_index_of_all_its_items(queries, parts):
     """The votes behind the answers: the same candidates with the same scores (each code's postings
     found whole in every part, its rarity counted over the library)."""
@@ -251,6 +263,25 @@ def test_a_library_in_parts_scores_candidates_as_one_index_of_all_its_items(quer
         ]
         assert found == expected
         assert len(found) == ImageIndex.VERIFY_CANDIDATES
+
+
+def test_small_parts_changed_after_a_search_are_searched_as_they_are_now(queries):
+    """The table of the small parts' codes is kept between searches, and made again when a part
+    changes: a stale one would find postings where the part no longer has them."""
+    whole, pieces = _split_library(MIXED)
+    whole_keys = whole.export()[0]
+    descriptors = [unpack_arrays(fingerprint)["descriptors"] for fingerprint in queries.values()]
+    ImageIndex.candidates(pieces, descriptors[0])
+    for piece in pieces[1:]:
+        for key in piece.export()[0][1::2]:  # each part keeps an item: the same parts
+            piece.remove(key)
+            whole.remove(key)
+    whole_keys = whole.export()[0]
+    keys = [piece.export()[0] for piece in pieces]
+    for asked in descriptors[::3]:
+        expected = [(whole_keys[item], score) for _, item, score in ImageIndex.candidates([whole], asked)]
+        found = [(keys[part][item], score) for part, item, score in ImageIndex.candidates(pieces, asked)]
+        assert found == expected
 
 
 def test_a_library_in_parts_verifies_only_its_best_few_candidates(queries, monkeypatch):

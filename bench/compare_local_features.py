@@ -47,10 +47,13 @@ def sift_keypoints(path: Path, mirrored: bool = False) -> tuple[np.ndarray, np.n
     return np.array([k.pt for k in found], np.float32) / max(grey.shape), descriptors
 
 
-def sift_pairs(query, library) -> int:
+def agreeing_sift_pairs(query, library) -> tuple[np.ndarray, np.ndarray]:
+    """(query keypoints, library keypoints) of the SIFT pairs that pass Lowe's ratio test, one query
+    keypoint per library keypoint, and agree on one RANSAC similarity (as verify() does for ORB)."""
     (q_points, q_desc), (l_points, l_desc) = query, library
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     if len(q_desc) < 2 or len(l_desc) < 2:
-        return 0
+        return none
     nearest = cv2.BFMatcher(cv2.NORM_L2).knnMatch(q_desc, l_desc, k=2)
     kept: dict[int, cv2.DMatch] = {}
     for first, second in (pair for pair in nearest if len(pair) == 2):
@@ -59,12 +62,21 @@ def sift_pairs(query, library) -> int:
         ):
             kept[first.trainIdx] = first
     if len(kept) < 6:
-        return 0
-    src = q_points[[pair.queryIdx for pair in kept.values()]]
-    dst = l_points[[pair.trainIdx for pair in kept.values()]]
+        return none
+    mine = np.array([pair.queryIdx for pair in kept.values()])
+    theirs = np.array([pair.trainIdx for pair in kept.values()])
     cv2.setRNGSeed(len(kept))
-    _, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.01)
-    return 0 if mask is None else int(mask.sum())
+    _, mask = cv2.estimateAffinePartial2D(
+        q_points[mine], l_points[theirs], method=cv2.RANSAC, ransacReprojThreshold=0.01
+    )
+    if mask is None:
+        return none
+    agreeing = mask.ravel().astype(bool)
+    return mine[agreeing], theirs[agreeing]
+
+
+def sift_pairs(query, library) -> int:
+    return len(agreeing_sift_pairs(query, library)[0])
 
 
 def orb_pairs(query_path: Path, original: Path) -> int:

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from bench.api_images import SUFFIXES
-from bench.compare_local_features import sift_keypoints
+from bench.compare_local_features import agreeing_sift_pairs, sift_keypoints
 from bench.train_image_vocabulary import training_photos
 from engine.base import MediaInput, unpack_arrays
 from engine.image.fingerprinter import ImageFingerprinter
@@ -44,30 +44,9 @@ def rootsift(descriptors: np.ndarray) -> np.ndarray:
 
 
 def sift_pairs(query, library) -> tuple[np.ndarray, np.ndarray]:
-    """The verified pairs' descriptors (query's, library's), as verify() keeps them but with L2 SIFT."""
-    (q_points, q_desc), (l_points, l_desc) = query, library
-    none = (np.zeros((0, 128), np.float32),) * 2
-    if len(q_desc) < 2 or len(l_desc) < 2:
-        return none
-    nearest = cv2.BFMatcher(cv2.NORM_L2).knnMatch(q_desc, l_desc, k=2)
-    kept: dict[int, cv2.DMatch] = {}
-    for first, second in (pair for pair in nearest if len(pair) == 2):
-        if first.distance < 0.8 * second.distance and (
-            first.trainIdx not in kept or first.distance < kept[first.trainIdx].distance
-        ):
-            kept[first.trainIdx] = first
-    if len(kept) < 6:
-        return none
-    mine = np.array([pair.queryIdx for pair in kept.values()])
-    theirs = np.array([pair.trainIdx for pair in kept.values()])
-    cv2.setRNGSeed(len(kept))
-    _, mask = cv2.estimateAffinePartial2D(
-        q_points[mine], l_points[theirs], method=cv2.RANSAC, ransacReprojThreshold=0.01
-    )
-    if mask is None:
-        return none
-    agreeing = mask.ravel().astype(bool)
-    return q_desc[mine[agreeing]], l_desc[theirs[agreeing]]
+    """The agreeing pairs' descriptors (query's, library's)."""
+    mine, theirs = agreeing_sift_pairs(query, library)
+    return query[1][mine].reshape(-1, 128), library[1][theirs].reshape(-1, 128)
 
 
 def orb_pairs(query: dict, library: dict) -> tuple[np.ndarray, np.ndarray]:

@@ -65,6 +65,7 @@ def synthetic_pictures(count: int, seed: int = 7):
     """(key, image fingerprint) of `count` pictures of 600 random keypoints, made one by one."""
     from engine.base import Fingerprint, pack_arrays
     from engine.image.fingerprinter import ImageFingerprinter
+    from engine.image.words import DESCRIPTOR_SIZE
 
     fingerprinter = ImageFingerprinter()
     rng = np.random.default_rng(seed)
@@ -72,7 +73,7 @@ def synthetic_pictures(count: int, seed: int = 7):
         data = pack_arrays(
             hash=rng.integers(0, 256, 32, dtype=np.uint8),
             points=(rng.random((KEYPOINTS, 2)) * 600).astype(np.float16),
-            descriptors=rng.integers(0, 256, (KEYPOINTS, 32), dtype=np.uint8),
+            descriptors=rng.integers(0, 256, (KEYPOINTS, DESCRIPTOR_SIZE), dtype=np.uint8),
         )
         yield f"item-{number}", Fingerprint(fingerprinter.name, fingerprinter.version, data)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import status
 
 from core.errors import ApiError, Codes
@@ -293,11 +294,13 @@ def key_taken(library: Library, primary_key: str) -> ApiError:
 def refresh_fingerprints(*, library: Library | None = None, progress=None) -> dict[str, int]:
     """Re-make every fingerprint that an older version of its fingerprinter made (or that is missing),
     from the item's stored file or text. Searches only use current fingerprints, so after an upgrade
-    that changes a fingerprinter, stale items stay out of search until this has run.
+    that changes a fingerprinter, stale items stay out of search until this has run. Rows of a
+    replaced fingerprinter go with the remade ones, and index segments no current fingerprinter
+    searches are retired.
 
     Each item is updated on its own: an item that cannot be read is counted and left as it was.
     """
-    counts = {"current": 0, "refreshed": 0, "failed": 0}
+    counts = {"current": 0, "refreshed": 0, "failed": 0, "segments_retired": 0}
     media = Media.objects.all() if library is None else Media.objects.filter(library=library)
     for item in media.select_related("library").iterator(chunk_size=200):
         wanted = {f.name: f.version for f, _ in registry.for_kind(item.media_type)}
@@ -315,7 +318,21 @@ def refresh_fingerprints(*, library: Library | None = None, progress=None) -> di
         counts["refreshed"] += 1
         if progress is not None:
             progress(item, counts)
+    libraries = Library.objects.all() if library is None else Library.objects.filter(id=library.id)
+    for each in libraries:
+        counts["segments_retired"] += retire_stale_segments(each)
     return counts
+
+
+def retire_stale_segments(library: Library) -> int:
+    """Retire the library's index segments that no current fingerprinter of its kind searches (an
+    older version's, or a replaced fingerprinter's such as image-dct256-orb): their files go with the
+    next purge of retired segments. Returns how many were retired."""
+    current = [(f.name, f.version) for f, _ in registry.for_kind(library.media_type)]
+    stale = library.index_segments.filter(retired=False)
+    for name, version in current:
+        stale = stale.exclude(fingerprinter=name, version=version)
+    return stale.update(retired=True, retired_at=timezone.now())
 
 
 def refingerprint_items(*, media_ids: list) -> dict[str, int]:
@@ -346,6 +363,9 @@ def _store_refreshed(item: Media, fingerprints: list[Fingerprint]) -> None:
                     fingerprinter=fp.fingerprinter,
                     defaults={"library": item.library, "version": fp.version, "data": fp.data},
                 )
+            # A replaced fingerprinter's rows (another name for the same kind) are no longer read.
+            registered = [f.name for f, _ in registry.for_kind(item.media_type)]
+            item.fingerprints.exclude(fingerprinter__in=registered).delete()
             segments = writer.index_saved(item.library_id, item.id, storable)
     except BaseException:
         writer.forget_written(item.library_id, segments)

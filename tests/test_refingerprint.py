@@ -35,6 +35,33 @@ def test_stale_fingerprints_are_remade_from_the_stored_file(make_library, submit
     assert [m["primary_key"] for m in query["result"]["matches"]] == ["p1"]
 
 
+def test_a_replaced_fingerprinters_rows_and_segments_go_once_the_items_are_remade(
+    make_library, submit, job_result, images
+):
+    """What the move from ORB to SIFT keypoints leaves: rows and segments of image-dct256-orb v3."""
+    library = _image_job(make_library, submit, job_result, images, "balloons.jpg")
+    row = StoredFingerprint.objects.get(media__library_id=library["id"])
+    current = (row.fingerprinter, row.version)
+    StoredFingerprint.objects.filter(id=row.id).update(
+        fingerprinter="image-dct256-orb", version=3, data=b"old"
+    )
+    IndexSegment.objects.filter(library_id=library["id"]).update(fingerprinter="image-dct256-orb", version=3)
+
+    call_command("refingerprint")
+
+    rows = StoredFingerprint.objects.filter(media__library_id=library["id"])
+    assert [(r.fingerprinter, r.version) for r in rows] == [current]
+    segments = IndexSegment.objects.filter(library_id=library["id"])
+    assert {(s.fingerprinter, s.version, s.retired) for s in segments} == {
+        ("image-dct256-orb", 3, True),
+        (*current, False),
+    }
+    query = job_result(
+        submit(library, "q", media_type="image", save_type="nosave", file=images["balloons.jpg"])
+    )
+    assert [m["primary_key"] for m in query["result"]["matches"]] == ["p1"]
+
+
 def test_an_unreadable_stored_file_is_reported_and_left_alone(make_library, submit, job_result, images):
     library = _image_job(make_library, submit, job_result, images, "balloons.jpg")
     item = Media.objects.get(library_id=library["id"])

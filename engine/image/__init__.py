@@ -1,4 +1,4 @@
-"""Images: a global DCT hash for whole-picture copies and ORB keypoints for crops and overlays."""
+"""Images: a global DCT hash for whole-picture copies and SIFT keypoints for crops and overlays."""
 
 from engine.image.fingerprinter import ImageFingerprinter
 

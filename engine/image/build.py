@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.base import Fingerprint, unpack_arrays
-from engine.image.words import signs, words
+from engine.image.words import DESCRIPTOR_SIZE, signs, words
 
 HASH_CHUNKS = 16
 # A posting is one uint32: its sign in the top 8 bits, its item's number below (4 bytes a posting; an
@@ -65,7 +65,7 @@ def build_arrays(items: list[dict[str, np.ndarray]], indexed: int) -> dict[str, 
         **hot_arrays(hashes, np.concatenate(postings) if postings else np.zeros(0, np.uint64)),
         **keypoint_places(counts),
         "points": _stack([item["points"] for item in items], (0, 2), np.float16),
-        "descriptors": _stack([item["descriptors"] for item in items], (0, 32), np.uint8),
+        "descriptors": _stack([item["descriptors"] for item in items], (0, DESCRIPTOR_SIZE), np.uint8),
     }
 
 
@@ -105,7 +105,7 @@ def build_streamed(
         **hot_arrays(np.frombuffer(bytes(hashes), np.uint8).reshape(len(keys), 32), postings),
         **keypoint_places(counts_array),
         "points": _mapped(scratch / "points", (total, 2), np.float16),
-        "descriptors": _mapped(scratch / "descriptors", (total, 32), np.uint8),
+        "descriptors": _mapped(scratch / "descriptors", (total, DESCRIPTOR_SIZE), np.uint8),
     }
     return keys, arrays
 

@@ -7,11 +7,11 @@ Two lookups find candidates, and only a few candidates are verified:
   differs by at most one bit) and most items within the 64-bit threshold are; the candidates' full
   hashes decide.
 - local copies (crops, borders, overlays, rotations): an inverted file of visual words
-  (engine/image/words.py). An item is filed under the words of its first INDEXED_KEYPOINTS keypoints
-  (spread over the picture), each posting with the keypoint's 8-bit sign (Hamming embedding), the
-  postings of a word sorted by sign; a query looks up the (word, sign) codes of all its keypoints,
-  exact signs first and rarest first within a budget of postings (_lists), and the items sharing the
-  most codes are verified by a RANSAC similarity transform on their full keypoints
+  (engine/image/words.py, of SIFT descriptors). An item is filed under the words of its first
+  INDEXED_KEYPOINTS keypoints (spread over the picture), each posting with the keypoint's 8-bit sign
+  (Hamming embedding), the postings of a word sorted by sign; a query looks up the (word, sign) codes
+  of all its keypoints, exact signs first and rarest first within a budget of postings (_lists), and
+  the items sharing the most codes are verified by a RANSAC similarity transform on their full keypoints
   (engine/image/verification.py).
 
 Memory: what every search touches ("hot") is the hashes, the chunk tables and the inverted file, under
@@ -79,10 +79,12 @@ class ImageIndex(Index):
     # Same-picture threshold on the 256-bit hash; unrelated corpus photos are >= 104 bits apart.
     GLOBAL_MAX_BITS = 64
     # RANSAC-consistent keypoint pairs needed for a local (crop/overlay) match. Pairs are one-to-one
-    # (verify): unrelated corpus photos then give at most 5 (2026-12-03: every query of seeds 1234 and
-    # 99 against every library photo it is not a copy of, both orientations: 44,488 pairs); before,
-    # up to 9 at the 99th percentile, and 15 were needed. No share of the keypoints is asked as well:
-    # 2.5% (15 pairs of two 600-keypoint pictures) lost copies verified by 12-14 pairs.
+    # (verify): unrelated corpus photos then give at most 5 with ORB keypoints (2026-12-03: every
+    # query of seeds 1234 and 99 against every library photo it is not a copy of, both orientations:
+    # 44,488 pairs) and at most 6 with SIFT ones (2026-12-04, seeds 1234, 99, 2026 and 4711: 44,488
+    # checks, 2 of them 6; bench/unrelated_pairs.py). No share of the
+    # keypoints is asked as well: 2.5% (15 pairs of two 600-keypoint pictures) lost copies verified by
+    # 12-14 pairs. The other figures below were measured with ORB keypoints (before 2026-12-04).
     MIN_INLIERS = 12
     # Keypoints of a library item filed in the inverted file (4 bytes each: sign and item in one
     # number; 5 until 2026-12-03, item and sign apart): the bound on hot memory (200 with 4-byte

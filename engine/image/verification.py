@@ -1,14 +1,12 @@
 """Verification of an image candidate: does the query show (part of) this library picture?
 
-Each query keypoint's two nearest library keypoints (brute-force Hamming k-NN, ~600 x 600 descriptors
-a candidate), Lowe's ratio test, one query keypoint per library keypoint, then a RANSAC similarity
-transform; the transform also names the edit the review page shows (edits_seen).
+Each query keypoint's two nearest library keypoints (brute-force Euclidean k-NN on RootSIFT, ~600 x 600
+descriptors a candidate), Lowe's ratio test, one query keypoint per library keypoint, then a RANSAC
+similarity transform; the transform also names the edit the review page shows (edits_seen).
 
-The nearest pairs come from FAISS's binary flat search (IndexBinaryFlat) rather than OpenCV's
-batchDistance or numpy: on 600 x 600 ORB descriptors, one core, 0.48 ms against 1.88 ms (OpenCV) and
-2.7 ms (numpy distances and a partition), with the same distances and, of equal distances, the same
-first (the lower library position; checked on 300 tie-heavy random cases). Verification is what a
-query spends most on, so this decides how many candidates a query can afford to verify.
+The nearest pairs come from FAISS's flat search (IndexFlatL2), as OpenCV's brute-force matcher would
+find them but in one call (verification is what a query spends most on, so this decides how many
+candidates a query can afford to verify).
 """
 
 from __future__ import annotations
@@ -18,20 +16,23 @@ import faiss
 import numpy as np
 
 from engine import ENGINE_THREADS
+from engine.image.words import DESCRIPTOR_SIZE, rootsift
 
 # The engine's threads (engine/__init__.py: one, unless DNAPORTAL_ENGINE_THREADS says more): a worker
 # process serves one job on one core.
 faiss.omp_set_num_threads(int(ENGINE_THREADS))
 
-DESCRIPTOR_BITS = 256
+# Lowe's ratio on distances, as FAISS gives them squared.
+RATIO_SQUARED = 0.8**2
 
 
 def two_nearest(query: np.ndarray, library: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distances, positions), each (len(query), 2): every query descriptor's two nearest library
-    descriptors (32-byte rows), nearest first; library needs at least two rows."""
-    found = faiss.IndexBinaryFlat(DESCRIPTOR_BITS)
-    found.add(np.ascontiguousarray(library, np.uint8))
-    return found.search(np.ascontiguousarray(query, np.uint8), 2)
+    """(squared distances, positions), each (len(query), 2): every query descriptor's two nearest
+    library descriptors (SIFT rows of bytes, compared as RootSIFT), nearest first; library needs at
+    least two rows."""
+    found = faiss.IndexFlatL2(DESCRIPTOR_SIZE)
+    found.add(rootsift(library))
+    return found.search(rootsift(query), 2)
 
 
 # Largest change of scale a copy may have (points are normalised by the picture's longer side).
@@ -47,7 +48,7 @@ def verify(q_points, q_desc, l_points, l_desc) -> tuple[int, np.ndarray | None]:
         return 0, None
     two_distances, two = two_nearest(q_desc, l_desc)
     best = two_distances[:, 0]
-    good = np.flatnonzero(best < 0.8 * two_distances[:, 1])
+    good = np.flatnonzero(best < RATIO_SQUARED * two_distances[:, 1])
     # One query keypoint per library keypoint (the closest): pairs sharing a library keypoint would
     # all agree with a transform that shrinks the query onto it.
     good = good[np.argsort(best[good], kind="stable")]

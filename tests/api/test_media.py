@@ -12,7 +12,7 @@ def test_it_lists_a_librarys_items_with_provenance(api, make_library, submit, im
     assert item["saved_by_job"] == job["id"]
     assert item["width"] == 640 and item["height"] == 427
     assert len(item["sha256"]) == 64
-    assert item["fingerprints"][0]["fingerprinter"] == "image-dct256-orb"
+    assert item["fingerprints"][0]["fingerprinter"] == "image-dct256-sift"
     assert item["fingerprints"][0]["version"] == ImageFingerprinter.version
     assert item["fingerprints"][0]["bytes"] > 1000
 

@@ -101,9 +101,10 @@ def test_it_counts_as_hot_only_what_every_search_reads(library):
 
 
 def _fillers(count: int, seed: int = 5) -> list[Fingerprint]:
-    """Fingerprints drawn like real ones: keypoints of the unrelated photos, each with 10% of its bits
-    flipped, at random places (so they share many words with those photos, but no geometry); hashes of
-    those photos with their bits shuffled (as balanced as a real hash, far from any)."""
+    """Fingerprints drawn like real ones: keypoints of the unrelated photos, each of its values moved by
+    Gaussian noise (SIFT values run 0-~150), at random places (so they share many words with those
+    photos, but no geometry); hashes of those photos with their bits shuffled (as balanced as a real
+    hash, far from any)."""
     real = [fingerprinter.from_array(media.photo(name)) for name in media.UNRELATED_PHOTOS]
     unpacked = [unpack_arrays(fingerprint) for fingerprint in real]
     descriptors = np.concatenate([u["descriptors"] for u in unpacked])
@@ -112,11 +113,9 @@ def _fillers(count: int, seed: int = 5) -> list[Fingerprint]:
     made = []
     for _ in range(count):
         picked = descriptors[rng.choice(len(descriptors), 300, replace=False)]
-        flips = np.packbits(rng.random((300, 256)) < 0.1, axis=1)
+        moved = np.clip(picked + rng.normal(0, 6, picked.shape), 0, 255).astype(np.uint8)
         code = np.packbits(rng.permutation(np.unpackbits(hashes[rng.integers(len(hashes))])))
-        data = pack_arrays(
-            hash=code, points=rng.random((300, 2)).astype(np.float16), descriptors=picked ^ flips
-        )
+        data = pack_arrays(hash=code, points=rng.random((300, 2)).astype(np.float16), descriptors=moved)
         made.append(Fingerprint(fingerprinter.name, fingerprinter.version, data))
     return made
 

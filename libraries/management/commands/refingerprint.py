@@ -25,7 +25,8 @@ class Command(BaseCommand):
 
         counts = refresh_fingerprints(library=target, progress=progress)
         self.stdout.write(
-            f"{counts['refreshed']} refreshed, {counts['current']} already current, {counts['failed']} failed"
+            f"{counts['refreshed']} refreshed, {counts['current']} already current, "
+            f"{counts['failed']} failed, {counts['segments_retired']} stale index segments retired"
         )
         if counts["failed"]:
             raise CommandError(f"{counts['failed']} items could not be read; see the log for which.")

@@ -4,35 +4,37 @@ Each query keypoint's two nearest library keypoints (brute-force Euclidean k-NN 
 descriptors a candidate), Lowe's ratio test, one query keypoint per library keypoint, then a RANSAC
 similarity transform; the transform also names the edit the review page shows (edits_seen).
 
-The nearest pairs come from FAISS's flat search (IndexFlatL2), as OpenCV's brute-force matcher would
-find them but in one call (verification is what a query spends most on, so this decides how many
-candidates a query can afford to verify).
+The distances are one matrix product (BLAS) and two passes for each row's two smallest: 1.55 ms a
+candidate on 400 real pairs of pictures against 2.84 ms with FAISS's IndexFlatL2, the same pairs and
+ratio decisions in all 400 (2026-12-04). Verification is what a query spends most on, so this decides
+how many candidates a query can afford to verify.
 """
 
 from __future__ import annotations
 
 import cv2
-import faiss
 import numpy as np
 
-from engine import ENGINE_THREADS
-from engine.image.words import DESCRIPTOR_SIZE, rootsift
+from engine.image.words import rootsift
 
-# The engine's threads (engine/__init__.py: one, unless DNAPORTAL_ENGINE_THREADS says more): a worker
-# process serves one job on one core.
-faiss.omp_set_num_threads(int(ENGINE_THREADS))
-
-# Lowe's ratio on distances, as FAISS gives them squared.
+# Lowe's ratio, on squared distances.
 RATIO_SQUARED = 0.8**2
 
 
 def two_nearest(query: np.ndarray, library: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(squared distances, positions), each (len(query), 2): every query descriptor's two nearest
-    library descriptors (SIFT rows of bytes, compared as RootSIFT), nearest first; library needs at
-    least two rows."""
-    found = faiss.IndexFlatL2(DESCRIPTOR_SIZE)
-    found.add(rootsift(library))
-    return found.search(rootsift(query), 2)
+    library descriptors (SIFT rows of bytes, compared as RootSIFT), nearest first (of equal
+    distances, the lower library position); library needs at least two rows."""
+    mine, theirs = rootsift(query), rootsift(library)
+    distances = (mine * mine).sum(axis=1)[:, None] + (theirs * theirs).sum(axis=1)[None, :]
+    distances -= 2 * (mine @ theirs.T)
+    rows = np.arange(len(mine))
+    first = distances.argmin(axis=1)
+    nearest = distances[rows, first]
+    distances[rows, first] = np.inf
+    second = distances.argmin(axis=1)
+    found = np.stack([nearest, distances[rows, second]], axis=1)
+    return np.maximum(found, 0), np.stack([first, second], axis=1)
 
 
 # Largest change of scale a copy may have (points are normalised by the picture's longer side).

@@ -263,9 +263,12 @@ class Fingerprinter(ABC):
     sample_rate: ClassVar[float] = 0.0
 
     @abstractmethod
-    def extract(self, media: MediaInput, progress: Progress | None = None) -> Fingerprint:
-        """Fingerprint one whole input as a query. Pictures and sound fingerprinters do it through one
-        decode of the file (engine/decode.py: extract_stream)."""
+    def extract(
+        self, media: MediaInput, progress: Progress | None = None, *, query: bool = True
+    ) -> Fingerprint:
+        """Fingerprint one whole input, as a query or (`query=False`) only to be stored: a fingerprinter
+        may then leave out what only a search reads (see for_storage). Pictures and sound
+        fingerprinters do it through one decode of the file (engine/decode.py: extract_stream)."""
 
     def consumer(self, *, query: bool, media: MediaInput | None = None) -> Consumer:
         """A consumer for one decode's stream (pictures and sound fingerprinters only). `query`

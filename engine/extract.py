@@ -41,7 +41,7 @@ def fingerprint_input(
             consumers[fingerprinter.name] = consumer = fingerprinter.consumer(query=query, media=media)
             wants.append(Want(fingerprinter.source, consumer, need, fingerprinter.sample_rate))
         else:
-            made[fingerprinter.name] = fingerprinter.extract(media, progress)
+            made[fingerprinter.name] = fingerprinter.extract(media, progress, query=query)
     notes: list[str] = []
     if wants:
         assert media.path is not None, f"{kind} fingerprints are made from files"

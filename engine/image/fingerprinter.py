@@ -107,24 +107,26 @@ class ImageFingerprinter(Fingerprinter):
     track = None  # a whole picture matches; no segments
     examples = staticmethod(examples)
 
-    def extract(self, media: MediaInput, progress=None) -> Fingerprint:
+    def extract(self, media: MediaInput, progress=None, *, query: bool = True) -> Fingerprint:
         assert media.path is not None, "image fingerprints are made from files"
         image = read_image(media.path)
-        return self.from_array(image)
+        return self.from_array(image, query=query)
 
-    def from_array(self, image: np.ndarray) -> Fingerprint:
+    def from_array(self, image: np.ndarray, *, query: bool = True) -> Fingerprint:
+        """The picture's fingerprint; a query's also describes the picture mirrored (half of the
+        work: a fingerprint only to be stored leaves it out, as for_storage would)."""
         grey = _grey(image)
-        mirrored = cv2.flip(grey, 1)
         points, descriptors = keypoints(grey)
-        points_m, descriptors_m = keypoints(mirrored)
-        data = pack_arrays(
-            hash=dct_hash(grey),
-            hash_mirrored=dct_hash(mirrored),
-            points=points.astype(np.float16),
-            descriptors=descriptors,
-            points_mirrored=points_m.astype(np.float16),
-            descriptors_mirrored=descriptors_m,
-        )
+        arrays = {"hash": dct_hash(grey), "points": points.astype(np.float16), "descriptors": descriptors}
+        if query:
+            mirrored = cv2.flip(grey, 1)
+            points_m, descriptors_m = keypoints(mirrored)
+            arrays |= {
+                "hash_mirrored": dct_hash(mirrored),
+                "points_mirrored": points_m.astype(np.float16),
+                "descriptors_mirrored": descriptors_m,
+            }
+        data = pack_arrays(**arrays)
         meta = {"width": int(image.shape[1]), "height": int(image.shape[0])}
         return Fingerprint(self.name, self.version, data, meta)
 

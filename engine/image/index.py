@@ -213,7 +213,10 @@ class ImageIndex(Index):
         if not live:
             return [[] for _ in parts]
         query = unpack_arrays(fingerprint)
-        codes = np.stack([query["hash"], query["hash_mirrored"]]).astype(np.uint8)
+        # A fingerprint made only to be stored has no mirrored parts: it is searched as it is.
+        codes = np.stack([query[name] for name in ("hash", "hash_mirrored") if name in query]).astype(
+            np.uint8
+        )
         for number, part, arrays in live:
             for item, bits, mirrored in part._global_matches(arrays, codes):
                 if item not in found[number] or bits < found[number][item].distance:
@@ -404,7 +407,7 @@ class ImageIndex(Index):
     ) -> list[tuple[int, int, int, int, list[str]]]:
         """(part number, item, inliers, query keypoints, changes seen) of the verified candidates: the
         VERIFY_CANDIDATES best scored of both orientations of the query together, over all parts."""
-        suffixes = [s for s in ("", "_mirrored") if len(query["descriptors" + s]) >= cls.MIN_INLIERS]
+        suffixes = [s for s in ("", "_mirrored") if len(query.get("descriptors" + s, ())) >= cls.MIN_INLIERS]
         found = cls.candidates_each(parts, [query["descriptors" + suffix] for suffix in suffixes])
         ranked = [
             (-score, number, item, suffix)

@@ -22,7 +22,7 @@ class TextFingerprinter(Fingerprinter):
     track = Track("text", "characters", "Text", words=True)
     examples = staticmethod(examples)
 
-    def extract(self, media: MediaInput, progress=None) -> Fingerprint:
+    def extract(self, media: MediaInput, progress=None, *, query: bool = True) -> Fingerprint:
         text = media.text if media.text is not None else read_text(media.path)
         return self.from_text(text)
 

@@ -92,7 +92,7 @@ class VideoFingerprinter(Fingerprinter):
     track = Track("video", "seconds", "Picture")
     examples = staticmethod(examples)
 
-    def extract(self, media: MediaInput, progress=None) -> Fingerprint:
+    def extract(self, media: MediaInput, progress=None, *, query: bool = True) -> Fingerprint:
         return extract_stream(self, media, progress)
 
     def consumer(self, *, query: bool, media: MediaInput | None = None) -> Consumer:

@@ -79,6 +79,17 @@ def test_it_names_a_rotation(index, name):
     assert match.changes == ["rotated 15°"]
 
 
+def test_a_fingerprint_made_only_to_be_stored_is_what_a_library_keeps_of_a_querys(tmp_path):
+    """A save-only job describes the picture once, not mirrored too: the same bytes a library keeps of
+    a query's fingerprint, for half the work."""
+    path = tmp_path / "photo.png"
+    cv2.imwrite(str(path), media.photo("balloons.jpg"))
+    query = fingerprinter.extract(MediaInput(path=path))
+    stored = fingerprinter.extract(MediaInput(path=path), query=False)
+    assert stored.data == fingerprinter.for_storage(query).data
+    assert len(stored.data) < len(query.data) * 0.6
+
+
 def test_its_hash_separates_unrelated_photos_widely():
     from engine.image.fingerprinter import dct_hash
     from engine.image.index import hamming

@@ -24,16 +24,21 @@ RATIO_SQUARED = 0.8**2
 def two_nearest(query: np.ndarray, library: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(squared distances, positions), each (len(query), 2): every query descriptor's two nearest
     library descriptors (SIFT rows of bytes, compared as RootSIFT), nearest first (of equal
-    distances, the lower library position); library needs at least two rows."""
+    distances, the lower library position); library needs at least two rows.
+
+    A row's nearest are its largest dot products less half the library rows' squared norms (the
+    query row's own norm is the same for all): the product and one pass over it, where the distances
+    themselves took three (1.2 against 0.83 ms a pair of real pictures, one core)."""
     mine, theirs = rootsift(query), rootsift(library)
-    distances = (mine * mine).sum(axis=1)[:, None] + (theirs * theirs).sum(axis=1)[None, :]
-    distances -= 2 * (mine @ theirs.T)
+    scores = mine @ theirs.T
+    scores -= 0.5 * (theirs * theirs).sum(axis=1)[None, :]
     rows = np.arange(len(mine))
-    first = distances.argmin(axis=1)
-    nearest = distances[rows, first]
-    distances[rows, first] = np.inf
-    second = distances.argmin(axis=1)
-    found = np.stack([nearest, distances[rows, second]], axis=1)
+    first = scores.argmax(axis=1)
+    nearest = scores[rows, first]
+    scores[rows, first] = -np.inf
+    second = scores.argmax(axis=1)
+    own = (mine * mine).sum(axis=1)
+    found = own[:, None] - 2 * np.stack([nearest, scores[rows, second]], axis=1)
     return np.maximum(found, 0), np.stack([first, second], axis=1)
 
 

@@ -94,20 +94,22 @@ class ImageIndex(Index):
     MAX_SEGMENT_ITEMS = ITEM_LIMIT
     # Query side: nearest cells per descriptor half (k*k words per keypoint), signs read up to this
     # many bits from the keypoint's own, and the most postings one orientation of a query reads (see
-    # _lists): the bound on lookup work. At 10M synthetic items (bench/scale_image.py, its first
-    # synthetic signs), budgets of 200,000 / 300,000 / 400,000 postings found 0.799 / 0.836 / 0.866
-    # of the held-out copies in 35 / 40 / 64 ms of CPU (median); with the calibrated signs, 300,000
-    # found 0.836 in 40-48 ms.
+    # _lists): the bound on lookup work. With SIFT words (bench/scale_image.py, its synthetic codes
+    # calibrated on real pictures, 10 M items in one segment, 8 candidates verified; 2026-12-04):
+    # budgets of 300,000 / 200,000 / 150,000 / 100,000 postings found 0.970 of seed 99's held-out
+    # copies each, in 59.7 / 46.7 / 40.2 / 35.3 ms of CPU (median); 0.955 of seed 5309's each. (ORB's
+    # words, until 2026-12-04, needed 300,000 for 0.836.)
     QUERY_NEAREST = 2
     SIGN_RADIUS = 1
-    POSTING_BUDGET = 300_000
-    # An item must share this many codes with the query to be verified; at most this many are.
-    # Verifying one costs ~0.7 ms since its nearest pairs are FAISS's (engine/image/verification.py), ~4 ms
-    # before. Seeds 1234 / 99 / 2026 (in the engine, 0 false alarms each): 8 / 3 found 0.970 / 0.948 /
-    # 0.955, 16 / 1 0.978 / 0.963 / 0.963, 24 / 1 0.978 / 0.978 / 0.963, 32 / 1 as 24 / 1; 10 M
-    # pictures in one segment, CPU median 37 / 43 / 49 ms (2026-12-03, docs/evaluation.md).
+    POSTING_BUDGET = 100_000
+    # An item must share this many codes with the query to be verified; at most this many are (of both
+    # orientations together). Verifying one costs ~1.3 ms (engine/image/verification.py). Among 2,000
+    # real pictures (bench/replay_photo_library.py's library and queries), seeds 99 / 4711: 24, 16, 12
+    # and 8 candidates found 130 / 130 of 134 each, 6 found 129 on 4711; at 10 M (one segment, budget
+    # 300,000): 24 / 12 / 8 found 0.970 of seed 99's (the 24th verified a pool picture derived from a
+    # negative's source) in 80.9 / 64.9 / 59.7 ms of CPU (median; 2026-12-04, docs/evaluation.md).
     MIN_VOTES = 1
-    VERIFY_CANDIDATES = 24
+    VERIFY_CANDIDATES = 8
     # A segment this small has its hashes compared with the query's whole (128 KB at most): its 16
     # chunk lookups would cost more, as much as in a segment of millions (a library holds up to
     # ~40 small segments: libraries/indexing/merge.py).

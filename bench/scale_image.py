@@ -20,13 +20,11 @@ pass: ~35 ms a segment).
 How the synthetic items are drawn (from "pool" photos: those the corpus builder draws from that
 neither benchmark seed uses, as for the vocabulary; bench/train_image_vocabulary.py):
 - visual words: the pool photos' indexed descriptors (the first INDEXED_KEYPOINTS of each, as the
-  index files them), each moved by Gaussian noise (for ORB descriptors, until 2026-12-04, 10% of
-  their bits flipped: about how far a copy's was from its original's; the SIFT noise and the sign
-  model below were calibrated on ORB and are not yet re-calibrated for SIFT), quantised like real
-  ones, with their signs; the inverted file's lists are filled by drawing N x (distinct codes per
-  real item) postings from those words, each to a
-  random synthetic item, with a sign drawn around its word's centre as real signs spread (see
-  _draw_signs);
+  index files them), each value moved by Gaussian noise of WORD_NOISE, quantised like real ones; the
+  inverted file's lists are filled by drawing N x (distinct codes per real item) postings from those
+  words, each to a random synthetic item, with a sign drawn around its word's centre as real signs
+  spread (see _draw_signs). WORD_NOISE and SIGN_NOISE are calibrated on real pictures the pool does
+  not hold (bench/calibrate_scale_image.py, docs/eval/image-scale-calibration.md);
 - global hashes: 256 DCT coefficients drawn from a normal law with the mean and covariance of the
   pool photos' (and of random crops of them), thresholded at their median as dct_hash does;
 - verification detail (cold): synthetic item i points at pool photo i mod P's real keypoints, so
@@ -123,11 +121,17 @@ def _coefficients(grey: np.ndarray) -> np.ndarray:
     return (values - np.median(values)) / (values.std() + 1e-6)
 
 
+# Drawn so, 29,723 words of as many SIFT descriptors are distinct for 0.828 of them, and a word holds
+# 1.97 postings of a posting on average; of real pictures none of the pool: 0.823 and 1.90 (none: 0.627
+# and 4.63; 2026-12-04, bench/calibrate_scale_image.py). ORB's, until 2026-12-04: 10% of bits flipped.
+WORD_NOISE = 20.0
+
+
 def sampled_words(
-    pool: list[dict], count: int, noise: float = 6.0, seed: int = 4
+    pool: list[dict], count: int, noise: float = WORD_NOISE, seed: int = 4
 ) -> tuple[np.ndarray, np.ndarray]:
     """Words and signs of `count` pool indexed descriptors, each of its values moved by Gaussian noise
-    of `noise` (SIFT values run 0-~150; not calibrated against copies yet: see the module's docstring)."""
+    of `noise` (SIFT values run 0-~150)."""
     rng = np.random.default_rng(seed)
     seeds = np.concatenate([item["descriptors"][: ImageIndex.INDEXED_KEYPOINTS] for item in pool])
     made, made_signs = [], []
@@ -259,11 +263,12 @@ def sign_centres(sample, real) -> np.ndarray:
 
 def _draw_signs(keys: np.ndarray, repeats: np.ndarray, rng, centres: np.ndarray) -> np.ndarray:
     """A sign for each synthetic posting (repeats[i] postings of word keys[i]): the word's centre
-    with each bit flipped with probability SIGN_NOISE. Pool descriptors of different photos filed
-    under one word agree on each sign bit 87% of the time, on all 8 34% of the time (measured);
-    2 x 0.07 x 0.93 = 13% of disagreement per bit gives 0.87**8 = 33%. (Taking the signs of the
-    sampled, flipped descriptors instead gave 8%: signs would look far more selective than they are;
-    taking those of the few pool descriptors of a word, too few distinct signs per word.)"""
+    with each bit flipped with probability SIGN_NOISE. Real SIFT descriptors of different pictures
+    filed under one word agree on each sign bit 87.0% of the time, on all 8 39.7%, and are at most
+    SIGN_RADIUS (1) bit apart 71.3% (1.18 M pairs, bench/calibrate_scale_image.py); 2 x 0.07 x 0.93 =
+    13% of disagreement per bit gives 32.9% and 72.2% (ORB's, until 2026-12-04: 87% and 34% measured).
+    (Taking the signs of the sampled, moved descriptors instead: signs would look far more selective
+    than they are; taking those of the few pool descriptors of a word, too few distinct signs a word.)"""
     made = np.repeat(centres[keys], repeats)
     for bit in range(8):
         made ^= (rng.random(len(made), dtype=np.float32) < SIGN_NOISE).astype(np.uint8) << bit
@@ -452,7 +457,8 @@ def main() -> None:
     library, queries = cached(f"real-{args.corpus.name}.pkl", lambda: real_items(args.corpus))
     pool = cached("pool.pkl", lambda: pool_items(corpora))
     word_sample = cached(
-        f"word-sample-signs-{ImageIndex.INDEXED_KEYPOINTS}.pkl", lambda: sampled_words(pool, 40_000_000)
+        f"word-sample-{ImageIndex.INDEXED_KEYPOINTS}-noise{WORD_NOISE:g}.pkl",
+        lambda: sampled_words(pool, 40_000_000),
     )
     print(f"# Image index at scale ({args.corpus.name} queries planted)\n")
     print(

@@ -247,10 +247,10 @@ def test_the_bound_is_the_build_memory_over_what_the_kind_needs_per_file_byte(se
     video, image = VideoFingerprinter(), ImageFingerprinter()
     assert merge.max_segment_bytes(video) == int(16 * 2**30 / 2.5)  # 1,000 hours of video fit
     assert merge.max_segment_bytes(video) > 1000 * 6.21e6
-    # Images stream their keypoints to scratch files: the eight 262,144-picture segments (~6 GB each)
-    # of a growing library are merged into one of ~2 M pictures.
-    assert merge.max_segment_bytes(image) == int(16 * 2**30 / 0.32)
-    assert len(merge.plan(_segments(*[6 * 1024] * 8), merge.max_segment_bytes(image))) == 8
+    # Images stream their keypoints to scratch files: the eight 262,144-picture segments (~20 GB each
+    # with SIFT keypoints) of a growing library are merged into one of ~2 M pictures.
+    assert merge.max_segment_bytes(image) == int(16 * 2**30 / 0.07)
+    assert len(merge.plan(_segments(*[20 * 1024] * 8), merge.max_segment_bytes(image))) == 8
     settings.INDEX_BUILD_MEMORY_MB = 1000
     assert len(merge.plan(_segments(*[100] * 8), merge.max_segment_bytes(video))) == 4  # 400 MB
 

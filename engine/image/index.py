@@ -130,11 +130,12 @@ class ImageIndex(Index):
     HASH_DIRECTORY_MIN_ITEMS = 1 << 16
 
     # A segment build holds the hot part only, its keypoints streamed to scratch files (build_export):
-    # 0.31 / 0.25 / 0.17 of the file at 20,000 / 100,000 / 500,000 pictures (bench/merge_memory.py,
-    # random descriptors: the most postings a picture can have), against 2.9-3.0 when held; with
-    # 4-byte postings the same peak over a file 1% smaller: 0.32 / 0.25 at 20,000 / 100,000. With the
-    # default 16 GB, merges then write files up to ~54 GB (~2.3 M pictures), not 4.8 GB (~220,000).
-    BUILD_MEMORY_PER_FILE_BYTE = 0.32
+    # with SIFT keypoints (~80 KB a picture's file) 0.07 / 0.05 of the file at 20,000 / 100,000
+    # pictures (bench/merge_memory.py, 2026-12-04: random sparse descriptors, each picture's full 176
+    # codes, the most postings a picture can have; 0.32 / 0.25 with ORB's ~24 KB files), against
+    # 2.9-3.0 when held. With the default 16 GB, merges then write files up to ~245 GB (~3 M
+    # pictures): a 10 M library is at worst four segments of 2,097,152 pictures and 49 smaller ones.
+    BUILD_MEMORY_PER_FILE_BYTE = 0.07
 
     def __init__(self) -> None:
         self._items: dict[Hashable, dict[str, np.ndarray]] = {}

@@ -49,7 +49,7 @@ from engine.image.lookups import (
     ranges,
     spans_by_word,
 )
-from engine.image.verification import edits_seen, verify
+from engine.image.verification import edits_seen, verify, worth_verifying
 from engine.image.words import HALF_BITS
 from engine.segments import SegmentError
 
@@ -425,9 +425,10 @@ class ImageIndex(Index):
             start = int(arrays["keypoint_starts"][item])
             stop = start + int(arrays["keypoint_counts"][item])
             q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
-            inliers, transform = verify(
-                q_points, q_desc, arrays["points"][start:stop], arrays["descriptors"][start:stop]
-            )
+            l_points, l_desc = arrays["points"][start:stop], arrays["descriptors"][start:stop]
+            if not worth_verifying(q_points, q_desc, l_points, l_desc):
+                continue
+            inliers, transform = verify(q_points, q_desc, l_points, l_desc)
             if inliers >= cls.MIN_INLIERS:
                 changes = edits_seen(transform, mirrored=bool(suffix))
                 results.append((number, item, inliers, len(q_desc), changes))

@@ -71,6 +71,25 @@ def verify(q_points, q_desc, l_points, l_desc) -> tuple[int, np.ndarray | None]:
     return int(mask.sum()), transform
 
 
+# A first look before verifying a candidate in full: its pairs with the query's first
+# PREVIEW_KEYPOINTS keypoints (the strongest of each part of the picture: fingerprinter._spread's
+# order) must agree on a transform by PREVIEW_MIN_INLIERS or more. Among 2,000 real pictures (seeds 99
+# and 4711, every candidate a search verifies: 7,968), every candidate verified in full (265) had 6 or
+# more such pairs, and 93-94% of the others had fewer than 3 (2026-12-04): a rejected candidate costs a
+# third of a full verification.
+PREVIEW_KEYPOINTS = 200
+PREVIEW_MIN_INLIERS = 3
+
+
+def worth_verifying(q_points, q_desc, l_points, l_desc) -> bool:
+    """Whether the query's first PREVIEW_KEYPOINTS keypoints already agree with the candidate's on a
+    transform by PREVIEW_MIN_INLIERS pairs (a query no bigger than that: always)."""
+    if len(q_desc) <= PREVIEW_KEYPOINTS:
+        return True
+    first = slice(0, PREVIEW_KEYPOINTS)
+    return verify(q_points[first], q_desc[first], l_points, l_desc)[0] >= PREVIEW_MIN_INLIERS
+
+
 # A copy's picture is named cropped or inset when its longer side spans a tenth less or more of the
 # library picture's, and rotated from 3 degrees (positions are normalised by the longer side, so a
 # copy resized whole shows neither).

@@ -103,11 +103,12 @@ class ImageIndex(Index):
     SIGN_RADIUS = 1
     POSTING_BUDGET = 100_000
     # An item must share this many codes with the query to be verified; at most this many are (of both
-    # orientations together). Verifying one costs ~1.3 ms (engine/image/verification.py). Among 2,000
-    # real pictures (bench/replay_photo_library.py's library and queries, budget 100,000), seeds 99 /
-    # 4711 found 130 / 130 of 134 with 24 and with 8 candidates; held-out seed 5309 130 with 24 (and
-    # 16) but 129 with 12 or 8 (its original ranked 13th-16th), so 24 stay. At 10 M (one segment,
-    # budget 300,000): 24 / 12 / 8 found 0.970 of seed 99's (the 24th verified a pool picture derived
+    # orientations together). Verifying one in full costs ~1.3 ms; the first look that stops most of
+    # them ~0.4 ms (engine/image/verification.py). Among 2,000 real pictures
+    # (bench/replay_photo_library.py's library and queries, budget 100,000), seeds 99 / 4711 found
+    # 130 / 130 of 134 with 24 and with 8 candidates; held-out seed 5309 130 with 24 (and 16) but 129
+    # with 12 or 8 (its original ranked 13th-16th), so 24 stay. At 10 M (one segment, budget 300,000,
+    # no first look): 24 / 12 / 8 found 0.970 of seed 99's (the 24th verified a pool picture derived
     # from a negative's source) in 80.9 / 64.9 / 59.7 ms of CPU (median; 2026-12-04,
     # docs/eval/image-scale-sift.md).
     MIN_VOTES = 1

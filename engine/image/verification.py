@@ -4,10 +4,12 @@ Each query keypoint's two nearest library keypoints (brute-force Euclidean k-NN 
 descriptors a candidate), Lowe's ratio test, one query keypoint per library keypoint, then a RANSAC
 similarity transform; the transform also names the edit the review page shows (edits_seen).
 
-The distances are one matrix product (BLAS) and two passes for each row's two smallest: 1.55 ms a
-candidate on 400 real pairs of pictures against 2.84 ms with FAISS's IndexFlatL2, the same pairs and
-ratio decisions in all 400 (2026-12-04). Verification is what a query spends most on, so this decides
-how many candidates a query can afford to verify.
+The distances are one matrix product (BLAS) and a pass for each row's two largest scores (two_nearest):
+1.55 ms a candidate on 400 real pairs of pictures against 2.84 ms with FAISS's IndexFlatL2, the same
+pairs and ratio decisions in all 400 (2026-12-04), then less. Verification is what a query spends most
+on, so this decides how many candidates a query can afford to verify; a search first takes a look
+with the query's strongest keypoints only (worth_verifying) and verifies in full only the candidates
+that pass it.
 """
 
 from __future__ import annotations

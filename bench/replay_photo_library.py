@@ -28,6 +28,7 @@ from engine.base import MediaInput, unpack_arrays
 from engine.image.fingerprinter import ImageFingerprinter
 from engine.image.index import ImageIndex
 from engine.image.verification import verify
+from engine.image.words import rootsift
 
 fingerprinter = ImageFingerprinter()
 
@@ -55,7 +56,7 @@ def where_missed(index: ImageIndex, arrays: dict, query: dict, item: int) -> str
         ranked = everyone.candidates_each([index], [q_desc])[0] if len(q_desc) else []
         place = next((rank for rank, (_, found, _) in enumerate(ranked) if found == item), None)
         points, descriptors = arrays["points"][start:stop], arrays["descriptors"][start:stop]
-        pairs, _ = verify(query["points" + suffix], q_desc, points, descriptors)
+        pairs, _ = verify(query["points" + suffix], rootsift(q_desc), points, rootsift(descriptors))
         if place is None:
             told.append(f"{name}: no shared code, {pairs} pairs")
         else:

@@ -22,6 +22,7 @@ from engine.base import MediaInput, unpack_arrays
 from engine.image.fingerprinter import ImageFingerprinter
 from engine.image.index import ImageIndex
 from engine.image.verification import verify
+from engine.image.words import rootsift
 
 fingerprinter = ImageFingerprinter()
 
@@ -35,7 +36,10 @@ def pairs(query: dict, library: dict) -> int:
     """The most agreeing pairs of the query's two orientations against one library picture."""
     return max(
         verify(
-            query["points" + side], query["descriptors" + side], library["points"], library["descriptors"]
+            query["points" + side],
+            rootsift(query["descriptors" + side]),
+            library["points"],
+            rootsift(library["descriptors"]),
         )[0]
         for side in ("", "_mirrored")
     )

@@ -50,7 +50,7 @@ from engine.image.lookups import (
     spans_by_word,
 )
 from engine.image.verification import edits_seen, verify, worth_verifying
-from engine.image.words import HALF_BITS
+from engine.image.words import HALF_BITS, rootsift
 from engine.segments import SegmentError
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint8)
@@ -115,7 +115,12 @@ class ImageIndex(Index):
     VERIFY_CANDIDATES = 24
     # A segment this small has its hashes compared with the query's whole (128 KB at most): its 16
     # chunk lookups would cost more, as much as in a segment of millions (a library holds up to
-    # ~40 small segments: libraries/indexing/merge.py).
+    # ~40 small segments: libraries/indexing/merge.py). A bigger one finds a chunk's items by a
+    # directory of where each of the 65,536 chunk values starts in each chunk table (16 x 65,537
+    # positions, made once per worker: 2 MB up to 65,535 items, 4 MB past): two reads for all of a
+    # query's probes. Binary searches of the tables instead (until 2026-12-04 below 65,536 items)
+    # cost 0.21 / 0.35 ms a segment of 4,097 / 32,769 pictures in a 10 M library of 53 segments (the
+    # tables' cache lines gone between queries), 0.08 / 0.12 ms with a directory.
     HASH_SCAN_MAX_ITEMS = 4096
     # Segments this small find a code's postings by two binary searches of one table of all their
     # postings' whole codes (lookups.CodeTable, made once per worker and set of segments), not word
@@ -124,13 +129,11 @@ class ImageIndex(Index):
     CODE_TABLE_MAX_ITEMS = 512
     # A segment of this many words or more finds a word by a directory of where each bucket of
     # WORD_BUCKET words starts in its word table (65,537 positions, 256 KB, made once per worker),
-    # then a search of the bucket's few keys: a binary search of millions of keys (a 229,376-picture
-    # segment holds ~3.5 M words) misses the cache at most of its ~22 steps.
-    WORD_DIRECTORY_MIN_WORDS = 1 << 20
-    # A segment of this many items or more finds a hash chunk's items by a directory of where each
-    # of the 65,536 chunk values starts in each chunk table (16 x 65,537 positions, 4 MB, made once per
-    # worker): two lookups for all of a query's probes instead of 32 binary searches of the tables.
-    HASH_DIRECTORY_MIN_ITEMS = 1 << 16
+    # then a search of the bucket's few keys: a binary search of hundreds of thousands of keys misses
+    # the cache at most of its steps. In a 10 M library of 53 segments, a directory for the segments
+    # of 4,097 and 32,769 pictures too (301,601 and 982,567 words; until 2026-12-04 only from 2**20
+    # words) took ~1.5 ms off a query's ~60 (bench/scale_image.py's layout, seed 5309).
+    WORD_DIRECTORY_MIN_WORDS = 1 << 18
 
     # A segment build holds the hot part only, its keypoints streamed to scratch files (build_export):
     # with SIFT keypoints (~80 KB a picture's file) 0.07 / 0.05 of the file at 20,000 / 100,000
@@ -253,40 +256,36 @@ class ImageIndex(Index):
         segments, the calls per segment are what a lookup costs."""
         hashes = arrays["hashes"]
         if len(hashes) <= self.HASH_SCAN_MAX_ITEMS:
-            which = np.repeat(np.arange(len(codes)), len(hashes))
             candidates = np.tile(np.arange(len(hashes)), len(codes))
+            per_code = [len(hashes)] * len(codes)
         else:
-            # Per chunk, the probes of every code: (codes, 17) values, one sorted-row search each side.
-            probes = chunks(codes).T[:, :, None] ^ _PROBES[None, None, :]
-            table, n = arrays["hash_chunks"], len(hashes)
-            directory = self._chunk_directory(table)
-            if directory is not None:
-                place = probes.reshape(HASH_CHUNKS, -1).astype(np.int64)
-                place += (np.arange(HASH_CHUNKS) * (CHUNK_VALUES + 1))[:, None]
-                lo, hi = directory[place], directory[place + 1]
-            else:
-                lo = np.stack(
-                    [np.searchsorted(table[chunk], probes[chunk].ravel()) for chunk in range(HASH_CHUNKS)]
-                )
-                hi = np.stack(
-                    [
-                        np.searchsorted(table[chunk], probes[chunk].ravel(), "right")
-                        for chunk in range(HASH_CHUNKS)
-                    ]
-                )
-            at = (np.arange(HASH_CHUNKS) * n)[:, None]
-            lengths = (hi - lo).ravel()
+            # Each code's probes of each chunk (its value and the 16 one-bit neighbours), code after
+            # code: two directory reads each, then each code's candidates are one run.
+            probes = chunks(codes)[:, :, None] ^ _PROBES[None, None, :]
+            place = probes.astype(np.int64) + (np.arange(HASH_CHUNKS) * (CHUNK_VALUES + 1))[None, :, None]
+            directory = self._chunk_directory(arrays["hash_chunks"])
+            lo, hi = directory[place], directory[place + 1]
+            at = (np.arange(HASH_CHUNKS) * len(hashes))[None, :, None]
             candidates = arrays["hash_items"].reshape(-1)[ranges((lo + at).ravel(), (hi + at).ravel())]
-            which = np.repeat(np.tile(np.repeat(np.arange(len(codes)), len(_PROBES)), HASH_CHUNKS), lengths)
-        distance = np.bitwise_count(
-            np.ascontiguousarray(hashes[candidates]).view(np.uint64) ^ codes.view(np.uint64)[which]
-        ).sum(axis=1, dtype=np.int32)
+            per_code = (hi - lo).reshape(len(codes), -1).sum(axis=1).tolist()
+        distance = np.empty(len(candidates), np.int32)
+        first = 0
+        for code, count in zip(codes, per_code, strict=True):
+            # Code by code: xor with one row, and the four 64-bit counts added as columns (5x faster
+            # than gathering the code for every candidate and summing along rows).
+            mine = slice(first, first + count)
+            bits = np.bitwise_count(
+                np.take(hashes, candidates[mine], axis=0).view(np.uint64) ^ code.view(np.uint64)
+            )
+            distance[mine] = (bits[:, 0] + bits[:, 1]) + (bits[:, 2] + bits[:, 3])
+            first += count
+        which = np.repeat(np.arange(len(codes)), per_code)
         close = distance <= self.GLOBAL_MAX_BITS
         # An item sharing several chunks comes several times: only the close ones are made unique
         # (at 10M items a hash has ~40,000 candidates, nearly all met once and far).
         pairs = (which[close].astype(np.int64) << 32) | candidates[close]
-        pairs, first = np.unique(pairs, return_index=True)
-        bits = distance[close][first]
+        pairs, first_of = np.unique(pairs, return_index=True)
+        bits = distance[close][first_of]
         return list(zip((pairs & 0xFFFFFFFF).tolist(), bits.tolist(), (pairs >> 32).tolist(), strict=True))
 
     @classmethod
@@ -421,18 +420,19 @@ class ImageIndex(Index):
             for number, item, score in candidates
         ]
         results = []
+        q_roots = {suffix: rootsift(query["descriptors" + suffix]) for suffix in suffixes}
         for _, number, item, suffix in sorted(ranked)[: cls.VERIFY_CANDIDATES]:
             arrays = parts[number]._current()
             start = int(arrays["keypoint_starts"][item])
             stop = start + int(arrays["keypoint_counts"][item])
-            q_points, q_desc = query["points" + suffix], query["descriptors" + suffix]
-            l_points, l_desc = arrays["points"][start:stop], arrays["descriptors"][start:stop]
-            if not worth_verifying(q_points, q_desc, l_points, l_desc):
+            l_points, l_roots = arrays["points"][start:stop], rootsift(arrays["descriptors"][start:stop])
+            q_points = query["points" + suffix]
+            if not worth_verifying(q_points, q_roots[suffix], l_points, l_roots):
                 continue
-            inliers, transform = verify(q_points, q_desc, l_points, l_desc)
+            inliers, transform = verify(q_points, q_roots[suffix], l_points, l_roots)
             if inliers >= cls.MIN_INLIERS:
                 changes = edits_seen(transform, mirrored=bool(suffix))
-                results.append((number, item, inliers, len(q_desc), changes))
+                results.append((number, item, inliers, len(q_roots[suffix]), changes))
         return results
 
     def _spans(self, arrays, tier: Tier) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -440,16 +440,14 @@ class ImageIndex(Index):
         files postings under: where they start and end in its postings."""
         return spans_by_word(arrays, tier, self._word_directory(arrays["word_keys"]))
 
-    def _chunk_directory(self, table: np.ndarray) -> np.ndarray | None:
+    def _chunk_directory(self, table: np.ndarray) -> np.ndarray:
         """Where each chunk value starts in each chunk table (and where the table ends), chunk after
-        chunk in one flat array, for a segment of at least HASH_DIRECTORY_MIN_ITEMS items."""
-        if table.shape[1] < self.HASH_DIRECTORY_MIN_ITEMS:
-            return None
+        chunk in one flat array (made once: 16 x 65,537 positions, in 16 bits while they fit)."""
         if self._hash_directory is None:
             values = np.arange(CHUNK_VALUES + 1, dtype=np.int64)
             self._hash_directory = np.concatenate(
                 [np.searchsorted(table[chunk], values) for chunk in range(HASH_CHUNKS)]
-            ).astype(np.int32)
+            ).astype(np.uint16 if table.shape[1] < CHUNK_VALUES else np.int32)
         return self._hash_directory
 
     def _word_directory(self, keys: np.ndarray) -> np.ndarray | None:

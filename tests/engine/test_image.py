@@ -47,10 +47,11 @@ def test_the_first_look_lets_copies_through_and_turns_unrelated_photos_away(tran
     verification passes, and stop most unrelated photos before the full one."""
     from engine.base import unpack_arrays
     from engine.image.verification import PREVIEW_KEYPOINTS, worth_verifying
+    from engine.image.words import rootsift
 
     def keypoints(image):
         arrays = unpack_arrays(fingerprinter.from_array(image, query=False))
-        return arrays["points"], arrays["descriptors"]
+        return arrays["points"], rootsift(arrays["descriptors"])
 
     passed = []
     for name in media.LIBRARY_PHOTOS:

@@ -401,10 +401,14 @@ def build_segments(folder: Path, size: int, pool, library, prepared, biggest: in
     sizes = merged_layout(size, biggest)
     folders, positions = [], {}
     for number, part_size in enumerate(sizes):
+        # The planted pictures are among the segment's items: a segment holds what the layout says
+        # (until 2026-12-04 one or two more, which took the 512-picture segments out of the small
+        # ones searched together: ImageIndex.CODE_TABLE_MAX_ITEMS).
         planted = library[number :: len(sizes)]
-        build(folder / f"segment-{number:03d}", part_size, planted, prepared, pool, seed=size * 1000 + number)
+        synthetic = part_size - len(planted)
+        build(folder / f"segment-{number:03d}", synthetic, planted, prepared, pool, seed=size * 1000 + number)
         folders.append(folder / f"segment-{number:03d}")
-        positions.update({item["id"]: (number, part_size + at) for at, item in enumerate(planted)})
+        positions.update({item["id"]: (number, synthetic + at) for at, item in enumerate(planted)})
     return folders, positions
 
 

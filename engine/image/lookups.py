@@ -106,22 +106,45 @@ class Reading:
     postings it has counted against its budget, and the spans of its codes, tier by tier (codes
     numbered in the order they are read)."""
 
-    def __init__(self, q_desc: np.ndarray) -> None:
+    def __init__(self, q_desc: np.ndarray, own_words: np.ndarray, own_signs: np.ndarray) -> None:
         self.q_desc = q_desc
-        self.own_signs = signs(q_desc).astype(np.int64)
-        self.groups = [(words(q_desc)[:, 0].astype(np.int64) << 8) | self.own_signs]
+        self.own_signs = own_signs.astype(np.int64)
+        self.groups = [(own_words.astype(np.int64) << 8) | self.own_signs]
         self.seen = np.zeros(0, np.int64)
         self.spans: list[Spans] = []
         self.totals: list[np.ndarray] = []
         self.read = 0
         self.done = False
 
-    def tier(self, group: int, bits: int, nearest: int) -> np.ndarray:
+    @classmethod
+    def each_of(cls, descriptor_sets: list[np.ndarray]) -> list[Reading]:
+        """A Reading of each set, the words and signs of all sets made together (a query and its mirror
+        image: one pass over the vocabulary's cells instead of two, 2.0 against 2.7 ms)."""
+        joined = np.concatenate(descriptor_sets)
+        own_words, own_signs = words(joined)[:, 0], signs(joined)
+        bounds = np.cumsum([len(q_desc) for q_desc in descriptor_sets])[:-1]
+        return [
+            cls(q_desc, mine, theirs)
+            for q_desc, mine, theirs in zip(
+                descriptor_sets, np.split(own_words, bounds), np.split(own_signs, bounds), strict=True
+            )
+        ]
+
+    @staticmethod
+    def reach_nearby(readings: list[Reading], nearest: int) -> None:
+        """Make the nearby words (group 1) of these readings that have none yet, together."""
+        lacking = [each for each in readings if len(each.groups) == 1]
+        if not lacking:
+            return
+        nearby = words(np.concatenate([each.q_desc for each in lacking]), nearest).astype(np.int64)
+        bounds = np.cumsum([len(each.q_desc) for each in lacking])[:-1]
+        for each, mine in zip(lacking, np.split(nearby, bounds), strict=True):
+            each.groups.append((mine << 8) | each.own_signs[:, None])
+
+    def tier(self, group: int, bits: int) -> np.ndarray:
         """The codes of this tier not read in an earlier one (sorted): group 0 is each keypoint's own
-        word, group 1 the other nearby words; signs exactly `bits` bits from the keypoint's own."""
-        if group == len(self.groups):
-            nearby = words(self.q_desc, nearest).astype(np.int64)
-            self.groups.append((nearby << 8) | self.own_signs[:, None])
+        word, group 1 the other nearby words (reach_nearby first); signs exactly `bits` bits from the
+        keypoint's own."""
         return unseen((self.groups[group][..., None] ^ SIGN_PROBES[bits]).ravel(), self.seen)
 
     def read_tier(self, codes: np.ndarray, spans: Spans, budget: int) -> None:

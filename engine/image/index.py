@@ -126,7 +126,8 @@ class ImageIndex(Index):
     # Segments this small find a code's postings by two binary searches of one table of all their
     # postings' whole codes (lookups.CodeTable, made once per worker and set of segments), not word
     # then sign segment by segment: a few calls instead of ~50 a segment, which cost as much in a
-    # segment of 512 pictures as in one of millions.
+    # segment of 512 pictures as in one of millions; their hashes are compared with the query's
+    # together too (SmallParts).
     CODE_TABLE_MAX_ITEMS = 512
     # A segment of this many words or more finds a word by a directory of where each bucket of
     # WORD_BUCKET words starts in its word table (65,537 positions, 256 KB, made once per worker),

@@ -260,7 +260,8 @@ def jobs(request):
     if root != "Request":
         raise CiError("MalformedXML", "The body's root element must be <Request>.")
     job = _submit(request, user, scope, body)
-    return _xml("Response", {"JobsDetail": jobs_detail(job_selectors.get_job(job.id, scope=scope))}, request)
+    # The job as submitted (Submitted, as Tencent answers), not read back: a worker may already hold it.
+    return _xml("Response", {"JobsDetail": jobs_detail(job)}, request)
 
 
 @_answers_in_xml
